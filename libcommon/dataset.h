@@ -26,8 +26,8 @@ rsc_file *rsc_dataset_open(const char *name_or_path, rsc_error *err);
 /* Float copies of one split ("train" or "test") in [0,1], CHW per image,
  * malloc'ed into *x (n*c*h*w floats) and *y (n labels); either of x / y may
  * be NULL when not wanted.  For "train", the rows listed in spurious.index
- * are replaced by the rows of spurious.x.  u8 pixels become
- * (float)(v / 255.0). */
+ * are replaced by the rows of spurious.x.  u8 pixels become v / 255.0f
+ * (a float32 division, as the reference's astype(float32) / 255). */
 int rsc_dataset_images_f32(const rsc_file *ds, const char *split,
                            float **x, int32_t **y, size_t *n, int *c, int *h, int *w,
                            rsc_error *err);
@@ -66,6 +66,11 @@ int rsc_cifar_read(const char *path, uint8_t **x, int32_t **y, size_t *n, rsc_er
  * searched.  Returns NULL with an "unknown dataset name" message for
  * anything other than mnist, fashion, cifar10. */
 char *rsc_dataset_locate(const char *name, rsc_error *err);
+
+/* What a folder holds: RSC_DIR_IDX (train-images-idx3-ubyte[.gz]),
+ * RSC_DIR_CIFAR (data_batch_1.bin, here or in cifar-10-batches-bin/), or 0. */
+enum { RSC_DIR_IDX = 1, RSC_DIR_CIFAR = 2 };
+int rsc_dataset_dir_format(const char *dir);
 
 /* 1 when s is one of the dataset names the lookup knows. */
 int rsc_dataset_is_name(const char *s);

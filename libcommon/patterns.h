@@ -25,11 +25,14 @@ typedef struct rsc_pattern {
  *   R1  0.25 * U, R2 0.5 * U, R3 1.0 * U, U = RandomState(seed).rand(h,w,c)
  *       (drawn in HWC order, stored CHW)
  *   Inv rows 3-24, cols 13-15 set to 1
- * Names are matched case-insensitively.  Anything else is taken as the path
- * of an rsct file holding a tensor `pattern` or `spurious.pattern` (f32 or
- * f64, [c,h,w]; [h,w] accepted for c = 1); its shape must match.  Returns 0,
- * or -1 with a message (unknown pattern, image too small for the square, a
- * bad file). */
+ * Names are matched case-insensitively; the reference code's names v1 v3
+ * v8 v18 v19 v20 v30 are aliases.  Anything else is taken as the path of an
+ * rsct file holding a tensor `pattern` or, failing that, `spurious.pattern`
+ * (any dataset or model made with a pattern): f32 or f64, [c,h,w] ([h,w]
+ * for c = 1), finite, shape equal to the images'.  Such a pattern is named
+ * "custom" and its values are rounded to float32 (so that a spurious.pattern
+ * tensor records exactly what was applied).  Returns 0, or -1 with a message
+ * (unknown pattern, image too small for the square, a bad file). */
 int rsc_pattern_make(rsc_pattern *p, const char *name, int c, int h, int w, uint32_t seed,
                      rsc_error *err);
 
