@@ -296,22 +296,26 @@ out:
     return rc;
 }
 
-/* The dataset name a folder suggests (fashion-mnist -> fashion). */
-static const char *guess_name(const char *dir)
+/* The dataset name a folder suggests: fashion or mnist when its name says
+ * so (fashion-mnist -> fashion), else the folder's own name.  buf holds the
+ * result. */
+static const char *guess_name(const char *dir, char *buf, size_t bufsz)
 {
-    const char *b = strrchr(dir, '/');
-    char tmp[PATH_MAX];
-    if (b && b[1] == '\0') {   /* trailing slash */
-        snprintf(tmp, sizeof tmp, "%.*s", (int)(b - dir), dir);
-        dir = tmp;
-        b = strrchr(dir, '/');
-    }
-    b = b ? b + 1 : dir;
-    if (strstr(b, "fashion") || strstr(b, "Fashion"))
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    size_t start = n;
+    while (start > 0 && dir[start - 1] != '/')
+        start--;
+    snprintf(buf, bufsz, "%.*s", (int)(n - start), dir + start);
+    if (strstr(buf, "fashion") || strstr(buf, "Fashion"))
         return "fashion";
-    if (strstr(b, "mnist") || strstr(b, "MNIST"))
+    if (!strcmp(buf, "mnist") || !strcmp(buf, "MNIST"))
         return "mnist";
-    return "idx";
+    for (char *c = buf; *c; c++)   /* keep the value one plain line */
+        if (*c == '\n' || *c == '\r')
+            *c = '_';
+    return buf[0] ? buf : "idx";
 }
 
 rsc_file *rsc_dataset_import_idx(const char *dir, const char *name, rsc_error *err)
@@ -323,10 +327,10 @@ rsc_file *rsc_dataset_import_idx(const char *dir, const char *name, rsc_error *e
     if (idx_split(ds, dir, "train", "train", &h, &w, err) < 0 ||
         idx_split(ds, dir, "t10k", "test", &h, &w, err) < 0)
         goto fail;
-    char real[PATH_MAX];
+    char real[PATH_MAX], base[256];
     const char *src = realpath(dir, real) ? real : dir;
     if (rsc_meta_set(ds, "kind", "dataset", err) < 0 ||
-        rsc_meta_set(ds, "name", name ? name : guess_name(src), err) < 0 ||
+        rsc_meta_set(ds, "name", name ? name : guess_name(src, base, sizeof base), err) < 0 ||
         rsc_meta_setf(ds, "classes", err, "%d", IDX_CLASSES) < 0 ||
         rsc_meta_set(ds, "source", src, err) < 0)
         goto fail;

@@ -114,7 +114,7 @@ static void test_idx_raw_and_gz(void **state)
     if (!a)
         fail_msg("%s", err.msg);
     check_idx_content(a);
-    assert_string_equal(rsc_meta_get(a, "name"), "idx");
+    assert_string_equal(rsc_meta_get(a, "name"), "raw");   /* the folder's name */
     assert_non_null(strstr(rsc_meta_get(a, "source"), "/raw"));
     d = make_idx("fashion-mnist", 1);
     rsc_file *b = rsc_dataset_open(d, &err);
