@@ -290,7 +290,8 @@ int main(int argc, char **argv)
 
     rsc_theory_sim_opts so = {o.simulate, o.dim, o.trials, o.test_size, (uint64_t)o.seed};
     rsc_progress prog;
-    rsc_progress_start(&prog, o.progress, "rsc-theory", o.simulate ? combos : 0, "rows");
+    /* only simulations take long enough to deserve a bar */
+    rsc_progress_start(&prog, o.simulate ? o.progress : -1, "rsc-theory", combos, "rows");
     int header_done = 0;
     double done = 0;
     long idx[NPARAM] = {0};
