@@ -106,9 +106,11 @@ int rsc_theory_simulate(const rsc_theory_params *p, const rsc_theory_sim_opts *o
         }
         for (int k = 0; k < dim; k++)
             G[(size_t)k * n + k] += p->lambda;
-        if (rsc_cholesky_solve(G, rhs, n, err) != 0) {
-            rsc_fail_prefix(err, "simulation (gamma %g, lambda %g, N %ld, dim %d): normal equations",
-                            p->gamma, p->lambda, o->n_train, dim);
+        rsc_error cerr;
+        if (rsc_cholesky_solve(G, rhs, n, &cerr) != 0) {
+            rsc_fail(err, "simulation (gamma %g, lambda %g, N %ld, dim %d): normal equations: %s; "
+                     "lambda > 0, N > dim and positive variances make them solvable",
+                     p->gamma, p->lambda, o->n_train, dim, cerr.msg);
             goto out;
         }
         const double *theta = rhs;
