@@ -33,7 +33,9 @@ typedef struct rsc_tensor {
     uint64_t dims[RSC_MAX_NDIM];
     void *data;                    /* owned; numel * dtype size bytes */
     /* Filled by the reader, for rsc-info: bytes as stored, and whether the
-     * payload was deflated. */
+     * payload was deflated.  The writer deflates a tensor whose compressed
+     * is set (as well as every tensor under RSC_WRITE_COMPRESS), so a file
+     * read and written again keeps its per-record compression. */
     uint64_t stored_size;
     int compressed;
 } rsc_tensor;
