@@ -805,7 +805,7 @@ static void test_save_load(void **state)
     snprintf(path, sizeof path, "%s/g.rsct", dir);
     rsc_file *f = build_golden();
     rsc_error err;
-    assert_int_equal(rsc_file_save(path, f, 0, &err), 0);
+    assert_int_equal(rsc_file_save(path, f, RSC_WRITE_AS_MARKED, &err), 0);
     size_t n, ngold;
     unsigned char *saved = slurp(path, &n);
     unsigned char *gold = fixture("golden.rsct", &ngold);
