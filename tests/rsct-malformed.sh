@@ -34,6 +34,9 @@ bad-payload-flip|tensor .x.: crc mismatch
 bad-deflate|tensor .x.: corrupt compressed payload
 bad-deflate-size|tensor .x.: compressed payload inflates to more than 24 bytes
 bad-deflate-ratio|tensor .x.: compressed payload inflates to 4096 bytes, expected 1099511627776
+bad-deflate-empty|tensor .x.: empty compressed payload
+bad-deflate-extra|tensor .x.: 3 bytes after the end of the compressed stream
+bad-name-long|tensor 1: bad name length 256
 bad-trailer-missing|truncated after 1 tensor (no END. trailer)
 bad-trailer-tag|bad record tag .END!. after tensor 1
 bad-trailer-count|trailer count 2 disagrees with the 1 tensor record read

@@ -352,6 +352,17 @@ static void test_golden_read(void **state)
     unsigned char *again = write_mem(g, RSC_WRITE_AS_MARKED, &n2);
     assert_int_equal(n2, n);
     assert_memory_equal(again, gold, n);
+    /* without RSC_WRITE_AS_MARKED every record is written raw */
+    size_t n3;
+    unsigned char *raw = write_mem(g, 0, &n3);
+    assert_int_equal(n3, n + 256 - 133);
+    rsc_file *r3 = read_mem(raw, n3, "raw.rsct", &err);
+    assert_non_null(r3);
+    for (size_t i = 0; i < r3->ntensors; i++)
+        assert_int_equal(r3->tensors[i]->compressed, 0);
+    assert_same_tensor(r3->tensors[7], want->tensors[7]);
+    rsc_file_free(r3);
+    free(raw);
     /* the lenient scan agrees, every crc good */
     unsigned char *ok = NULL;
     rsc_file *h = scan_mem(gold, n, "golden.rsct", &ok, &err);
@@ -590,6 +601,9 @@ static const struct bad_case bad_cases[] = {
     { "bad-deflate.rsct", "tensor 'x': corrupt compressed payload" },
     { "bad-deflate-size.rsct", "tensor 'x': compressed payload inflates to more than 24 bytes" },
     { "bad-deflate-ratio.rsct", "tensor 'x': compressed payload inflates to 4096 bytes, expected 1099511627776" },
+    { "bad-deflate-empty.rsct", "tensor 'x': empty compressed payload" },
+    { "bad-deflate-extra.rsct", "tensor 'x': 3 bytes after the end of the compressed stream" },
+    { "bad-name-long.rsct", "tensor 1: bad name length 256" },
     { "bad-trailer-missing.rsct", "truncated after 1 tensor (no END. trailer)" },
     { "bad-trailer-tag.rsct", "bad record tag 'END!' after tensor 1" },
     { "bad-trailer-count.rsct", "trailer count 2 disagrees with the 1 tensor record read" },
