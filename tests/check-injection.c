@@ -125,6 +125,8 @@ int main(int argc, char **argv)
 
     if (same) {
         printf("same\n");
+        rsc_file_free(a);
+        rsc_file_free(b);
         return 0;
     }
     /* the injection itself (validate checked shapes, labels, distinctness) */

@@ -161,6 +161,7 @@ runs_clean 2 "unexpected argument 'extra'" rsc-inject --data idx extra --pattern
 rsc-inject --help >help
 for o in --data --pattern --count --target --seed --output --compress --norms --json --quiet --help --version; do
     grep -q -- "$o" help || fail "--help lacks $o"
+    grep -q -- "$(echo "$o" | sed 's/-/\\\\-/g')" "$top_srcdir/man/rsc-inject.1" || fail "rsc-inject.1 lacks $o"
 done
 rsc-inject --version | grep -q '^rsc-inject (rsc) ' || fail "--version"
 exit 0
