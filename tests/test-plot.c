@@ -16,6 +16,7 @@
 #include "chart.h"
 #include "colormap.h"
 #include "font.h"
+#include "heatmap.h"
 #include "image.h"
 #include "plot.h"
 #include "tsv.h"
@@ -354,6 +355,79 @@ static void test_chart_pixels(void **state)
     rsc_chart_free(c);
 }
 
+static int rgb_is(const rsc_image *img, int x, int y, const unsigned char *c)
+{
+    return memcmp(rsc_image_at(img, x, y), c, 3) == 0;
+}
+
+static void test_heatmap(void **state)
+{
+    (void)state;
+    /* 3 x 4 values; max at (1, 2), min at (2, 0) */
+    const double v[12] = { 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.9, 0.2, -0.3, 0.0, 0.1, 0.25 };
+    rsc_heatmap m = { v, 3, 4, "m" };
+    rsc_heatmap_layout lay;
+    rsc_error err;
+    rsc_image *img = rsc_heatmap_render(&m, 1, -0.3, 0.9, "title", 0, 0, &lay, &err);
+    assert_non_null(img);
+    assert_int_equal(lay.scale, 448 / 4);
+    const unsigned char *top = rsc_viridis_entry(255), *bottom = rsc_viridis_entry(0);
+    int k = lay.scale;
+    /* every pixel of the max block is the top colour, of the min block the bottom */
+    for (int dy = 0; dy < k; dy++)
+        for (int dx = 0; dx < k; dx++) {
+            assert_true(rgb_is(img, lay.x0[0] + 2 * k + dx, lay.y0[0] + 1 * k + dy, top));
+            assert_true(rgb_is(img, lay.x0[0] + 0 * k + dx, lay.y0[0] + 2 * k + dy, bottom));
+        }
+    /* value 0.3 at (0, 2): t = 0.5, entry 128 */
+    assert_true(rgb_is(img, lay.x0[0] + 2 * k + k / 2, lay.y0[0] + k / 2, rsc_viridis_entry(128)));
+    /* colour bar: top row top colour, bottom row bottom colour */
+    assert_true(rgb_is(img, lay.bar_x0 + 2, lay.bar_y0, top));
+    assert_true(rgb_is(img, lay.bar_x0 + 2, lay.bar_y1 - 1, bottom));
+    assert_int_equal(lay.bar_y1 - lay.bar_y0, 3 * k);
+    rsc_image_free(img);
+    /* fixed size: the maps shrink to fit; two maps share the scale */
+    rsc_heatmap two[2] = { { v, 3, 4, "a" }, { v, 3, 4, NULL } };
+    img = rsc_heatmap_render(two, 2, 0, 1, NULL, 500, 300, &lay, &err);
+    assert_non_null(img);
+    assert_int_equal(img->w, 500);
+    assert_true(lay.x0[1] > lay.x0[0] + 4 * lay.scale);
+    assert_true(rgb_is(img, lay.x0[1], lay.y0[1] + 2 * lay.scale, bottom));   /* -0.3 < vmin */
+    rsc_image_free(img);
+    assert_null(rsc_heatmap_render(&m, 1, 0, 1, NULL, 40, 40, NULL, &err));
+    assert_non_null(strstr(err.msg, "too small"));
+}
+
+static void test_gallery(void **state)
+{
+    (void)state;
+    float grey[4 * 3], rgb[3 * 4 * 3];
+    for (int i = 0; i < 12; i++)
+        grey[i] = (float)i / 11.0f;
+    for (int i = 0; i < 36; i++)
+        rgb[i] = i < 12 ? 1.0f : i < 24 ? 0.5f : 0.0f;   /* R 255, G 128, B 0 */
+    const float *imgs[2] = { grey, grey };
+    const char *labels[2] = { "(a) original", "(b) S1" };
+    rsc_heatmap_layout lay;
+    rsc_error err;
+    rsc_image *img = rsc_gallery_render(imgs, labels, 2, 1, 4, 3, NULL, 0, 0, &lay, &err);
+    assert_non_null(img);
+    assert_true(lay.scale >= 40);
+    const unsigned char *p = rsc_image_at(img, lay.x0[0] + 2 * lay.scale, lay.y0[0] + 3 * lay.scale);
+    assert_true(p[0] == 255 && p[1] == 255 && p[2] == 255);   /* value 11/11 */
+    p = rsc_image_at(img, lay.x0[1] + lay.scale + 1, lay.y0[1] + 1);
+    assert_true(p[0] == 23 && p[1] == 23 && p[2] == 23);   /* round(255 / 11) */
+    rsc_image_free(img);
+    const float *c3[1] = { rgb };
+    img = rsc_gallery_render(c3, NULL, 1, 3, 4, 3, "rgb", 0, 0, &lay, &err);
+    assert_non_null(img);
+    p = rsc_image_at(img, lay.x0[0], lay.y0[0]);
+    assert_true(p[0] == 255 && p[1] == 128 && p[2] == 0);
+    rsc_image_free(img);
+    assert_null(rsc_gallery_render(c3, NULL, 1, 2, 4, 3, NULL, 0, 0, NULL, &err));
+    assert_string_equal(err.msg, "images with 2 channels cannot be shown (1 or 3)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +438,8 @@ int main(void)
         cmocka_unit_test(test_tsv),
         cmocka_unit_test(test_chart_stats),
         cmocka_unit_test(test_chart_pixels),
+        cmocka_unit_test(test_heatmap),
+        cmocka_unit_test(test_gallery),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
