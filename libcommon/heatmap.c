@@ -56,7 +56,8 @@ rsc_image *rsc_heatmap_render(const rsc_heatmap *maps, size_t n, double vmin, do
     int bar_w = 10 * s, bar_gap = 8 * s;
     int bar_lw = rsc_colorbar_label_width(vmin, vmax, s);
     int fixed_w = 2 * pad + (int)(cols - 1) * gap + bar_gap + bar_w + bar_lw;
-    int fixed_h = 2 * pad + title_h + (int)rows * ptitle_h + (int)(rows - 1) * gap;
+    /* room below for half the bottom colour-bar label */
+    int fixed_h = 2 * pad + fh / 2 + title_h + (int)rows * ptitle_h + (int)(rows - 1) * gap;
     if (W) {
         int kw = (W - fixed_w) / ((int)cols * mw), kh = (H - fixed_h) / ((int)rows * mh);
         k = kw < kh ? kw : kh;

@@ -17,6 +17,8 @@
 #include "colormap.h"
 #include "font.h"
 #include "heatmap.h"
+#include "importance.h"
+#include "rsct.h"
 #include "image.h"
 #include "plot.h"
 #include "tsv.h"
@@ -428,6 +430,43 @@ static void test_gallery(void **state)
     assert_string_equal(err.msg, "images with 2 channels cannot be shown (1 or 3)");
 }
 
+static void test_importance(void **state)
+{
+    (void)state;
+    rsc_error err;
+    rsc_file *f = rsc_file_new(&err);
+    assert_non_null(f);
+    /* 3 hidden units, input 2x1x3: importance = max over rows and channels */
+    uint64_t d[2] = { 3, 6 };
+    rsc_tensor *t = rsc_file_add(f, "param/fc1.weight", RSC_F32, 2, d, &err);
+    assert_non_null(t);
+    const float w[18] = { 0.1f, -2, 0.3f, /* ch 1 */ 0.0f, -1, 0.2f,
+                          0.5f, -3, 0.1f, /* ch 1 */ 0.4f, -4, 0.9f,
+                          -1, -5, 0.0f, /* ch 1 */ 0.6f, -6, 0.1f };
+    memcpy(t->data, w, sizeof w);
+    assert_int_equal(rsc_meta_set(f, "input", "2x1x3", &err), 0);
+    double *map;
+    int h, wd;
+    assert_int_equal(rsc_importance(f, "m.rsct", &map, &h, &wd, &err), 0);
+    assert_int_equal(h, 1);
+    assert_int_equal(wd, 3);
+    assert_true(map[0] == (double)0.6f && map[1] == -1 && map[2] == (double)0.9f);
+    free(map);
+    assert_int_equal(rsc_meta_set(f, "input", "1x2x2", &err), 0);
+    assert_int_equal(rsc_importance(f, "m.rsct", &map, &h, &wd, &err), -1);
+    assert_string_equal(err.msg, "m.rsct: tensor 'param/fc1.weight' has 6 inputs, but input=1x2x2 has 4");
+    rsc_file_free(f);
+    f = rsc_file_new(&err);
+    uint64_t dc[4] = { 2, 1, 3, 3 };
+    assert_non_null(rsc_file_add(f, "param/conv1.weight", RSC_F32, 4, dc, &err));
+    assert_int_equal(rsc_meta_set(f, "arch", "cnn", &err), 0);
+    assert_int_equal(rsc_importance(f, "c.rsct", &map, &h, &wd, &err), -1);
+    assert_string_equal(err.msg, "c.rsct: importance is defined only for models whose first layer "
+                        "is linear (param/fc1.weight); this model (arch cnn) starts with a "
+                        "convolution ('param/conv1.weight')");
+    rsc_file_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_chart_pixels),
         cmocka_unit_test(test_heatmap),
         cmocka_unit_test(test_gallery),
+        cmocka_unit_test(test_importance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
