@@ -218,6 +218,18 @@ rsc_image *rsc_chart_render(const rsc_chart *c, int w, int h, rsc_axes *axes_out
     int below_h = 6 + 2 * s + fh + 4 * s + fh;   /* ticks, tick labels, x label */
     int hgap = 10 * s, vgap = 6 * s;
     int pw = (right - left - (int)(cols - 1) * hgap) / (int)cols;
+    /* crowded category labels take a second, staggered row */
+    for (size_t pi = 0; pi < c->npanels && pw > 0; pi++) {
+        rsc_axes probe;
+        memset(&probe, 0, sizeof probe);
+        probe.x0 = 0;
+        probe.x1 = pw;
+        x_range(c, pi, &probe.x);
+        if (rsc_axes_xlabel_rows(&probe, s) == 2) {
+            below_h += fh;
+            break;
+        }
+    }
     int block = (h - pad - top - (int)(rows - 1) * vgap) / (int)rows;
     int ph = block - ptitle_h - below_h;
     if (pw < 40 || ph < 40) {

@@ -331,6 +331,30 @@ static void tick_text(const rsc_axis *ax, const double *ticks, size_t n, size_t 
 #define MAX_TICKS 256
 #define TICK_LEN 6
 
+/* Do the x labels fit side by side when each needs its width plus gap? */
+static int xlabels_fit(const rsc_axes *a, int scale, size_t stride)
+{
+    double ticks[MAX_TICKS];
+    char buf[64];
+    size_t n = rsc_axis_ticks(&a->x, ticks, MAX_TICKS);
+    for (size_t i = stride; i < n; i++) {
+        tick_text(&a->x, ticks, n, i, buf, sizeof buf);
+        double r = rsc_font_text_width(buf, scale, 0) / 2.0;
+        tick_text(&a->x, ticks, n, i - stride, buf, sizeof buf);
+        double l = rsc_font_text_width(buf, scale, 0) / 2.0;
+        if (rsc_axes_px(a, ticks[i]) - rsc_axes_px(a, ticks[i - stride]) < r + l + 3 * scale)
+            return 0;
+    }
+    return 1;
+}
+
+int rsc_axes_xlabel_rows(const rsc_axes *a, int scale)
+{
+    if (a->x.scale != RSC_SCALE_CATEGORY || xlabels_fit(a, scale, 1))
+        return 1;
+    return 2;
+}
+
 int rsc_axes_ylabel_width(const rsc_axis *y, int scale)
 {
     double ticks[MAX_TICKS];
@@ -367,24 +391,27 @@ void rsc_axes_draw(rsc_image *img, const rsc_axes *a, int scale, int show_ylabel
                      RSC_ALIGN_CENTER, ink);
         }
     }
-    /* x: ticks and labels; a label that would touch the previous one is
-     * left out (its tick stays) */
+    /* x: ticks and labels, in one row or, for crowded categories, two
+     * staggered rows; a label that would still touch its neighbour in the
+     * row is left out (its tick stays) */
     n = rsc_axis_ticks(&a->x, ticks, MAX_TICKS);
-    double last_right = -1e9;
+    int rows = rsc_axes_xlabel_rows(a, scale);
+    double last_right[2] = { -1e9, -1e9 };
     for (size_t i = 0; i < n; i++) {
         double fx = rsc_axes_px(a, ticks[i]);
         if (fx < x0 - 0.5 || fx > x1 + 0.5)
             continue;
         int px = (int)floor(fx);
         px = px < x0 ? x0 : px >= x1 ? x1 - 1 : px;
-        rsc_fill_rect(img, px, y1, px + 1, y1 + TICK_LEN, ink);
+        int row = rows == 2 ? (int)(i % 2) : 0;
+        rsc_fill_rect(img, px, y1, px + 1, y1 + TICK_LEN + row * rsc_font_text_height(scale), ink);
         tick_text(&a->x, ticks, n, i, buf, sizeof buf);
         int tw = rsc_font_text_width(buf, scale, 0);
-        if (px + 0.5 - tw / 2.0 < last_right + 3 * scale)
+        if (px + 0.5 - tw / 2.0 < last_right[row] + 3 * scale)
             continue;
-        last_right = px + 0.5 + tw / 2.0;
-        rsc_text(img, px + 0.5, y1 + TICK_LEN + 2 * scale, buf, scale, 0, RSC_ALIGN_CENTER,
-                 RSC_ALIGN_START, ink);
+        last_right[row] = px + 0.5 + tw / 2.0;
+        rsc_text(img, px + 0.5, y1 + TICK_LEN + 2 * scale + row * rsc_font_text_height(scale), buf,
+                 scale, 0, RSC_ALIGN_CENTER, RSC_ALIGN_START, ink);
     }
     /* frame: one pixel just outside the plot area */
     rsc_fill_rect(img, x0 - 1, y0 - 1, x1 + 1, y0, ink);

@@ -84,6 +84,9 @@ void rsc_axis_pad(rsc_axis *ax, double frac);
  * with the given text scale.  show_ylabels = 0 leaves the y tick labels out
  * (panels sharing y). */
 void rsc_axes_draw(rsc_image *img, const rsc_axes *a, int scale, int show_ylabels);
+/* Rows of x tick labels: 2 when the labels of a category axis do not fit
+ * side by side (they are then staggered), else 1. */
+int rsc_axes_xlabel_rows(const rsc_axes *a, int scale);
 /* Space needed left of the plot area by the y tick labels. */
 int rsc_axes_ylabel_width(const rsc_axis *y, int scale);
 
