@@ -21,15 +21,17 @@ int rsc_importance(const rsc_file *m, const char *fname, double **map, int *h, i
     const char *kind = rsc_meta_get(m, "kind");
     if (kind && strcmp(kind, "model") != 0)
         return rsc_fail(err, "%s: not a model (kind=%s)", fname, kind);
+    /* A convolutional model may have an fc1 too, after its convolutions:
+     * any 4-d parameter means the first layer is not linear. */
+    const char *arch = rsc_meta_get(m, "arch");
+    for (size_t i = 0; i < m->ntensors; i++)
+        if (strncmp(m->tensors[i]->name, "param/", 6) == 0 && m->tensors[i]->ndim == 4)
+            return rsc_fail(err, "%s: importance is defined only for models whose first "
+                            "layer is linear (param/fc1.weight); this model%s%s%s starts "
+                            "with a convolution ('%s')", fname, arch ? " (arch " : "",
+                            arch ? arch : "", arch ? ")" : "", m->tensors[i]->name);
     const rsc_tensor *t = rsc_file_find(m, "param/fc1.weight");
     if (!t) {
-        const char *arch = rsc_meta_get(m, "arch");
-        for (size_t i = 0; i < m->ntensors; i++)
-            if (strncmp(m->tensors[i]->name, "param/", 6) == 0 && m->tensors[i]->ndim == 4)
-                return rsc_fail(err, "%s: importance is defined only for models whose first "
-                                "layer is linear (param/fc1.weight); this model%s%s%s starts "
-                                "with a convolution ('%s')", fname, arch ? " (arch " : "",
-                                arch ? arch : "", arch ? ")" : "", m->tensors[i]->name);
         return rsc_fail(err, "%s: no tensor 'param/fc1.weight': importance needs a model whose "
                         "first layer is linear (mlp-small, mlp, mlp-large, linear)", fname);
     }

@@ -5,7 +5,8 @@
  *       1.0 at row HIDDEN/2 for pixel (MAXR, MAXC) of the last channel (the
  *       largest), and -1.0 in every row and channel for (MINR, MINC) (so
  *       its maximum, -1, is the smallest); key count=COUNT when given
- *   mkmodel conv OUT          a model that starts with a convolution
+ *   mkmodel conv OUT          a model that starts with a convolution (and
+ *                             has an fc1 after it, as the paper's CNN)
  *   mkmodel dataset OUT       an rsct file of kind dataset */
 #include "config.h"
 
@@ -30,11 +31,12 @@ int main(int argc, char **argv)
         if (rsc_file_stamp(f, "dataset", "mkmodel", &err) != 0)
             rsc_die_err(&err);
     } else if (strcmp(argv[1], "conv") == 0) {
-        uint64_t d[4] = { 4, 1, 3, 3 };
+        uint64_t d[4] = { 4, 1, 3, 3 }, d2[2] = { 200, 1024 };
         if (rsc_file_stamp(f, "model", "mkmodel", &err) != 0 ||
             rsc_meta_set(f, "arch", "cnn", &err) != 0 ||
             rsc_meta_set(f, "input", "1x28x28", &err) != 0 ||
-            !rsc_file_add(f, "param/conv1.weight", RSC_F32, 4, d, &err))
+            !rsc_file_add(f, "param/conv1.weight", RSC_F32, 4, d, &err) ||
+            !rsc_file_add(f, "param/fc1.weight", RSC_F32, 2, d2, &err))
             rsc_die_err(&err);
     } else if (strcmp(argv[1], "mlp") == 0 && (argc == 7 || argc == 8)) {
         long hidden = rsc_opt_long("HIDDEN", argv[3], 1, 100000);

@@ -67,6 +67,13 @@ rsc-viz chart "$F/agg-fig2.tsv" --x count --y spurious_score --series pattern \
     --panel name --where target=0 --category -o again.png
 cmp fig2.png again.png || fail "same input, different bytes"
 
+# PNG on stdout (a pipe); concatenated tables (repeated headers) read as one
+cat "$F/raw-scores.tsv" "$F/raw-scores.tsv" |
+    rsc-viz chart --x count --y spurious_score --series pattern -o - --data-out twice.tsv > out.png
+check_png out.png 900 600
+line=$(awk -F'\t' '$2=="S3" && $3=="100"' twice.tsv)
+[ "$line" = "$(printf 'count\tS3\t100\t0.4\t0.0365148372\t6')" ] || fail "twice.tsv: '$line'"
+
 # errors in the table: one message naming file and line, exit 1, no output
 expect_error 1 "agg-fig2.tsv:1: no column 'nope' (columns: name, pattern" \
     rsc-viz chart "$F/agg-fig2.tsv" --x nope --y spurious_score -o e.png
@@ -84,6 +91,8 @@ expect_error 1 "no rows to plot (check the --where filters)" \
 expect_error 1 "missing.tsv: No such file" rsc-viz chart missing.tsv --x a --y b -o e.png
 expect_error 1 "too small" rsc-viz chart "$F/agg-fig2.tsv" --x count --y spurious_score \
     --panel name --size 150x150 -o e.png
+expect_error 1 "no-such-dir/e.png: cannot create output" \
+    rsc-viz chart "$F/agg-fig2.tsv" --x count --y spurious_score -o no-such-dir/e.png
 [ ! -e e.png ] || fail "an output was left behind by a failed run"
 ls -a | grep -q '^\.e\.png' && fail "a temporary file was left behind"
 
