@@ -32,6 +32,14 @@ set -- $(probe c.png)
 [ "$1 $2" = "1388 236" ] || fail "c.png is $1x$2"
 [ "$3" -ge 1000 ] || fail "c.png has only $3 colours (no colour noise?)"
 
+# an injected rsct dataset: R1-R3 follow its seed unless --seed is given
+rsc-inject --data idx --pattern R3 --count 2 --target 1 --seed 7 -o inj.rsct
+rsc-viz patterns --data inj.rsct -P R3 -o own.png
+rsc-viz patterns --data inj.rsct -P R3 --seed 7 -o seed7.png
+rsc-viz patterns --data inj.rsct -P R3 --seed 0 -o seed0.png
+cmp own.png seed7.png || fail "the dataset's seed was not the default"
+if cmp -s own.png seed0.png; then fail "--seed 0 drew the same R3 as seed 7"; fi
+
 # errors
 expect_error 1 "index 20 is out of range (the test split has 20 images)" \
     rsc-viz patterns --data idx --index 20 -o e.png

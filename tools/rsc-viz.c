@@ -164,7 +164,8 @@ static void patterns_usage(FILE *fp)
 "  -P, --pattern P        a pattern to show: S1 S2 S3 R1 R2 R3 Inv, or an rsct\n"
 "                         file holding a custom one; repeatable, or a comma\n"
 "                         list (default: the seven of the paper)\n"
-"      --seed S           seed of the random patterns R1-R3 (default 0)\n"
+"      --seed S           seed of the random patterns R1-R3 (default: the\n"
+"                         dataset's seed key when it was injected, else 0)\n"
 "      --title TEXT       title (default: dataset, split, index and class;\n"
 "                         --title '' for none)\n"
 "      --size WxH         image size in pixels (default: about 160 pixels an\n"
@@ -190,7 +191,7 @@ static int cmd_patterns(int argc, char **argv)
     const char *data = NULL, *output = NULL, *title = NULL, *split = "test";
     long index = 0;
     uint32_t seed = 0;
-    int w = 0, h = 0;
+    int have_seed = 0, w = 0, h = 0;
     struct list *pats = calloc((size_t)argc, sizeof *pats);
     size_t npats = 0;
     if (!pats)
@@ -207,7 +208,10 @@ static int cmd_patterns(int argc, char **argv)
             split = optarg;
             break;
         case 'P': split_list("--pattern", optarg, &pats[npats++]); break;
-        case OPT_SEED: seed = (uint32_t)rsc_opt_long("--seed", optarg, 0, 4294967295L); break;
+        case OPT_SEED:
+            seed = (uint32_t)rsc_opt_long("--seed", optarg, 0, 4294967295L);
+            have_seed = 1;
+            break;
         case OPT_TITLE: title = optarg; break;
         case OPT_SIZE: parse_size(optarg, &w, &h); break;
         case 'o': output = optarg; break;
@@ -233,6 +237,13 @@ static int cmd_patterns(int argc, char **argv)
     if ((size_t)index >= n)
         rsc_die("%s: --index %ld is out of range (the %s split has %zu images)", data, index,
                 split, n);
+    const char *ds_seed = rsc_meta_get(ds, "seed");
+    if (!have_seed && ds_seed) {   /* an injected dataset: its own random patterns */
+        long v;
+        if (rsc_parse_long("seed", ds_seed, 0, 4294967295L, &v, &err) != 0)
+            rsc_die("%s: metadata key %s", data, err.msg);
+        seed = (uint32_t)v;
+    }
     size_t nimg = 1;
     for (size_t i = 0; i < npats; i++)
         nimg += pats[i].n;
