@@ -134,7 +134,8 @@ static void draw_series_sample(rsc_image *img, const rsc_chart *c, size_t si, in
         rsc_fill_rect(img, x, y - 4 * s, x + 12 * s, y + 4 * s, col);
         return;
     }
-    rsc_line(img, x, y, x + 14 * s, y, 1.25 * s, col);
+    double xs[2] = { x, x + 14 * s }, ys[2] = { y, y };
+    rsc_stroke(img, xs, ys, 2, 1.25 * s, col, c->dashed[si] ? 2.5 * s : 0);
     rsc_marker(img, x + 7 * s, y, rsc_chart_marker(si), 4.5 * s, col);
 }
 
@@ -174,7 +175,7 @@ static void draw_panel_data(rsc_image *img, const rsc_chart *c, size_t pi, const
         }
         if (c->kind == RSC_CHART_BAR)
             continue;
-        rsc_stroke(img, xs, ys, k, lw, col, 0);
+        rsc_stroke(img, xs, ys, k, lw, col, c->dashed[si] ? 3 * s : 0);
         for (size_t i = 0; i < c->npoints; i++) {
             const rsc_chart_point *p = &c->points[i];
             if (p->panel == pi && p->series == si && isfinite(p->se) && p->se > 0) {

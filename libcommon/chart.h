@@ -40,6 +40,7 @@ typedef struct rsc_chart {
     size_t npanels, nseries, npoints;
     rsc_chart_panel *panels;
     char **series;                          /* series labels */
+    unsigned char *dashed;                  /* per series: drawn dashed */
     rsc_chart_point *points;                /* by panel, series, x */
     size_t dropped;                         /* points left out (x <= 0 on a log axis) */
 } rsc_chart;
@@ -50,6 +51,7 @@ typedef struct rsc_chart_spec {
     const char *const *y;  size_t ny;      /* y metrics: several give one series each */
     const char *series, *panel;            /* optional grouping columns */
     const char *const *where; size_t nwhere; /* "COL=V1,V2,...": keep matching rows */
+    const char *const *dashed; size_t ndashed; /* series (metric or value) drawn dashed */
     int kind;
     int xscale;                            /* enum rsc_scale or RSC_XSCALE_AUTO */
     int ylog;

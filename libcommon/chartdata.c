@@ -174,6 +174,7 @@ void rsc_chart_free(rsc_chart *c)
         free(c->points[i].xtext);
     free(c->panels);
     free(c->series);
+    free(c->dashed);
     free(c->points);
     free(c->title);
     free(c->ylabel);
@@ -367,7 +368,8 @@ rsc_chart *rsc_chart_from_table(const rsc_table *t, const rsc_chart_spec *sp, rs
     }
     c->panels = rsc_calloc(pvals.n * sp->nx, sizeof *c->panels, err);
     c->series = rsc_calloc(svals.n * sp->ny, sizeof *c->series, err);
-    if (!c->panels || !c->series)
+    c->dashed = rsc_calloc(svals.n * sp->ny, 1, err);
+    if (!c->panels || !c->series || !c->dashed)
         goto fail;
     for (size_t a = 0; a < pvals.n; a++)
         for (size_t xi = 0; xi < sp->nx; xi++) {
@@ -387,6 +389,10 @@ rsc_chart *rsc_chart_from_table(const rsc_table *t, const rsc_chart_spec *sp, rs
             if (smap[key] < 0)
                 continue;
             smap[key] = (long)c->nseries;
+            for (size_t k = 0; k < sp->ndashed; k++)
+                if (strcmp(sp->dashed[k], sp->y[yi]) == 0 ||
+                    (scol >= 0 && same_value(sp->dashed[k], svals.v[sord[a]])))
+                    c->dashed[c->nseries] = 1;
             char **lab = &c->series[c->nseries++];
             if (scol >= 0 && sp->ny > 1)
                 *lab = dupf(err, "%s, %s", svals.v[sord[a]], sp->y[yi]);

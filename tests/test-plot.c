@@ -288,8 +288,20 @@ static void test_chart_stats(void **state)
     assert_non_null(c);
     assert_int_equal(c->npanels, 2);
     assert_int_equal(c->npoints, 4);   /* baseline in both panels, the 0.5/0.1 row in none */
+    assert_int_equal(c->dashed[0], 0);
     assert_string_equal(c->panels[1].xlabel, "wd");
     assert_true(c->points[2].panel == 1 && c->points[2].y == 9 && c->points[3].y == 2);
+    rsc_chart_free(c);
+    /* dashed series, by metric or by series value */
+    const char *const ys[] = { "a", "b" }, *const dash[] = { "b", "R3" };
+    rsc_chart_spec sp3 = { .x = xcol, .nx = 1, .y = ys, .ny = 2, .series = "pattern",
+                           .dashed = dash, .ndashed = 2, .kind = RSC_CHART_LINE,
+                           .xscale = RSC_XSCALE_AUTO, .ymin = NAN, .ymax = NAN };
+    c = chart_of("pattern\tcount\ta\tb\nS3\t1\t1\t2\nR3\t1\t3\t4\n", &sp3, &err);
+    assert_non_null(c);
+    assert_int_equal(c->nseries, 4);
+    assert_string_equal(c->series[1], "S3, b");
+    assert_true(!c->dashed[0] && c->dashed[1] && c->dashed[2] && c->dashed[3]);
     rsc_chart_free(c);
 }
 

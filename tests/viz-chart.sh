@@ -40,7 +40,8 @@ check_png fig4.png 1700 510
 
 # Fig. 7: three regularisers side by side, averaged over counts 1..100
 rsc-viz chart "$F/agg-fig7.tsv" --x input_noise,weight_decay,clip_value \
-    --y spurious_score,clean_acc,spurious_acc --where count=1,3,5,10,20,100 --category \
+    --y spurious_score,clean_acc,spurious_acc --dashed spurious_acc \
+    --where name=fashion --where pattern=S3 --where count=1,3,5,10,20,100 --category \
     --title "Fashion, S3" -o fig7.png --data-out fig7.tsv
 check_png fig7.png 1640 510
 # 3 panels x 3 metrics x 5 strengths (the baseline is in every panel)

@@ -44,7 +44,7 @@ static void usage(FILE *fp)
 /* ------------------------------------------------------------ common */
 enum { OPT_XSCALE = 256, OPT_LOGX, OPT_CATEGORY, OPT_LOGY, OPT_YMIN, OPT_YMAX, OPT_COLS,
        OPT_TITLE, OPT_XLABEL, OPT_YLABEL, OPT_SIZE, OPT_DATA_OUT, OPT_VMIN, OPT_VMAX, OPT_VS,
-       OPT_SEED, OPT_SPLIT };
+       OPT_SEED, OPT_SPLIT, OPT_DASHED };
 
 static void parse_size(const char *s, int *w, int *h)
 {
@@ -522,6 +522,8 @@ static void chart_usage(FILE *fp)
 "  -p, --panel COL           one panel per value of COL (small multiples)\n"
 "  -w, --where COL=V[,V...]  keep rows whose COL is one of the values\n"
 "                            (numbers compare by value); repeatable\n"
+"      --dashed NAME[,NAME...]  draw these series dashed: a metric of --y or\n"
+"                            a value of the --series column\n"
 "  -k, --kind line|bar       chart kind (default line; bar implies category x)\n"
 "      --xscale linear|log|category  x-axis scale (default: linear for numbers,\n"
 "                            category otherwise)\n"
@@ -545,7 +547,7 @@ static void chart_usage(FILE *fp)
 
 struct chart_opts {
     const char *input, *output, *data_out;
-    struct list x, y;
+    struct list x, y, dashed;
     const char *series, *panel;
     const char **where;
     size_t nwhere;
@@ -562,6 +564,7 @@ static int cmd_chart(int argc, char **argv)
         { "series", required_argument, NULL, 's' },
         { "panel", required_argument, NULL, 'p' },
         { "where", required_argument, NULL, 'w' },
+        { "dashed", required_argument, NULL, OPT_DASHED },
         { "kind", required_argument, NULL, 'k' },
         { "xscale", required_argument, NULL, OPT_XSCALE },
         { "logx", no_argument, NULL, OPT_LOGX },
@@ -592,6 +595,7 @@ static int cmd_chart(int argc, char **argv)
         switch (c) {
         case 'x': split_list("--x", optarg, &o.x); break;
         case 'y': split_list("--y", optarg, &o.y); break;
+        case OPT_DASHED: split_list("--dashed", optarg, &o.dashed); break;
         case 's': o.series = optarg; break;
         case 'p': o.panel = optarg; break;
         case 'w':
@@ -655,7 +659,7 @@ static int cmd_chart(int argc, char **argv)
         rsc_die_err(&err);
     rsc_chart_spec spec = {
         .x = o.x.v, .nx = o.x.n, .y = o.y.v, .ny = o.y.n, .series = o.series, .panel = o.panel,
-        .where = o.where, .nwhere = o.nwhere, .kind = o.kind, .xscale = o.xscale, .ylog = o.ylog,
+        .where = o.where, .nwhere = o.nwhere, .dashed = o.dashed.v, .ndashed = o.dashed.n, .kind = o.kind, .xscale = o.xscale, .ylog = o.ylog,
         .ymin = o.ymin, .ymax = o.ymax, .ncols = o.ncols, .title = o.title, .xlabel = o.xlabel,
         .ylabel = o.ylabel,
     };
@@ -676,6 +680,7 @@ static int cmd_chart(int argc, char **argv)
     rsc_table_free(t);
     list_free(&o.x);
     list_free(&o.y);
+    list_free(&o.dashed);
     free(o.where);
     return rsc_close_stdout();
 }
