@@ -11,6 +11,16 @@
 
 static const rsc_rgb ink = { 0x26, 0x26, 0x26 };
 
+/* A pixel coordinate as an int, far from int overflow (fills are clipped). */
+static int to_px(double v)
+{
+    if (!(v > -1e7))
+        return -10000000;
+    if (!(v < 1e7))
+        return 10000000;
+    return (int)floor(v);
+}
+
 int rsc_chart_marker(size_t i)
 {
     return (int)(i % RSC_MARK_COUNT);
@@ -161,8 +171,8 @@ static void draw_panel_data(rsc_image *img, const rsc_chart *c, size_t pi, const
             double bw = 0, px = point_px(c, a, p, &bw), py = rsc_axes_py(a, p->y);
             if (c->kind == RSC_CHART_BAR) {
                 double base = c->ylog ? a->y1 : rsc_axes_py(a, 0);
-                int l = (int)floor(px - bw / 2 + 0.5), r = (int)floor(px + bw / 2 + 0.5) - 1;
-                int t = (int)floor(fmin(py, base) + 0.5), b = (int)floor(fmax(py, base) + 0.5);
+                int l = to_px(px - bw / 2 + 0.5), r = to_px(px + bw / 2 + 0.5) - 1;
+                int t = to_px(fmin(py, base) + 0.5), b = to_px(fmax(py, base) + 0.5);
                 rsc_fill_rect(img, l, t, r > l ? r : l + 1, b, col);
                 if (isfinite(p->se))
                     rsc_errorbar(img, px, rsc_axes_py(a, p->y - p->se), rsc_axes_py(a, p->y + p->se),
@@ -202,6 +212,17 @@ rsc_image *rsc_chart_render(const rsc_chart *c, int w, int h, rsc_axes *axes_out
     size_t cols = grid_cols(c), rows = (c->npanels + cols - 1) / cols;
     rsc_axis yax = { 0 };
     y_range(c, &yax);
+    int finite = isfinite(yax.hi - yax.lo) && yax.hi > yax.lo;
+    for (size_t pi = 0; pi < c->npanels && finite; pi++) {
+        rsc_axis xa;
+        x_range(c, pi, &xa);
+        finite = xa.scale == RSC_SCALE_CATEGORY || (isfinite(xa.hi - xa.lo) && xa.hi > xa.lo);
+    }
+    if (!finite) {
+        rsc_image_free(img);
+        rsc_fail(err, "the values span too wide a range to plot (beyond 1e300)");
+        return NULL;
+    }
 
     int top = pad;
     if (c->title) {

@@ -57,19 +57,38 @@ static double clamp01(double v)
     return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
+/* A pixel coordinate as an int, kept far from int overflow (callers clip
+ * to the image anyway). */
+static int to_px(double v)
+{
+    if (!(v > -1e7))
+        return -10000000;
+    if (!(v < 1e7))
+        return 10000000;
+    return (int)floor(v);
+}
+
 void rsc_stroke(rsc_image *img, const double *xs, const double *ys, size_t n, double w,
                 rsc_rgb c, double dash)
 {
-    if (n == 0)
+    if (n == 0 || !isfinite(w))
         return;
+    for (size_t i = 0; i < n; i++)   /* a non-finite vertex: draw the pieces around it */
+        if (!isfinite(xs[i]) || !isfinite(ys[i])) {
+            rsc_stroke(img, xs, ys, i, w, c, dash);
+            rsc_stroke(img, xs + i + 1, ys + i + 1, n - i - 1, w, c, dash);
+            return;
+        }
     double r = w / 2 + 1;
     double bx0 = xs[0], bx1 = xs[0], by0 = ys[0], by1 = ys[0];
     for (size_t i = 1; i < n; i++) {
         bx0 = fmin(bx0, xs[i]); bx1 = fmax(bx1, xs[i]);
         by0 = fmin(by0, ys[i]); by1 = fmax(by1, ys[i]);
     }
-    int ix0 = (int)fmax(0, floor(bx0 - r)), ix1 = (int)fmin(img->w - 1, ceil(bx1 + r));
-    int iy0 = (int)fmax(0, floor(by0 - r)), iy1 = (int)fmin(img->h - 1, ceil(by1 + r));
+    int ix0 = (int)fmax(0, fmin(img->w, floor(bx0 - r)));
+    int ix1 = (int)fmin(img->w - 1, fmax(-1, ceil(bx1 + r)));
+    int iy0 = (int)fmax(0, fmin(img->h, floor(by0 - r)));
+    int iy1 = (int)fmin(img->h - 1, fmax(-1, ceil(by1 + r)));
     if (ix0 > ix1 || iy0 > iy1)
         return;
     int mw = ix1 - ix0 + 1, mh = iy1 - iy0 + 1;
@@ -83,8 +102,10 @@ void rsc_stroke(rsc_image *img, const double *xs, const double *ys, size_t n, do
         double ax = xs[i], ay = ys[i];
         double bx = n == 1 ? ax : xs[i + 1], by = n == 1 ? ay : ys[i + 1];
         double dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy, len = sqrt(len2);
-        int sx0 = (int)fmax(ix0, floor(fmin(ax, bx) - r)), sx1 = (int)fmin(ix1, ceil(fmax(ax, bx) + r));
-        int sy0 = (int)fmax(iy0, floor(fmin(ay, by) - r)), sy1 = (int)fmin(iy1, ceil(fmax(ay, by) + r));
+        int sx0 = (int)fmax(ix0, fmin(ix1 + 1, floor(fmin(ax, bx) - r)));
+        int sx1 = (int)fmin(ix1, fmax(ix0 - 1, ceil(fmax(ax, bx) + r)));
+        int sy0 = (int)fmax(iy0, fmin(iy1 + 1, floor(fmin(ay, by) - r)));
+        int sy1 = (int)fmin(iy1, fmax(iy0 - 1, ceil(fmax(ay, by) + r)));
         for (int y = sy0; y <= sy1; y++)
             for (int x = sx0; x <= sx1; x++) {
                 double px = x + 0.5 - ax, py = y + 0.5 - ay;
@@ -144,8 +165,12 @@ static int inside_marker(int kind, double dx, double dy, double r)
 void rsc_marker(rsc_image *img, double x, double y, int kind, double size, rsc_rgb c)
 {
     double r = size / 2;
-    int x0 = (int)floor(x - 1.3 * r - 1), x1 = (int)ceil(x + 1.3 * r + 1);
-    int y0 = (int)floor(y - 1.3 * r - 1), y1 = (int)ceil(y + 1.3 * r + 1);
+    if (!isfinite(x) || !isfinite(y) || !(r > 0) || r > 1000)
+        return;
+    int x0 = to_px(x - 1.3 * r - 1), x1 = to_px(x + 1.3 * r + 2);
+    int y0 = to_px(y - 1.3 * r - 1), y1 = to_px(y + 1.3 * r + 2);
+    if (x1 < 0 || y1 < 0 || x0 >= img->w || y0 >= img->h)
+        return;
     for (int py = y0; py <= y1; py++)
         for (int px = x0; px <= x1; px++) {
             int hits = 0;   /* 4 x 4 supersampling */
@@ -175,10 +200,12 @@ void rsc_text(rsc_image *img, double x, double y, const char *text, int scale, i
         tw = th;
         th = t;
     }
-    int left = (int)floor(x - halign * tw / 2.0 + 0.5);
-    int top = (int)floor(y - valign * th / 2.0 + 0.5);
+    if (!isfinite(x) || !isfinite(y))
+        return;
+    int left = to_px(x - halign * tw / 2.0 + 0.5);
+    int top = to_px(y - valign * th / 2.0 + 0.5);
     if (valign == RSC_ALIGN_CENTER && !(flags & RSC_FONT_ROT90))   /* centre the capitals */
-        top = (int)floor(y - RSC_FONT_ASCENT * scale / 2.0 + 0.5);
+        top = to_px(y - RSC_FONT_ASCENT * scale / 2.0 + 0.5);
     const unsigned char rgb[3] = { c.r, c.g, c.b };
     rsc_font_draw(img, left, top, text, scale, flags, rgb);
 }
@@ -219,6 +246,8 @@ size_t rsc_axis_ticks(const rsc_axis *ax, double *ticks, size_t max)
         return n;
     }
     if (ax->scale == RSC_SCALE_LOG) {
+        if (!(ax->lo > 0 && ax->hi >= ax->lo && isfinite(ax->hi)))
+            return 0;
         double l0 = log10(ax->lo), l1 = log10(ax->hi);
         int k0 = (int)ceil(l0 - 1e-9), k1 = (int)floor(l1 + 1e-9);
         int every = k1 - k0 > 8 ? (k1 - k0 + 7) / 8 : 1;
@@ -238,6 +267,8 @@ size_t rsc_axis_ticks(const rsc_axis *ax, double *ticks, size_t max)
         return n;
     }
     double step = nice_step(ax->hi - ax->lo, 5);
+    if (!(step > 0) || !isfinite(step) || !isfinite(ax->lo))
+        return 0;
     double first = ceil(ax->lo / step - 1e-9);
     for (double k = first; k * step <= ax->hi + 1e-9 * step && n < max; k++) {
         double v = k * step;
@@ -379,7 +410,7 @@ void rsc_axes_draw(rsc_image *img, const rsc_axes *a, int scale, int show_ylabel
     size_t n = rsc_axis_ticks(&a->y, ticks, MAX_TICKS);
     for (size_t i = 0; i < n; i++) {
         double fy = rsc_axes_py(a, ticks[i]);
-        if (fy < y0 - 0.5 || fy > y1 + 0.5)
+        if (!(fy >= y0 - 0.5 && fy <= y1 + 0.5))
             continue;
         int py = (int)floor(fy);   /* a tick on the edge is drawn just inside */
         py = py < y0 ? y0 : py >= y1 ? y1 - 1 : py;
@@ -399,7 +430,7 @@ void rsc_axes_draw(rsc_image *img, const rsc_axes *a, int scale, int show_ylabel
     double last_right[2] = { -1e9, -1e9 };
     for (size_t i = 0; i < n; i++) {
         double fx = rsc_axes_px(a, ticks[i]);
-        if (fx < x0 - 0.5 || fx > x1 + 0.5)
+        if (!(fx >= x0 - 0.5 && fx <= x1 + 0.5))
             continue;
         int px = (int)floor(fx);
         px = px < x0 ? x0 : px >= x1 ? x1 - 1 : px;

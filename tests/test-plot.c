@@ -85,6 +85,50 @@ static void test_png_roundtrip(void **state)
     rsc_image_free(back);
 }
 
+/* Decode tests/fixtures/png/NAME and compare pixels "x,y=RRGGBB". */
+static void expect_png(const char *name, int w, int h, int channels, const char *const *px, size_t n)
+{
+    char path[4096];
+    const char *top = getenv("top_srcdir");
+    snprintf(path, sizeof path, "%s/tests/fixtures/png/%s", top ? top : ".", name);
+    rsc_error err;
+    rsc_image *img = rsc_png_load(path, &err);
+    if (!img)
+        fail_msg("%s", err.msg);
+    assert_int_equal(img->w, w);
+    assert_int_equal(img->h, h);
+    assert_int_equal(img->src_channels, channels);
+    for (size_t i = 0; i < n; i++) {
+        int x, y;
+        unsigned v;
+        assert_int_equal(sscanf(px[i], "%d,%d=%x", &x, &y, &v), 3);
+        const unsigned char *p = rsc_image_at(img, x, y);
+        unsigned got = (unsigned)p[0] << 16 | (unsigned)p[1] << 8 | p[2];
+        if (got != v)
+            fail_msg("%s %s: got %06x", name, px[i], got);
+    }
+    rsc_image_free(img);
+}
+
+static void test_png_formats(void **state)
+{
+    (void)state;
+    /* tests/gen/viz-png-corpus.py wrote these; alpha is composited on white */
+    const char *grey1[] = { "0,0=000000", "1,0=ffffff", "4,2=000000", "3,2=ffffff" };
+    expect_png("grey1.png", 5, 3, 1, grey1, 4);
+    const char *ga[] = { "0,0=c8c8c8", "1,0=ffffff", "2,0=b1b1b1", "0,1=323232" };
+    expect_png("grey-alpha.png", 3, 2, 1, ga, 4);
+    const char *pal[] = { "0,0=ff0000", "1,0=00ff00", "3,0=ffffff", "1,1=0000ff", "0,1=ffffff" };
+    expect_png("palette-trns.png", 4, 2, 3, pal, 5);
+    const char *r16[] = { "0,0=ff0000", "1,0=00ff00", "0,1=0000ff", "1,1=808080" };
+    expect_png("rgb16.png", 2, 2, 3, r16, 4);
+    const char *il[] = { "0,0=000064", "3,2=5a5064", "6,3=b47864", "6,4=ffffff", "5,4=96a064" };
+    expect_png("rgba-interlaced.png", 7, 5, 3, il, 5);
+    rsc_error err;
+    assert_null(rsc_png_load("no/such.png", &err));
+    assert_string_equal(err.msg, "no/such.png: No such file or directory");
+}
+
 static void test_viridis(void **state)
 {
     (void)state;
@@ -483,6 +527,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_png_roundtrip),
+        cmocka_unit_test(test_png_formats),
         cmocka_unit_test(test_viridis),
         cmocka_unit_test(test_font),
         cmocka_unit_test(test_ticks),
