@@ -29,16 +29,16 @@ static void usage(FILE *fp)
 "Draw the figures of rare-spurious-correlation experiments as PNG.\n"
 "\n"
 "Commands:\n"
-"  patterns --data NAME|PATH   one test image without and with each pattern\n"
-"                   (Fig. 1)\n"
-"  importance MODEL...   per input pixel, the largest first-layer weight\n"
-"                   leaving it, as a viridis heat map (Fig. 3)\n"
-"  chart [FILE|-]   line or bar chart with error bars from a TSV table\n"
-"                   (rsc-score, rsc-score --aggregate, rsc-mia): Figs. 2, 4, 5, 7\n"
+"  patterns    one dataset image without and with each pattern (Fig. 1)\n"
+"  importance  first-layer weight importance maps of models (Fig. 3)\n"
+"  chart       line or bar charts with error bars from TSV tables of\n"
+"              rsc-score, rsc-score --aggregate or rsc-mia (Figs. 2, 4, 5, 7)\n"
 "\n"
 "Run 'rsc-viz COMMAND --help' for the options of a command.\n"
-"  -h, --help       show this help and exit\n"
-"  -V, --version    show the version and exit\n");
+"\n"
+"Options:\n"
+"  -h, --help     show this help and exit\n"
+"  -V, --version  show the version and exit\n");
 }
 
 /* ------------------------------------------------------------ common */
