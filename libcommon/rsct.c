@@ -1039,7 +1039,7 @@ static int write_record(writer *w, const rsc_tensor *t, unsigned flags)
     k += 2;
     memcpy(hdr + k, t->name, nlen);
     k += nlen;
-    int compress = (flags & RSC_WRITE_COMPRESS) || t->compressed;
+    int compress = (flags & RSC_WRITE_COMPRESS) || ((flags & RSC_WRITE_AS_MARKED) && t->compressed);
     hdr[k++] = (unsigned char)t->dtype;
     hdr[k++] = (unsigned char)(compress ? 1 : 0);
     hdr[k++] = (unsigned char)t->ndim;

@@ -306,7 +306,7 @@ static void test_golden_bytes(void **state)
     size_t ngold, nmine;
     unsigned char *gold = fixture("golden.rsct", &ngold);
     rsc_file *f = build_golden();
-    unsigned char *mine = write_mem(f, 0, &nmine);
+    unsigned char *mine = write_mem(f, RSC_WRITE_AS_MARKED, &nmine);
     assert_int_equal(nmine, ngold);
     for (size_t i = 0; i < ngold; i++)
         if (mine[i] != gold[i])
@@ -347,11 +347,22 @@ static void test_golden_read(void **state)
     rsc_tensor *p = rsc_file_find(g, "Mixed_Case-1:packed");
     assert_true(p->stored_size < 256);
     assert_true(((float *)p->data)[63] == 7.875f);
-    /* reading then writing keeps the per-record compression: same bytes */
+    /* reading then writing as marked keeps the per-record compression */
     size_t n2;
-    unsigned char *again = write_mem(g, 0, &n2);
+    unsigned char *again = write_mem(g, RSC_WRITE_AS_MARKED, &n2);
     assert_int_equal(n2, n);
     assert_memory_equal(again, gold, n);
+    /* without RSC_WRITE_AS_MARKED every record is written raw */
+    size_t n3;
+    unsigned char *raw = write_mem(g, 0, &n3);
+    assert_int_equal(n3, n + 256 - 133);
+    rsc_file *r3 = read_mem(raw, n3, "raw.rsct", &err);
+    assert_non_null(r3);
+    for (size_t i = 0; i < r3->ntensors; i++)
+        assert_int_equal(r3->tensors[i]->compressed, 0);
+    assert_same_tensor(r3->tensors[7], want->tensors[7]);
+    rsc_file_free(r3);
+    free(raw);
     /* the lenient scan agrees, every crc good */
     unsigned char *ok = NULL;
     rsc_file *h = scan_mem(gold, n, "golden.rsct", &ok, &err);
@@ -808,7 +819,7 @@ static void test_save_load(void **state)
     snprintf(path, sizeof path, "%s/g.rsct", dir);
     rsc_file *f = build_golden();
     rsc_error err;
-    assert_int_equal(rsc_file_save(path, f, 0, &err), 0);
+    assert_int_equal(rsc_file_save(path, f, RSC_WRITE_AS_MARKED, &err), 0);
     size_t n, ngold;
     unsigned char *saved = slurp(path, &n);
     unsigned char *gold = fixture("golden.rsct", &ngold);
