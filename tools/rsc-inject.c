@@ -266,8 +266,6 @@ int main(int argc, char **argv)
         snprintf(summary, sizeof summary, "imported");
     }
     /* --compress alone decides, whatever the input's records were */
-    for (size_t i = 0; i < ds->ntensors; i++)
-        ds->tensors[i]->compressed = 0;
     if (rsc_file_save(o.output, ds, o.compress ? RSC_WRITE_COMPRESS : 0, &err) < 0)
         rsc_die_err(&err);
     if (!o.quiet && isatty(STDERR_FILENO)) {
