@@ -601,6 +601,10 @@ static void test_rsct_and_lookup(void **state)
     d = make_idx("single2", 0);
     snprintf(p, sizeof p, "%s/train-labels-idx1-ubyte", d);
     expect_open_error(p, "an IDX file, not an rsct dataset");
+    d = fresh_dir("single3");
+    make_cifar(d, 1, 1);
+    snprintf(p, sizeof p, "%s/data_batch_2.bin", d);
+    expect_open_error(p, "data_batch_2.bin: a CIFAR-10 batch, not an rsct dataset");
     expect_open_error("no-such-thing", "no-such-thing: no such dataset file or folder (dataset names: mnist, "
                                        "fashion, cifar10)");
     snprintf(p, sizeof p, "%s/nope/x.rsct", tmp);
