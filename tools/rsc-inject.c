@@ -231,6 +231,9 @@ int main(int argc, char **argv)
     rsc_cli_init(argv[0]);
     parse(argc, argv, &o);
 
+    /* refuse a terminal before the work, not after */
+    if (!o.norms && (!o.output || !strcmp(o.output, "-")) && isatty(STDOUT_FILENO))
+        rsc_die("refusing to write binary data to a terminal (use -o FILE or a pipe)");
     rsc_file *ds = rsc_dataset_open(o.data, &err);
     if (!ds)
         rsc_die_err(&err);
