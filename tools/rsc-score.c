@@ -476,6 +476,7 @@ struct testset {
 };
 
 /* Patterned copies of the test images, one per distinct pattern. */
+#define PATTERN_CACHE_BYTES ((size_t)1 << 30)
 struct patterned {
     rsc_pattern p;
     float *x;
@@ -526,6 +527,17 @@ static const float *patterned_images(struct scorer *s, rsc_pattern *p)
             *p = *q;       /* borrow the cached one (name included) */
             return s->cache[i].x;
         }
+    }
+    /* Keep at most PATTERN_CACHE_BYTES of patterned copies (a grid over
+     * seeds has one random pattern per seed): drop the oldest.  Models
+     * are scored in the order given, so those of one pattern in a row
+     * reuse its copy. */
+    size_t bytes = ts->n * chw * sizeof(float);
+    while (s->ncache > 0 && (s->ncache + 1) * bytes > PATTERN_CACHE_BYTES) {
+        rsc_pattern_free(&s->cache[0].p);
+        free(s->cache[0].x);
+        memmove(s->cache, s->cache + 1, (s->ncache - 1) * sizeof *s->cache);
+        s->ncache--;
     }
     struct patterned *nc = realloc(s->cache, (s->ncache + 1) * sizeof *nc);
     if (!nc)
