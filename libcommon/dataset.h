@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "patterns.h"
 #include "rsct.h"
 
 /* Open a dataset: NAME (mnist | fashion | cifar10) found by the lookup of
@@ -74,6 +75,18 @@ int rsc_dataset_dir_format(const char *dir);
 
 /* 1 when s is one of the dataset names the lookup knows. */
 int rsc_dataset_is_name(const char *s);
+
+/* Insert pattern p into `count` training examples of class `target`, as
+ * the reference does: the indices are
+ * RandomState(seed).choice(indices of class target in training order,
+ * size=count, replace=False).  train.x stays untouched; adds spurious.index
+ * (i64 [count], in drawing order), spurious.pattern (f32 [C,H,W]) and
+ * spurious.x (f32 [count,C,H,W], Phi of the original rows) and the keys
+ * pattern (p->name), target, count, seed.  count 0 records all of that
+ * with empty tensors.  Errors: an already injected dataset, target out of
+ * range, count larger than the class, a pattern of another shape. */
+int rsc_dataset_inject(rsc_file *ds, const rsc_pattern *p, long target, long count, uint32_t seed,
+                       rsc_error *err);
 
 /* Number of classes of a validated dataset (the `classes` key). */
 int rsc_dataset_classes(const rsc_file *ds);

@@ -8,7 +8,8 @@
  * tensor the reader holds at most max(1 MiB, 2 x bytes received or
  * inflated so far), capped at the declared size; on a regular file whose
  * remaining length is known, a raw payload longer than that length is
- * rejected before any allocation. */
+ * rejected before any allocation.  Duplicate keys and names are found with
+ * a hash set, so a file of many small records reads in linear time. */
 #include "config.h"
 
 #include "rsct.h"
@@ -126,6 +127,83 @@ static int valid_value(const unsigned char *s, size_t n)
     return 1;
 }
 
+/* s (n bytes) as printable text for a message: bytes outside 0x20-0x7e
+ * become \xHH, and long strings are cut with "...". */
+static const char *shown(const void *s, size_t n, char *buf, size_t cap)
+{
+    const unsigned char *p = s;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k + 8 >= cap) {
+            memcpy(buf + k, "...", 4);
+            return buf;
+        }
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\'')
+            buf[k++] = (char)p[i];
+        else
+            k += (size_t)snprintf(buf + k, cap - k, "\\x%02x", p[i]);
+    }
+    buf[k] = '\0';
+    return buf;
+}
+
+/* Open-addressing set of strings owned elsewhere (keys and tensor names
+ * while reading): duplicate checks in O(1). */
+typedef struct nameset {
+    const char **slot;
+    size_t cap, n;
+} nameset;
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = UINT64_C(1469598103934665603);
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+    return h;
+}
+
+static int nameset_has(const nameset *set, const char *name)
+{
+    if (!set->cap)
+        return 0;
+    size_t j = (size_t)name_hash(name) & (set->cap - 1);
+    for (; set->slot[j]; j = (j + 1) & (set->cap - 1))
+        if (strcmp(set->slot[j], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* 1 when added, 0 when already present, -1 when out of memory. */
+static int nameset_add(nameset *set, const char *name)
+{
+    if (2 * (set->n + 1) > set->cap) {
+        size_t nc = set->cap ? 2 * set->cap : 64;
+        const char **ns = calloc(nc, sizeof *ns);
+        if (!ns)
+            return -1;
+        for (size_t i = 0; i < set->cap; i++) {
+            if (!set->slot[i])
+                continue;
+            size_t j = (size_t)name_hash(set->slot[i]) & (nc - 1);
+            while (ns[j])
+                j = (j + 1) & (nc - 1);
+            ns[j] = set->slot[i];
+        }
+        free(set->slot);
+        set->slot = ns;
+        set->cap = nc;
+    }
+    size_t j = (size_t)name_hash(name) & (set->cap - 1);
+    while (set->slot[j]) {
+        if (strcmp(set->slot[j], name) == 0)
+            return 0;
+        j = (j + 1) & (set->cap - 1);
+    }
+    set->slot[j] = name;
+    set->n++;
+    return 1;
+}
+
 /* ------------------------------------------------------------ in memory */
 
 rsc_file *rsc_file_new(rsc_error *err)
@@ -171,10 +249,33 @@ const char *rsc_meta_get(const rsc_file *f, const char *key)
     return i < 0 ? NULL : f->values[i];
 }
 
+/* Append key=value (owned strings) without looking for the key. */
+static int meta_append(rsc_file *f, char *k, char *v, rsc_error *err)
+{
+    if (f->nmeta == f->cap_meta) {
+        size_t nc = f->cap_meta ? 2 * f->cap_meta : 16;
+        char **nk = realloc(f->keys, nc * sizeof *nk);
+        if (!nk)
+            return rsc_fail(err, "out of memory");
+        f->keys = nk;
+        char **nv = realloc(f->values, nc * sizeof *nv);
+        if (!nv)
+            return rsc_fail(err, "out of memory");
+        f->values = nv;
+        f->cap_meta = nc;
+    }
+    f->keys[f->nmeta] = k;
+    f->values[f->nmeta] = v;
+    f->nmeta++;
+    return 0;
+}
+
 int rsc_meta_set(rsc_file *f, const char *key, const char *value, rsc_error *err)
 {
+    char buf[128];
     if (!rsc_valid_key(key))
-        return rsc_fail(err, "metadata key '%s' is not of the form [a-z0-9_.-]+", key);
+        return rsc_fail(err, "metadata key '%s' is not of the form [a-z0-9_.-]+",
+                        shown(key, strlen(key), buf, sizeof buf));
     if (!valid_value((const unsigned char *)value, strlen(value)))
         return rsc_fail(err, "metadata key '%s': value contains a newline or is not UTF-8", key);
     char *v = rsc_strdup(value, err);
@@ -186,30 +287,16 @@ int rsc_meta_set(rsc_file *f, const char *key, const char *value, rsc_error *err
         f->values[i] = v;
         return 0;
     }
-    if (f->nmeta == f->cap_meta) {
-        size_t nc = f->cap_meta ? 2 * f->cap_meta : 16;
-        char **nk = realloc(f->keys, nc * sizeof *nk);
-        if (!nk) {
-            free(v);
-            return rsc_fail(err, "out of memory");
-        }
-        f->keys = nk;
-        char **nv = realloc(f->values, nc * sizeof *nv);
-        if (!nv) {
-            free(v);
-            return rsc_fail(err, "out of memory");
-        }
-        f->values = nv;
-        f->cap_meta = nc;
-    }
     char *k = rsc_strdup(key, err);
     if (!k) {
         free(v);
         return -1;
     }
-    f->keys[f->nmeta] = k;
-    f->values[f->nmeta] = v;
-    f->nmeta++;
+    if (meta_append(f, k, v, err) != 0) {
+        free(k);
+        free(v);
+        return -1;
+    }
     return 0;
 }
 
@@ -309,15 +396,9 @@ rsc_tensor *rsc_file_expect(const rsc_file *f, const char *name, int dtype, int 
     return t;
 }
 
-/* Insert t (owned) replacing a tensor of the same name, or append. */
-static rsc_tensor *insert_tensor(rsc_file *f, rsc_tensor *t, rsc_error *err)
+/* Append t (owned; freed on failure) without looking for its name. */
+static rsc_tensor *append_tensor(rsc_file *f, rsc_tensor *t, rsc_error *err)
 {
-    long i = tensor_index(f, t->name);
-    if (i >= 0) {
-        tensor_free(f->tensors[i]);
-        f->tensors[i] = t;
-        return t;
-    }
     if (f->ntensors == f->cap_tensors) {
         size_t nc = f->cap_tensors ? 2 * f->cap_tensors : 16;
         rsc_tensor **nt = realloc(f->tensors, nc * sizeof *nt);
@@ -333,11 +414,24 @@ static rsc_tensor *insert_tensor(rsc_file *f, rsc_tensor *t, rsc_error *err)
     return t;
 }
 
+/* Insert t (owned) replacing a tensor of the same name, or append. */
+static rsc_tensor *insert_tensor(rsc_file *f, rsc_tensor *t, rsc_error *err)
+{
+    long i = tensor_index(f, t->name);
+    if (i >= 0) {
+        tensor_free(f->tensors[i]);
+        f->tensors[i] = t;
+        return t;
+    }
+    return append_tensor(f, t, err);
+}
+
 static rsc_tensor *new_tensor(const char *name, int dtype, int ndim, const uint64_t *dims,
                               uint64_t *bytes, rsc_error *err)
 {
     if (!rsc_valid_name(name)) {
-        rsc_fail(err, "tensor '%s': bad name (1-255 of [A-Za-z0-9_.:/-])", name);
+        char buf[96];
+        rsc_fail(err, "tensor '%s': bad name (1-255 of [A-Za-z0-9_.:/-])", shown(name, strlen(name), buf, sizeof buf));
         return NULL;
     }
     if (!rsc_dtype_size(dtype)) {
@@ -395,10 +489,14 @@ rsc_tensor *rsc_file_add_take(rsc_file *f, const char *name, int dtype, int ndim
 
 rsc_tensor *rsc_file_add_copy(rsc_file *f, const rsc_tensor *src, const char *name, rsc_error *err)
 {
-    rsc_tensor *t = rsc_file_add(f, name ? name : src->name, src->dtype, src->ndim, src->dims, err);
-    if (t)
-        memcpy(t->data, src->data, (size_t)rsc_tensor_bytes(src));
-    return t;
+    /* copy before inserting: src may be the tensor the copy replaces */
+    size_t bytes = (size_t)rsc_tensor_bytes(src);
+    void *data = rsc_malloc(bytes ? bytes : 1, 1, err);
+    if (!data)
+        return NULL;
+    if (bytes)
+        memcpy(data, src->data, bytes);
+    return rsc_file_add_take(f, name ? name : src->name, src->dtype, src->ndim, src->dims, data, err);
 }
 
 int rsc_file_remove(rsc_file *f, const char *name)
@@ -426,6 +524,7 @@ typedef struct reader {
     const char *fname;
     int64_t remaining;      /* bytes left in a regular file, -1 if unknown */
     rsc_error *err;
+    nameset keys, names;    /* seen so far, for the duplicate checks */
 } reader;
 
 /* Read exactly n bytes.  what names the field for the message. */
@@ -529,8 +628,18 @@ static void *read_deflated(reader *r, const char *tensor, uint64_t stored, uint6
                 goto fail;
             }
             size_t n = left < CHUNK ? (size_t)left : CHUNK;
-            if (rd(r, in, n, tensor, "compressed payload") != 0)
+            size_t got = fread(in, 1, n, r->in);
+            if (r->remaining >= 0)
+                r->remaining -= (int64_t)got;
+            if (got < n) {
+                if (ferror(r->in))
+                    rsc_fail(r->err, "%s: tensor '%s': read error: %s", r->fname, tensor, strerror(errno));
+                else
+                    rsc_fail(r->err, "%s: tensor '%s': truncated compressed payload (expected %llu bytes, got %llu)",
+                             r->fname, tensor, (unsigned long long)stored,
+                             (unsigned long long)(stored - left + got));
                 goto fail;
+            }
             left -= n;
             zs.next_in = in;
             zs.avail_in = (uInt)n;
@@ -591,37 +700,52 @@ fail:
 static int parse_meta(reader *r, rsc_file *f, const unsigned char *m, size_t n)
 {
     size_t line = 0, i = 0;
+    char buf[128];
     while (i < n) {
         line++;
         const unsigned char *nl = memchr(m + i, '\n', n - i);
         if (!nl)
-            return rsc_fail(r->err, "%s: metadata line %zu: not terminated by a newline", r->fname, line);
+            return rsc_fail(r->err, "%s: metadata line %zu: missing newline at the end of the block", r->fname,
+                            line);
         size_t len = (size_t)(nl - (m + i));
         const unsigned char *eq = memchr(m + i, '=', len);
         if (!eq)
             return rsc_fail(r->err, "%s: metadata line %zu: no '=' (expected key=value)", r->fname, line);
-        size_t klen = (size_t)(eq - (m + i));
-        char key[256];
-        if (klen == 0 || klen >= sizeof key)
-            return rsc_fail(r->err, "%s: metadata line %zu: bad key length %zu", r->fname, line, klen);
+        size_t klen = (size_t)(eq - (m + i)), vlen = len - klen - 1;
+        char *key = rsc_malloc(klen + 1, 1, r->err);
+        if (!key)
+            return -1;
         memcpy(key, m + i, klen);
         key[klen] = '\0';
-        if (memchr(key, 0, klen) || !rsc_valid_key(key))
-            return rsc_fail(r->err, "%s: metadata line %zu: bad key (expected [a-z0-9_.-]+)", r->fname, line);
-        if (rsc_meta_get(f, key))
-            return rsc_fail(r->err, "%s: metadata line %zu: duplicate key '%s'", r->fname, line, key);
-        size_t vlen = len - klen - 1;
-        if (!valid_value(eq + 1, vlen))
-            return rsc_fail(r->err, "%s: metadata key '%s': value is not UTF-8 text", r->fname, key);
-        char *v = rsc_malloc(vlen + 1, 1, r->err);
-        if (!v)
+        if (memchr(m + i, 0, klen) || !rsc_valid_key(key)) {
+            rsc_fail(r->err, "%s: metadata line %zu: bad key '%s' (expected [a-z0-9_.-]+)", r->fname, line,
+                     shown(m + i, klen, buf, sizeof buf));
+            free(key);
             return -1;
+        }
+        if (memchr(eq + 1, 0, vlen) || !valid_value(eq + 1, vlen)) {
+            rsc_fail(r->err, "%s: metadata line %zu: value of '%s' %s", r->fname, line, key,
+                     memchr(eq + 1, 0, vlen) ? "contains a NUL byte" : "is not valid UTF-8");
+            free(key);
+            return -1;
+        }
+        char *v = rsc_malloc(vlen + 1, 1, r->err);
+        if (!v) {
+            free(key);
+            return -1;
+        }
         memcpy(v, eq + 1, vlen);
         v[vlen] = '\0';
-        int rc = rsc_meta_set(f, key, v, r->err);
-        free(v);
-        if (rc != 0)
+        if (meta_append(f, key, v, r->err) != 0) {
+            free(key);
+            free(v);
             return rsc_fail_prefix(r->err, "%s", r->fname);
+        }
+        int added = nameset_add(&r->keys, key);
+        if (added < 0)
+            return rsc_fail(r->err, "%s: out of memory", r->fname);
+        if (added == 0)
+            return rsc_fail(r->err, "%s: metadata line %zu: duplicate key '%s'", r->fname, line, key);
         i += len + 1;
     }
     return 0;
@@ -630,10 +754,20 @@ static int parse_meta(reader *r, rsc_file *f, const unsigned char *m, size_t n)
 static int read_header(reader *r, rsc_file *f)
 {
     unsigned char h[16];
-    if (rd(r, h, 16, NULL, "header") != 0)
-        return -1;
-    if (memcmp(h, RSCT_MAGIC, 8) != 0)
+    /* the magic first, so that a short foreign file reads as foreign */
+    size_t got = fread(h, 1, 8, r->in);
+    if (r->remaining >= 0)
+        r->remaining -= (int64_t)got;
+    if (got < 8 && ferror(r->in))
+        return rsc_fail(r->err, "%s: read error: %s", r->fname, strerror(errno));
+    if (memcmp(h, RSCT_MAGIC, got) != 0)
         return rsc_fail(r->err, "%s: not an rsct file (bad magic)", r->fname);
+    if (got == 0)
+        return rsc_fail(r->err, "%s: truncated header (empty input)", r->fname);
+    if (got < 8)
+        return rsc_fail(r->err, "%s: truncated header (expected 8 bytes of magic, got %zu)", r->fname, got);
+    if (rd(r, h + 8, 8, NULL, "header") != 0)
+        return -1;
     uint32_t version = le32(h + 8), mlen = le32(h + 12);
     if (version != RSCT_VERSION)
         return rsc_fail(r->err, "%s: unsupported rsct version %u (this reader knows 1)", r->fname, version);
@@ -654,7 +788,7 @@ static int read_header(reader *r, rsc_file *f)
     crc = crc32(crc, m, mlen);
     if ((uint32_t)crc != le32(c4)) {
         free(m);
-        return rsc_fail(r->err, "%s: header checksum mismatch (stored %08x, computed %08x)", r->fname, le32(c4),
+        return rsc_fail(r->err, "%s: header crc mismatch (stored %08x, computed %08x)", r->fname, le32(c4),
                         (unsigned)crc);
     }
     int rc = parse_meta(r, f, m, mlen);
@@ -679,14 +813,11 @@ static int read_record(reader *r, rsc_file *f, int *crc_bad)
     crc = crc32(crc, (const unsigned char *)name, name_len);
     name[name_len] = '\0';
     if (strlen(name) != name_len || !rsc_valid_name(name)) {
-        char shown[64];
-        size_t k = 0;
-        for (size_t i = 0; i < name_len && k + 4 < sizeof shown; i++)
-            shown[k++] = (name[i] >= 0x20 && name[i] < 0x7f) ? name[i] : '?';
-        shown[k] = '\0';
-        return rsc_fail(r->err, "%s: tensor '%s': bad name (allowed: [A-Za-z0-9_.:/-])", r->fname, shown);
+        char buf[96];
+        return rsc_fail(r->err, "%s: tensor '%s': bad name (allowed: [A-Za-z0-9_.:/-])", r->fname,
+                        shown(name, name_len, buf, sizeof buf));
     }
-    if (rsc_file_find(f, name))
+    if (nameset_has(&r->names, name))
         return rsc_fail(r->err, "%s: tensor '%s': duplicate name", r->fname, name);
     if (rd(r, b, 3, name, "record header") != 0)
         return -1;
@@ -697,7 +828,7 @@ static int read_record(reader *r, rsc_file *f, int *crc_bad)
     if (flags & ~1)
         return rsc_fail(r->err, "%s: tensor '%s': unknown flags 0x%02x", r->fname, name, flags);
     if (ndim > RSC_MAX_NDIM)
-        return rsc_fail(r->err, "%s: tensor '%s': %d dimensions (at most %d)", r->fname, name, ndim, RSC_MAX_NDIM);
+        return rsc_fail(r->err, "%s: tensor '%s': ndim %d exceeds %d", r->fname, name, ndim, RSC_MAX_NDIM);
     uint64_t dims[RSC_MAX_NDIM];
     for (int i = 0; i < ndim; i++) {
         if (rd(r, b, 8, name, "dims") != 0)
@@ -727,22 +858,30 @@ static int read_record(reader *r, rsc_file *f, int *crc_bad)
     if ((uint32_t)crc != le32(b)) {
         if (!crc_bad) {
             free(data);
-            return rsc_fail(r->err, "%s: tensor '%s': checksum mismatch (stored %08x, computed %08x)", r->fname,
+            return rsc_fail(r->err, "%s: tensor '%s': crc mismatch (stored %08x, computed %08x)", r->fname,
                             name, le32(b), (unsigned)crc);
         }
         *crc_bad = 1;
     }
-    rsc_tensor *t = rsc_file_add_take(f, name, dtype, ndim, dims, data, r->err);
-    if (!t)
+    uint64_t unused;
+    rsc_tensor *t = new_tensor(name, dtype, ndim, dims, &unused, r->err);
+    if (!t) {
+        free(data);
         return rsc_fail_prefix(r->err, "%s", r->fname);
+    }
+    t->data = data;
     t->stored_size = size;
     t->compressed = flags & 1;
+    if (!append_tensor(f, t, r->err))
+        return rsc_fail_prefix(r->err, "%s", r->fname);
+    if (nameset_add(&r->names, t->name) < 0)
+        return rsc_fail(r->err, "%s: out of memory", r->fname);
     return 0;
 }
 
 static rsc_file *read_file(FILE *in, const char *fname, unsigned char **crc_ok, rsc_error *err)
 {
-    reader r = { in, fname, -1, err };
+    reader r = { .in = in, .fname = fname, .remaining = -1, .err = err };
     struct stat st;
     if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode)) {
         off_t pos = ftello(in);
@@ -758,12 +897,23 @@ static rsc_file *read_file(FILE *in, const char *fname, unsigned char **crc_ok, 
         goto fail;
     for (;;) {
         unsigned char tag[4];
-        if (rd(&r, tag, 4, NULL, "record tag (no END. trailer)") != 0)
+        size_t got = fread(tag, 1, 4, in);
+        if (r.remaining >= 0)
+            r.remaining -= (int64_t)got;
+        if (got < 4) {
+            if (ferror(in))
+                rsc_fail(err, "%s: read error: %s", fname, strerror(errno));
+            else
+                rsc_fail(err, "%s: truncated after %zu tensor%s (no END. trailer)", fname, f->ntensors,
+                         f->ntensors == 1 ? "" : "s");
             goto fail;
+        }
         if (memcmp(tag, "END.", 4) == 0)
             break;
         if (memcmp(tag, "TNSR", 4) != 0) {
-            rsc_fail(err, "%s: bad record tag after tensor %zu (expected TNSR or END.)", fname, f->ntensors);
+            char buf[64];
+            rsc_fail(err, "%s: bad record tag '%s' after tensor %zu (expected TNSR or END.)", fname,
+                     shown(tag, 4, buf, sizeof buf), f->ntensors);
             goto fail;
         }
         int bad = 0;
@@ -786,17 +936,31 @@ static rsc_file *read_file(FILE *in, const char *fname, unsigned char **crc_ok, 
     if (rd(&r, c, 4, NULL, "trailer") != 0)
         goto fail;
     if (le32(c) != f->ntensors) {
-        rsc_fail(err, "%s: trailer counts %u tensors, the file holds %zu", fname, le32(c), f->ntensors);
+        rsc_fail(err, "%s: trailer count %u disagrees with the %zu tensor record%s read", fname, le32(c),
+                 f->ntensors, f->ntensors == 1 ? "" : "s");
         goto fail;
     }
     if (getc(in) != EOF) {
         rsc_fail(err, "%s: unexpected data after the trailer", fname);
         goto fail;
     }
-    if (crc_ok)
+    if (ferror(in)) {
+        rsc_fail(err, "%s: read error: %s", fname, strerror(errno));
+        goto fail;
+    }
+    if (crc_ok) {
         *crc_ok = ok ? ok : calloc(1, 1);
+        if (!*crc_ok) {
+            rsc_fail(err, "out of memory");
+            goto fail;
+        }
+    }
+    free(r.keys.slot);
+    free(r.names.slot);
     return f;
 fail:
+    free(r.keys.slot);
+    free(r.names.slot);
     free(ok);
     rsc_file_free(f);
     return NULL;
@@ -855,6 +1019,16 @@ static void put64(unsigned char *p, uint64_t v)
 
 static int write_record(writer *w, const rsc_tensor *t, unsigned flags)
 {
+    /* what the reader would refuse is not written */
+    uint64_t check;
+    if (!rsc_valid_name(t->name)) {
+        char buf[96];
+        return rsc_fail(w->err, "%s: tensor '%s': bad name", w->fname,
+                        shown(t->name, strnlen(t->name, sizeof t->name), buf, sizeof buf));
+    }
+    if (!rsc_dtype_size(t->dtype) || t->ndim < 0 || t->ndim > RSC_MAX_NDIM ||
+        checked_bytes(t->ndim, t->dims, t->dtype, &check) != 0)
+        return rsc_fail(w->err, "%s: tensor '%s': bad dtype or shape", w->fname, t->name);
     size_t nlen = strlen(t->name);
     uint64_t bytes = rsc_tensor_bytes(t);
     unsigned char hdr[4 + 2 + RSC_MAX_NAME + 3 + 8 * RSC_MAX_NDIM + 8];
@@ -865,7 +1039,7 @@ static int write_record(writer *w, const rsc_tensor *t, unsigned flags)
     k += 2;
     memcpy(hdr + k, t->name, nlen);
     k += nlen;
-    int compress = (flags & RSC_WRITE_COMPRESS) != 0;
+    int compress = (flags & RSC_WRITE_COMPRESS) || ((flags & RSC_WRITE_AS_MARKED) && t->compressed);
     hdr[k++] = (unsigned char)t->dtype;
     hdr[k++] = (unsigned char)(compress ? 1 : 0);
     hdr[k++] = (unsigned char)t->ndim;

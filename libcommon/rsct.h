@@ -33,7 +33,10 @@ typedef struct rsc_tensor {
     uint64_t dims[RSC_MAX_NDIM];
     void *data;                    /* owned; numel * dtype size bytes */
     /* Filled by the reader, for rsc-info: bytes as stored, and whether the
-     * payload was deflated. */
+     * payload was deflated.  Under RSC_WRITE_AS_MARKED the writer deflates
+     * the tensors whose compressed is set (per-record compression); a
+     * tool's output is otherwise compressed or not as a whole, by
+     * RSC_WRITE_COMPRESS, whatever its input was. */
     uint64_t stored_size;
     int compressed;
 } rsc_tensor;
@@ -104,6 +107,7 @@ rsc_file *rsc_file_read_scan(FILE *in, const char *fname, unsigned char **crc_ok
 
 /* ------------------------------------------------------------ writing */
 #define RSC_WRITE_COMPRESS 1   /* deflate every payload (zlib level 6) */
+#define RSC_WRITE_AS_MARKED 2  /* deflate the tensors whose `compressed` is set */
 
 /* Write f to out; fname names it in messages. */
 int rsc_file_write(FILE *out, const char *fname, const rsc_file *f, unsigned flags, rsc_error *err);

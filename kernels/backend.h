@@ -1,0 +1,220 @@
+/* backend.h - the one compute interface the network code calls.
+ *
+ * A backend is a table of function pointers (ggml style) over opaque
+ * buffers that the backend owns: host memory for "cpu", device memory for
+ * "cuda".  The network, the optimisers and the training loop only ever hold
+ * rsc_buf handles; data crosses between host and backend through upload()
+ * and download() alone.  kernels/backend.c is the one file that knows which
+ * backends exist (rsc_backend_open); a backend lives in kernels/<name>/ and
+ * fills the table below.
+ *
+ * Conventions for every operation (an implementer needs only this header):
+ *  - Element types: unless stated, buffers hold float32.  Matrices are
+ *    row-major; an M x N matrix with leading dimension ld has element (i,j)
+ *    at i*ld + j.
+ *  - Sizes are element counts (size_t n, int rows/cols); byte sizes are
+ *    only used by the memory calls.  A count of 0 is a no-op.
+ *  - Buffers passed to one call may alias only where the comment says so
+ *    ("may be in place").
+ *  - Operations are issued in order and may run asynchronously (a CUDA
+ *    stream); they return nothing.  A failure inside an operation (e.g. a
+ *    kernel launch error) is sticky: the next sync(), download() or
+ *    read_stats-style call returns -1 with the message.  Memory calls and
+ *    sync() report errors directly.
+ *  - Results must be deterministic: the same calls in the same order on the
+ *    same backend with the same thread count give bit-identical buffers.
+ *    Reductions therefore use a fixed order (no atomics on floats).
+ *  - Random operations (dropout_mask, noise_add) are counter based: the
+ *    value for element i is a pure function of (seed, i) (see
+ *    rsc_backend_hash_u32 below), so results do not depend on threads or
+ *    launch geometry.  The caller draws one 64-bit seed per call from its
+ *    own MT19937 stream. */
+#ifndef RSC_BACKEND_H
+#define RSC_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+typedef struct rsc_buf rsc_buf;          /* opaque, owned by the backend */
+typedef struct rsc_backend rsc_backend;
+
+/* Element types of the resident dataset for gather(). */
+enum rsc_gather_type {
+    RSC_GATHER_U8 = 1,    /* bytes, converted as (float)v / 255.0f */
+    RSC_GATHER_F32 = 4,   /* float32, copied */
+};
+
+/* Adam hyper-parameters for one update (PyTorch's torch.optim.Adam,
+ * amsgrad=False, maximize=False).  step is the 1-based count of updates
+ * including this one. */
+typedef struct rsc_adam_hp {
+    double lr, beta1, beta2, eps, weight_decay;
+    long step;
+} rsc_adam_hp;
+
+/* SGD hyper-parameters (torch.optim.SGD, dampening 0, nesterov False).
+ * first: 1 on the first update, when the momentum buffer is initialised to
+ * the gradient itself (PyTorch's `buf = clone(grad)`). */
+typedef struct rsc_sgd_hp {
+    double lr, momentum, weight_decay;
+    int first;
+} rsc_sgd_hp;
+
+struct rsc_backend {
+    const char *name;        /* "cpu", "cuda" */
+    char desc[128];          /* for the model key `backend`: "cpu/openblas" */
+    int threads;             /* threads the backend uses (cpu), 1 otherwise */
+    void *impl;              /* backend-private state */
+
+    /* ---------------------------------------------------------- memory */
+    /* A new buffer of `bytes` bytes, zero-filled, aligned for any element
+     * type (64 bytes on the CPU).  NULL with a message on failure. */
+    rsc_buf *(*alloc)(rsc_backend *be, size_t bytes, rsc_error *err);
+    /* A handle on bytes [offset, offset+bytes) of parent, sharing its
+     * memory (no copy).  offset is a multiple of 4.  The view must be freed
+     * before its parent; freeing a view never frees the parent's memory. */
+    rsc_buf *(*view)(rsc_backend *be, rsc_buf *parent, size_t offset, size_t bytes,
+                     rsc_error *err);
+    void (*free)(rsc_backend *be, rsc_buf *b);          /* NULL is a no-op */
+    size_t (*size)(const rsc_buf *b);                   /* bytes */
+    /* Host <-> backend copies of `bytes` bytes at byte offset `offset` of
+     * the buffer.  download() waits for all earlier operations. */
+    int (*upload)(rsc_backend *be, rsc_buf *dst, size_t offset, const void *src,
+                  size_t bytes, rsc_error *err);
+    int (*download)(rsc_backend *be, void *dst, const rsc_buf *src, size_t offset,
+                    size_t bytes, rsc_error *err);
+    /* Backend-side copy; the ranges must not overlap. */
+    void (*copy)(rsc_backend *be, rsc_buf *dst, size_t dst_off, const rsc_buf *src,
+                 size_t src_off, size_t bytes);
+    /* Wait for every issued operation; report a sticky error. */
+    int (*sync)(rsc_backend *be, rsc_error *err);
+    /* Release the backend (after every buffer is freed). */
+    void (*close)(rsc_backend *be);
+
+    /* ---------------------------------------------------------- linear algebra */
+    /* C = alpha * op(A) op(B) + beta * C, op(X) = X or X^T (ta/tb non-zero:
+     * transposed), op(A) M x K, op(B) K x N, C M x N, row-major with
+     * leading dimensions lda, ldb, ldc (cblas_sgemm with CblasRowMajor).
+     * beta == 0 means C is only written (its old contents may be NaN). */
+    void (*gemm)(rsc_backend *be, int ta, int tb, int m, int n, int k, float alpha,
+                 const rsc_buf *a, int lda, const rsc_buf *b, int ldb, float beta,
+                 rsc_buf *c, int ldc);
+    /* y[r*cols + c] += bias[c] for r < rows; then, if relu, y = max(y, 0).
+     * (The linear layer's bias add, fused with a following ReLU.) */
+    void (*bias_act)(rsc_backend *be, rsc_buf *y, const rsc_buf *bias, int rows, int cols,
+                     int relu);
+    /* y[c] = beta * y[c] + sum_{r<rows} x[r*cols + c]  (bias gradients;
+     * beta is 0 or 1; with beta 0 the old y is ignored). */
+    void (*sum_rows)(rsc_backend *be, const rsc_buf *x, rsc_buf *y, int rows, int cols,
+                     float beta);
+
+    /* ---------------------------------------------------------- elementwise */
+    void (*fill)(rsc_backend *be, rsc_buf *x, size_t n, float value);
+    /* y = max(x, 0); may be in place. */
+    void (*relu_fwd)(rsc_backend *be, const rsc_buf *x, rsc_buf *y, size_t n);
+    /* dx = y > 0 ? dy : 0, where y is the ReLU's output; dx may be dy. */
+    void (*relu_bwd)(rsc_backend *be, const rsc_buf *y, const rsc_buf *dy, rsc_buf *dx,
+                     size_t n);
+    /* y = x * m elementwise (dropout forward and backward with its mask);
+     * y may be x. */
+    void (*mul)(rsc_backend *be, const rsc_buf *x, const rsc_buf *m, rsc_buf *y, size_t n);
+    /* Dropout mask: mask[i] = u_i < p ? 0 : 1/(1-p), u_i the uniform of
+     * element i (rsc_backend_uniform(seed, i)).  0 <= p < 1. */
+    void (*dropout_mask)(rsc_backend *be, rsc_buf *mask, size_t n, float p, uint64_t seed);
+    /* x[i] += sigma * z_i, z_i the standard normal of element i
+     * (rsc_backend_normal(seed, i)). */
+    void (*noise_add)(rsc_backend *be, rsc_buf *x, size_t n, float sigma, uint64_t seed);
+    /* y += alpha * x */
+    void (*axpy)(rsc_backend *be, size_t n, float alpha, const rsc_buf *x, rsc_buf *y);
+    /* x *= alpha */
+    void (*scale)(rsc_backend *be, size_t n, float alpha, rsc_buf *x);
+    /* x = min(max(x, lo), hi)  (clip_grad_value_) */
+    void (*clamp)(rsc_backend *be, rsc_buf *x, size_t n, float lo, float hi);
+    /* out (one double, at byte offset 0) = sum of x[i]^2, accumulated in
+     * double in a fixed order (global-norm clipping). */
+    void (*sumsq)(rsc_backend *be, const rsc_buf *x, size_t n, rsc_buf *out);
+
+    /* ---------------------------------------------------------- loss */
+    /* Softmax cross-entropy on rows x cols logits with int32 labels
+     * (0 <= label < cols):
+     *   loss_r = logsumexp(logits_r) - logits_r[label_r]
+     *   stats (two doubles) += { sum_r loss_r, number of rows whose argmax
+     *   (first maximum) equals the label }
+     *   if dlogits: dlogits_r = (softmax(logits_r) - onehot(label_r)) * grad_scale
+     * (grad_scale = 1/batch gives the gradient of the batch mean).  dlogits
+     * may be logits.  stats accumulates across calls; fill it with 0 to
+     * reset (it is two doubles: fill 4 floats). */
+    void (*xent)(rsc_backend *be, const rsc_buf *logits, const rsc_buf *labels, int rows,
+                 int cols, rsc_buf *dlogits, float grad_scale, rsc_buf *stats);
+    /* y_r = softmax(x_r) for rows x cols; may be in place. */
+    void (*softmax)(rsc_backend *be, const rsc_buf *x, rsc_buf *y, int rows, int cols);
+
+    /* ---------------------------------------------------------- optimisers */
+    /* One Adam step on n parameters p with gradient g and moments m, v,
+     * exactly PyTorch 1.13's single-tensor Adam in float32:
+     *   g' = g + wd * p                 (when wd != 0; g itself is kept)
+     *   m  = beta1 * m + (1 - beta1) * g'
+     *   v  = beta2 * v + (1 - beta2) * g' * g'
+     *   bc1 = 1 - beta1^step, bc2 = 1 - beta2^step       (in double)
+     *   p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps)
+     * with the double scalars rounded to float where PyTorch does. */
+    void (*adam)(rsc_backend *be, rsc_buf *p, const rsc_buf *g, rsc_buf *m, rsc_buf *v,
+                 size_t n, const rsc_adam_hp *hp);
+    /* One SGD step (torch.optim.SGD, dampening 0, not Nesterov):
+     *   g' = g + wd * p
+     *   buf = first ? g' : momentum * buf + g'     (when momentum != 0)
+     *   p -= lr * (momentum != 0 ? buf : g')                            */
+    void (*sgd)(rsc_backend *be, rsc_buf *p, const rsc_buf *g, rsc_buf *buf, size_t n,
+                const rsc_sgd_hp *hp);
+
+    /* ---------------------------------------------------------- data */
+    /* Batch gather from the resident dataset: for j < count,
+     * dst[j*row_len .. +row_len) = convert(src row idx[idx_off + j]), src
+     * holding rows of row_len elements of type src_type
+     * (enum rsc_gather_type), idx int32.  dst is float32. */
+    void (*gather)(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, int src_type,
+                   size_t row_len, const rsc_buf *idx, size_t idx_off, size_t count);
+    /* Labels: dst[j] = src[idx[idx_off + j]] (int32 to int32). */
+    void (*gather_i32)(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, const rsc_buf *idx,
+                       size_t idx_off, size_t count);
+};
+
+/* Open a backend by name: "cpu", "cuda", or "auto" (NULL = auto: cuda when
+ * the build has it and a device is present, else cpu).  threads: CPU
+ * threads (0 = all online cores); ignored by GPU backends.  Errors: "this
+ * build has no CUDA backend", "no CUDA device", unknown name. */
+rsc_backend *rsc_backend_open(const char *name, int threads, rsc_error *err);
+void rsc_backend_close(rsc_backend *be);
+
+/* Counter-based random numbers shared by every backend (the reference for
+ * dropout_mask and noise_add): a SplitMix64 finaliser of seed and index.
+ *   rsc_backend_hash64(seed, i) = mix(seed + (i + 1) * 0x9E3779B97F4A7C15)
+ *   uniform(seed, i) = (hash64 >> 40) * 2^-24             in [0, 1)
+ *   normal(seed, i)  = Box-Muller on the pair p = i / 2:
+ *     u1 = ((hash64(seed, 2p) >> 11) + 1) * 2^-53          in (0, 1]
+ *     u2 = (hash64(seed, 2p+1) >> 11) * 2^-53
+ *     r = sqrt(-2 ln u1); z = r cos(2 pi u2) for even i, r sin(2 pi u2) for odd
+ *   computed in double and rounded to float. */
+static inline uint64_t rsc_backend_hash64(uint64_t seed, uint64_t i)
+{
+    uint64_t z = seed + (i + 1) * 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static inline float rsc_backend_uniform(uint64_t seed, uint64_t i)
+{
+    return (float)(rsc_backend_hash64(seed, i) >> 40) * (1.0f / 16777216.0f);
+}
+
+/* Fill err (may be NULL) with a message; returns -1.  (The kernels
+ * library does not link libcommon's rsc_fail.) */
+int rsc_backend_fail(rsc_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The standard normal of element i (defined above), in kernels/backend.c. */
+float rsc_backend_normal(uint64_t seed, uint64_t i);
+
+#endif
