@@ -91,6 +91,9 @@ rsc-inject --data idx --norms --seed 4 >norms.tsv
 rsc-inject --data idx --norms --pattern R3 --pattern S1 --json >norms.json
 [ "$(wc -l <norms.json)" -eq 2 ] && grep -q '^{"dataset": "idx", "pattern": "R3", "seed": 0, "norm": [0-9.]*}$' norms.json ||
     fail "norms json: $(cat norms.json)"
+# JSON strings are escaped
+cp b.rsct 'q"b.rsct'
+rsc-inject --data idx --norms --pattern 'q"b.rsct' --json | grep -q '"pattern": "q\\"b.rsct"' || fail "json escaping"
 # the pattern of a file: the custom name is the file given
 rsc-inject --data idx --norms --pattern b.rsct | grep -q "^idx	b.rsct	0	" || fail "norms of a custom pattern"
 
@@ -161,6 +164,7 @@ runs_clean 2 "unexpected argument 'extra'" rsc-inject --data idx extra --pattern
 rsc-inject --help >help
 for o in --data --pattern --count --target --seed --output --compress --norms --json --quiet --help --version; do
     grep -q -- "$o" help || fail "--help lacks $o"
+    grep -q -- "$(echo "$o" | sed 's/-/\\\\-/g')" "$top_srcdir/man/rsc-inject.1" || fail "rsc-inject.1 lacks $o"
 done
 rsc-inject --version | grep -q '^rsc-inject (rsc) ' || fail "--version"
 exit 0

@@ -114,7 +114,7 @@ static void test_idx_raw_and_gz(void **state)
     if (!a)
         fail_msg("%s", err.msg);
     check_idx_content(a);
-    assert_string_equal(rsc_meta_get(a, "name"), "idx");
+    assert_string_equal(rsc_meta_get(a, "name"), "raw");   /* the folder's name */
     assert_non_null(strstr(rsc_meta_get(a, "source"), "/raw"));
     d = make_idx("fashion-mnist", 1);
     rsc_file *b = rsc_dataset_open(d, &err);
@@ -250,6 +250,17 @@ static void test_gzip_errors(void **state)
     snprintf(p, sizeof p, "%s/t10k-labels-idx1-ubyte.gz", d);
     assert_int_equal(synth_write(p, lab, sizeof lab, 1), 0);
     expect_open_error(d, "t10k-labels-idx1-ubyte.gz: data beyond the 20 bytes its header announces");
+    /* a gzip header announcing 10^8 images of 4096x4096 over 64 bytes:
+     * the buffer grows with the data, the read ends in a clear error */
+    unsigned char huge[16 + 64] = { 0, 0, 8, 3, 0x05, 0xf5, 0xe1, 0x00, 0, 0, 0x10, 0, 0, 0, 0x10, 0 };
+    snprintf(p, sizeof p, "%s/huge.gz", d);
+    assert_int_equal(synth_write(p, huge, sizeof huge, 1), 0);
+    rsc_error err;
+    uint8_t *data = NULL;
+    uint32_t dims[3];
+    assert_int_equal(rsc_idx_read(p, 3, &data, dims, &err), -1);
+    assert_non_null(strstr(err.msg, "huge.gz: truncated (expected 1677721600000000 bytes of pixels, got 64)"));
+    assert_null(data);
 }
 
 static void make_cifar(const char *d, uint32_t per, uint32_t ntest)

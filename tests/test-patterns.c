@@ -309,11 +309,12 @@ static void test_custom_file(void **state)
     for (int i = 0; i < 28 * 28; i++)
         assert_true(((float *)st->data)[i] == (float)p.add[i]);
     rsc_file_free(g);
+    rsc_pattern_free(&p);
     /* wrong shape */
     assert_int_equal(rsc_pattern_make(&p, path, 3, 28, 28, 0, &err), -1);
     assert_non_null(strstr(err.msg, "pattern is 1x28x28, images are 3x28x28"));
     assert_non_null(strstr(err.msg, path));
-    rsc_pattern_free(&p);
+    assert_null(p.add);
 
     /* [h,w] accepted for one channel; not finite rejected */
     f = rsc_file_new(&err);

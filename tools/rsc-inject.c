@@ -170,6 +170,22 @@ static void parse(int argc, char **argv, options *o)
         rsc_usage_error("--count is required with --pattern %s", o->patterns[0]);
 }
 
+/* s as a JSON string (quotes, backslashes and control characters escaped). */
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch < 0x20)
+            printf("\\u%04x", ch);
+        else
+            putchar(ch);
+    }
+    putchar('"');
+}
+
 static void print_norms(const options *o, rsc_file *ds)
 {
     rsc_error err;
@@ -194,10 +210,13 @@ static void print_norms(const options *o, rsc_file *ds)
         double norm = rsc_pattern_mean_norm(&p, x, n);
         /* a custom pattern is shown by the name the user gave */
         const char *pname = rsc_pattern_is_builtin(names[i], NULL) ? p.name : names[i];
-        if (o->json)
-            printf("{\"dataset\": \"%s\", \"pattern\": \"%s\", \"seed\": %lu, \"norm\": %.9g}\n", dname,
-                   pname, (unsigned long)seed, norm);
-        else
+        if (o->json) {
+            printf("{\"dataset\": ");
+            json_string(dname);
+            printf(", \"pattern\": ");
+            json_string(pname);
+            printf(", \"seed\": %lu, \"norm\": %.9g}\n", (unsigned long)seed, norm);
+        } else
             printf("%s\t%s\t%lu\t%.9g\n", dname, pname, (unsigned long)seed, norm);
         rsc_pattern_free(&p);
     }
@@ -246,6 +265,9 @@ int main(int argc, char **argv)
     } else {
         snprintf(summary, sizeof summary, "imported");
     }
+    /* --compress alone decides, whatever the input's records were */
+    for (size_t i = 0; i < ds->ntensors; i++)
+        ds->tensors[i]->compressed = 0;
     if (rsc_file_save(o.output, ds, o.compress ? RSC_WRITE_COMPRESS : 0, &err) < 0)
         rsc_die_err(&err);
     if (!o.quiet && isatty(STDERR_FILENO)) {
