@@ -12,12 +12,12 @@
 
 #define MAX_LINE (1u << 20)
 
-rsc_table *rsc_table_new(rsc_error *err)
+rsc_results *rsc_results_new(rsc_error *err)
 {
-    return rsc_calloc(1, sizeof(rsc_table), err);
+    return rsc_calloc(1, sizeof(rsc_results), err);
 }
 
-void rsc_table_free(rsc_table *t)
+void rsc_results_free(rsc_results *t)
 {
     if (!t)
         return;
@@ -54,7 +54,7 @@ static size_t split_tabs(char *line, char **f, size_t max)
     return n;
 }
 
-static int same_header(const rsc_table *t, char **f, size_t n)
+static int same_header(const rsc_results *t, char **f, size_t n)
 {
     if (n != t->ncols)
         return 0;
@@ -64,7 +64,7 @@ static int same_header(const rsc_table *t, char **f, size_t n)
     return 1;
 }
 
-static int add_row(rsc_table *t, char **f, size_t lineno, size_t src, rsc_error *err)
+static int add_row(rsc_results *t, char **f, size_t lineno, size_t src, rsc_error *err)
 {
     if (t->nrows == t->cap) {
         size_t nc = t->cap ? t->cap * 2 : 64;
@@ -99,7 +99,7 @@ static int add_row(rsc_table *t, char **f, size_t lineno, size_t src, rsc_error 
     return 0;
 }
 
-int rsc_table_read(rsc_table *t, FILE *in, const char *fname, rsc_error *err)
+int rsc_results_read(rsc_results *t, FILE *in, const char *fname, rsc_error *err)
 {
     char **sources = realloc(t->sources, (t->nsources + 1) * sizeof *sources);
     if (!sources)
@@ -196,7 +196,7 @@ out:
     return rc;
 }
 
-long rsc_table_col(const rsc_table *t, const char *name)
+long rsc_results_col(const rsc_results *t, const char *name)
 {
     for (size_t i = 0; i < t->ncols; i++)
         if (strcmp(t->cols[i], name) == 0)
@@ -204,17 +204,17 @@ long rsc_table_col(const rsc_table *t, const char *name)
     return -1;
 }
 
-long rsc_table_require(const rsc_table *t, const char *name, rsc_error *err)
+long rsc_results_require(const rsc_results *t, const char *name, rsc_error *err)
 {
-    long c = rsc_table_col(t, name);
+    long c = rsc_results_col(t, name);
     if (c < 0)
         rsc_fail(err, "%s: line 1: no column '%s'", t->nsources ? t->sources[0] : "table", name);
     return c;
 }
 
-int rsc_table_number(const rsc_table *t, size_t row, size_t col, double *out, rsc_error *err)
+int rsc_results_number(const rsc_results *t, size_t row, size_t col, double *out, rsc_error *err)
 {
-    const char *s = rsc_table_cell(t, row, col);
+    const char *s = rsc_results_cell(t, row, col);
     char *end;
     errno = 0;
     double v = strtod(s, &end);
@@ -235,16 +235,16 @@ static int in_list(const char *name, const char *const *list, size_t n)
     return 0;
 }
 
-static int same_keys(const rsc_table *t, size_t r1, size_t r2, const size_t *keys, size_t nkeys)
+static int same_keys(const rsc_results *t, size_t r1, size_t r2, const size_t *keys, size_t nkeys)
 {
     for (size_t k = 0; k < nkeys; k++)
-        if (strcmp(rsc_table_cell(t, r1, keys[k]), rsc_table_cell(t, r2, keys[k])) != 0)
+        if (strcmp(rsc_results_cell(t, r1, keys[k]), rsc_results_cell(t, r2, keys[k])) != 0)
             return 0;
     return 1;
 }
 
 /* group[r] = index of row r's group; *first = first row of each group. */
-static long group_rows(const rsc_table *t, const size_t *keys, size_t nkeys,
+static long group_rows(const rsc_results *t, const size_t *keys, size_t nkeys,
                        size_t *group, size_t *first)
 {
     size_t ng = 0;
@@ -272,7 +272,7 @@ void rsc_aggregate_free(rsc_aggregate *a)
 }
 
 /* Key columns: every column neither metric nor excluded. */
-static int key_columns(const rsc_table *t, const char *const *metrics, size_t nmetrics,
+static int key_columns(const rsc_results *t, const char *const *metrics, size_t nmetrics,
                        const char *const *exclude, size_t nexclude,
                        const char *const *also, size_t nalso, size_t **keys, size_t *nkeys,
                        rsc_error *err)
@@ -288,7 +288,7 @@ static int key_columns(const rsc_table *t, const char *const *metrics, size_t nm
     return 0;
 }
 
-int rsc_aggregate_table(const rsc_table *t, const char *const *metrics, size_t nmetrics,
+int rsc_aggregate_table(const rsc_results *t, const char *const *metrics, size_t nmetrics,
                         const char *const *exclude, size_t nexclude,
                         rsc_aggregate *a, rsc_error *err)
 {
@@ -301,7 +301,7 @@ int rsc_aggregate_table(const rsc_table *t, const char *const *metrics, size_t n
         goto fail;
     a->nmetrics = nmetrics;
     for (size_t m = 0; m < nmetrics; m++) {
-        long c = rsc_table_require(t, metrics[m], err);
+        long c = rsc_results_require(t, metrics[m], err);
         if (c < 0)
             goto fail;
         a->metric_cols[m] = (size_t)c;
@@ -325,7 +325,7 @@ int rsc_aggregate_table(const rsc_table *t, const char *const *metrics, size_t n
             for (size_t r = a->first_row[g]; r < t->nrows; r++) {
                 if (group[r] != g)
                     continue;
-                if (rsc_table_number(t, r, a->metric_cols[m], &vals[n], err) != 0)
+                if (rsc_results_number(t, r, a->metric_cols[m], &vals[n], err) != 0)
                     goto fail;
                 n++;
             }
@@ -355,17 +355,17 @@ void rsc_correlation_free(rsc_correlation *c)
 }
 
 /* Mean norm of (dataset, pattern) over the rows of norms; -1 if none. */
-static int mean_norm(const rsc_table *norms, long cd, long cp, long cn, const char *dataset,
+static int mean_norm(const rsc_results *norms, long cd, long cp, long cn, const char *dataset,
                      const char *pattern, double *out, rsc_error *err)
 {
     double s = 0;
     size_t n = 0;
     for (size_t r = 0; r < norms->nrows; r++) {
-        if (strcmp(rsc_table_cell(norms, r, (size_t)cd), dataset) != 0 ||
-            strcmp(rsc_table_cell(norms, r, (size_t)cp), pattern) != 0)
+        if (strcmp(rsc_results_cell(norms, r, (size_t)cd), dataset) != 0 ||
+            strcmp(rsc_results_cell(norms, r, (size_t)cp), pattern) != 0)
             continue;
         double v;
-        if (rsc_table_number(norms, r, (size_t)cn, &v, err) != 0)
+        if (rsc_results_number(norms, r, (size_t)cn, &v, err) != 0)
             return -1;
         s += v;
         n++;
@@ -377,7 +377,7 @@ static int mean_norm(const rsc_table *norms, long cd, long cp, long cn, const ch
     return 0;
 }
 
-int rsc_norm_correlation(const rsc_table *scores, const rsc_table *norms,
+int rsc_norm_correlation(const rsc_results *scores, const rsc_results *norms,
                          const char *const *metrics, size_t nmetrics,
                          const char *const *exclude, size_t nexclude,
                          rsc_correlation *c, rsc_error *err)
@@ -390,12 +390,12 @@ int rsc_norm_correlation(const rsc_table *scores, const rsc_table *norms,
         return rsc_fail(err, "%s: no score rows", scores->nsources ? scores->sources[0] : "input");
     if (norms->nrows == 0)
         return rsc_fail(err, "%s: no norm rows", norms->nsources ? norms->sources[0] : "norms");
-    long cname = rsc_table_require(scores, "name", err);
-    long cpat = cname < 0 ? -1 : rsc_table_require(scores, "pattern", err);
-    long cscore = cpat < 0 ? -1 : rsc_table_require(scores, "spurious_score", err);
-    long nd = cscore < 0 ? -1 : rsc_table_require(norms, "dataset", err);
-    long np = nd < 0 ? -1 : rsc_table_require(norms, "pattern", err);
-    long nn = np < 0 ? -1 : rsc_table_require(norms, "norm", err);
+    long cname = rsc_results_require(scores, "name", err);
+    long cpat = cname < 0 ? -1 : rsc_results_require(scores, "pattern", err);
+    long cscore = cpat < 0 ? -1 : rsc_results_require(scores, "spurious_score", err);
+    long nd = cscore < 0 ? -1 : rsc_results_require(norms, "dataset", err);
+    long np = nd < 0 ? -1 : rsc_results_require(norms, "pattern", err);
+    long nn = np < 0 ? -1 : rsc_results_require(norms, "norm", err);
     if (nn < 0)
         return -1;
     if (key_columns(scores, metrics, nmetrics, exclude, nexclude, pattern_count, 2,
@@ -422,12 +422,12 @@ int rsc_norm_correlation(const rsc_table *scores, const rsc_table *norms,
             if (group[r] != g)
                 continue;
             double v;
-            if (rsc_table_number(scores, r, (size_t)cscore, &v, err) != 0)
+            if (rsc_results_number(scores, r, (size_t)cscore, &v, err) != 0)
                 goto fail;
             size_t j;
             for (j = 0; j < k; j++)
-                if (strcmp(rsc_table_cell(scores, r, (size_t)cpat),
-                           rsc_table_cell(scores, pfirst[j], (size_t)cpat)) == 0)
+                if (strcmp(rsc_results_cell(scores, r, (size_t)cpat),
+                           rsc_results_cell(scores, pfirst[j], (size_t)cpat)) == 0)
                     break;
             if (j == k) {
                 pfirst[k] = r;
@@ -438,10 +438,10 @@ int rsc_norm_correlation(const rsc_table *scores, const rsc_table *norms,
             pn[j]++;
             psum[j] += v;
         }
-        const char *dataset = rsc_table_cell(scores, c->first_row[g], (size_t)cname);
+        const char *dataset = rsc_results_cell(scores, c->first_row[g], (size_t)cname);
         for (size_t j = 0; j < k; j++) {
             y[j] = psum[j] / (double)pn[j];
-            if (mean_norm(norms, nd, np, nn, dataset, rsc_table_cell(scores, pfirst[j], (size_t)cpat),
+            if (mean_norm(norms, nd, np, nn, dataset, rsc_results_cell(scores, pfirst[j], (size_t)cpat),
                           &x[j], err) != 0)
                 goto fail;
         }

@@ -14,7 +14,7 @@
 
 #include "error.h"
 
-typedef struct rsc_table {
+typedef struct rsc_results {
     size_t ncols;
     char **cols;           /* header names */
     size_t nrows, cap;
@@ -23,30 +23,30 @@ typedef struct rsc_table {
     size_t *source;        /* index into sources */
     size_t nsources;
     char **sources;        /* input names, for messages */
-} rsc_table;
+} rsc_results;
 
-rsc_table *rsc_table_new(rsc_error *err);
-void rsc_table_free(rsc_table *t);
+rsc_results *rsc_results_new(rsc_error *err);
+void rsc_results_free(rsc_results *t);
 
 /* Append the rows of one TSV input (fname names it in messages).  The
  * first input fixes the header; an empty input (no line at all) adds
  * nothing.  Fails on a header that differs from the first, a row with the
  * wrong number of fields, an empty or duplicate column name, a line over
  * 1 MiB, or a read error. */
-int rsc_table_read(rsc_table *t, FILE *in, const char *fname, rsc_error *err);
+int rsc_results_read(rsc_results *t, FILE *in, const char *fname, rsc_error *err);
 
 /* Column index of name, or -1. */
-long rsc_table_col(const rsc_table *t, const char *name);
-/* Like rsc_table_col, but a missing column is an error naming the first
+long rsc_results_col(const rsc_results *t, const char *name);
+/* Like rsc_results_col, but a missing column is an error naming the first
  * input: "runs.tsv: line 1: no column 'spurious_score'". */
-long rsc_table_require(const rsc_table *t, const char *name, rsc_error *err);
-static inline const char *rsc_table_cell(const rsc_table *t, size_t row, size_t col)
+long rsc_results_require(const rsc_results *t, const char *name, rsc_error *err);
+static inline const char *rsc_results_cell(const rsc_results *t, size_t row, size_t col)
 {
     return t->cells[row * t->ncols + col];
 }
 /* The cell as a number (strtod syntax, whole cell; nan and inf accepted):
  * "runs.tsv: line 7: column 'clean_acc': 'x' is not a number". */
-int rsc_table_number(const rsc_table *t, size_t row, size_t col, double *out, rsc_error *err);
+int rsc_results_number(const rsc_results *t, size_t row, size_t col, double *out, rsc_error *err);
 
 /* Rows grouped by equal values of the key columns: every column except
  * the metrics and the excluded ones (the seeds).  Groups come in the order
@@ -64,7 +64,7 @@ typedef struct rsc_aggregate {
  * numbers); exclude: columns that are neither key nor metric (may be
  * absent from t).  Returns -1 with a message (missing column, non-numeric
  * value, no rows). */
-int rsc_aggregate_table(const rsc_table *t, const char *const *metrics, size_t nmetrics,
+int rsc_aggregate_table(const rsc_results *t, const char *const *metrics, size_t nmetrics,
                         const char *const *exclude, size_t nexclude,
                         rsc_aggregate *out, rsc_error *err);
 void rsc_aggregate_free(rsc_aggregate *a);
@@ -86,7 +86,7 @@ typedef struct rsc_correlation {
     double *r, *p;
 } rsc_correlation;
 
-int rsc_norm_correlation(const rsc_table *scores, const rsc_table *norms,
+int rsc_norm_correlation(const rsc_results *scores, const rsc_results *norms,
                          const char *const *metrics, size_t nmetrics,
                          const char *const *exclude, size_t nexclude,
                          rsc_correlation *out, rsc_error *err);

@@ -31,8 +31,9 @@ a0=$(val 1 clean_acc); a300=$(val 2 clean_acc)
 # all in class 0, R3 (norm ~13.7) is the strongest feature of class 0: the
 # model moves most test images towards class 0 when the pattern is added
 # (score well above 0.5), while the clean model, which never saw the
-# pattern, moves few (measured: see the report); a margin of 0.4 leaves
-# room for seeds and backends.
+# pattern, moves few.  Measured (CPU, OpenBLAS): count 0 scores 0, clean
+# accuracy 0.845; count 300 scores 0.9665 (ASR 0.98), clean accuracy 0.85.
+# The margin of 0.4 leaves room for other seeds and backends.
 awk -v a="$a0" -v b="$a300" 'BEGIN { exit !(a > 0.6 && b > 0.6) }' || fail "clean accuracy $a0 / $a300"
 awk -v s="$s0" -v t="$s300" 'BEGIN { exit !(t > 0.5 && t > s + 0.4) }' ||
     fail "spurious score: count 300 $s300, count 0 $s0"

@@ -335,10 +335,10 @@ static void emit(struct table_out *t, const struct cell *cells)
 
 /* ------------------------------------------------------------ aggregate */
 
-static rsc_table *read_tables(char **inputs, int n)
+static rsc_results *read_tables(char **inputs, int n)
 {
     rsc_error err;
-    rsc_table *t = rsc_table_new(&err);
+    rsc_results *t = rsc_results_new(&err);
     if (!t)
         rsc_die_err(&err);
     static char *stdin_only[] = { "-" };
@@ -351,7 +351,7 @@ static rsc_table *read_tables(char **inputs, int n)
         FILE *f = is_stdin ? stdin : fopen(inputs[i], "r");
         if (!f)
             rsc_die("%s: %s", inputs[i], strerror(errno));
-        if (rsc_table_read(t, f, is_stdin ? "stdin" : inputs[i], &err) != 0)
+        if (rsc_results_read(t, f, is_stdin ? "stdin" : inputs[i], &err) != 0)
             rsc_die_err(&err);
         if (!is_stdin)
             fclose(f);
@@ -362,7 +362,7 @@ static rsc_table *read_tables(char **inputs, int n)
 static int run_aggregate(const struct options *o)
 {
     rsc_error err;
-    rsc_table *t = read_tables(o->inputs, o->ninputs);
+    rsc_results *t = read_tables(o->inputs, o->ninputs);
     const char *metrics[MAX_METRICS];
     size_t nmetrics = 0;
     char *mcopy = NULL;
@@ -384,7 +384,7 @@ static int run_aggregate(const struct options *o)
 
     if (o->norms) {
         char *norms_input[] = { (char *)o->norms };
-        rsc_table *nt = read_tables(norms_input, 1);
+        rsc_results *nt = read_tables(norms_input, 1);
         rsc_correlation c;
         if (rsc_norm_correlation(t, nt, metrics, nmetrics, SEED_COLUMNS, NSEEDCOLS, &c, &err) != 0)
             rsc_die_err(&err);
@@ -402,7 +402,7 @@ static int run_aggregate(const struct options *o)
         struct table_out out = { .json = o->json, .ncols = ncols, .cols = cols };
         for (size_t g = 0; g < c.ngroups; g++) {
             for (size_t k = 0; k < c.nkeys; k++)
-                cells[k] = (struct cell){ rsc_table_cell(t, c.first_row[g], c.key_cols[k]), 0 };
+                cells[k] = (struct cell){ rsc_results_cell(t, c.first_row[g], c.key_cols[k]), 0 };
             snprintf(nums[0], 64, "%zu", c.npatterns[g]);
             snprintf(nums[1], 64, "%.9g", c.r[g]);
             snprintf(nums[2], 64, "%.9g", c.p[g]);
@@ -414,7 +414,7 @@ static int run_aggregate(const struct options *o)
         free(cells);
         free(nums);
         rsc_correlation_free(&c);
-        rsc_table_free(nt);
+        rsc_results_free(nt);
     } else {
         rsc_aggregate a;
         if (rsc_aggregate_table(t, metrics, nmetrics, SEED_COLUMNS, NSEEDCOLS, &a, &err) != 0)
@@ -439,7 +439,7 @@ static int run_aggregate(const struct options *o)
         struct table_out out = { .json = o->json, .ncols = ncols, .cols = cols };
         for (size_t g = 0; g < a.ngroups; g++) {
             for (size_t k = 0; k < a.nkeys; k++)
-                cells[k] = (struct cell){ rsc_table_cell(t, a.first_row[g], a.key_cols[k]), 0 };
+                cells[k] = (struct cell){ rsc_results_cell(t, a.first_row[g], a.key_cols[k]), 0 };
             for (size_t m = 0; m < nmetrics; m++) {
                 snprintf(nums[2 * m], 64, "%.17g", a.mean[g * nmetrics + m]);
                 snprintf(nums[2 * m + 1], 64, "%.17g", a.se[g * nmetrics + m]);
@@ -459,7 +459,7 @@ static int run_aggregate(const struct options *o)
         rsc_aggregate_free(&a);
     }
     free(mcopy);
-    rsc_table_free(t);
+    rsc_results_free(t);
     return rsc_close_stdout();
 }
 
