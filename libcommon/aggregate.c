@@ -124,7 +124,7 @@ int rsc_results_read(rsc_results *t, FILE *in, const char *fname, rsc_error *err
         }
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
-        if (len == 0)
+        if (len == 0 || line[0] == '#')
             continue;
         /* fields: one more than the tabs */
         size_t nf = 1;

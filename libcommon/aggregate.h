@@ -4,7 +4,8 @@
  * A table is the TSV that rsc-score (or any rsc tool) prints: a header
  * line of column names, then one row per model.  Several inputs (or `cat
  * *.tsv`) concatenate: a line equal to the header is skipped, every input
- * must have the same header.  Errors name the input and line: "runs.tsv:
+ * must have the same header.  Blank lines and lines starting with '#' are
+ * skipped (as rsc-viz's reader does).  Errors name the input and line: "runs.tsv:
  * line 7: 18 fields, expected 27". */
 #ifndef RSC_AGGREGATE_H
 #define RSC_AGGREGATE_H

@@ -241,12 +241,12 @@ static void test_read_concat(void **state)
     rsc_error err;
     int rc;
     /* repeated headers (cat a.tsv b.tsv), blank lines and CRLF are fine */
-    rsc_results *t = from_string("a\tb\n1\t2\n\na\tb\r\n3\t4\r\n", "x.tsv", &err, &rc);
+    rsc_results *t = from_string("# comment\na\tb\n1\t2\n\na\tb\r\n# note\n3\t4\r\n", "x.tsv", &err, &rc);
     assert_int_equal(rc, 0);
     assert_int_equal(t->ncols, 2);
     assert_int_equal(t->nrows, 2);
     assert_string_equal(rsc_results_cell(t, 1, 1), "4");
-    assert_int_equal(t->line[1], 5);
+    assert_int_equal(t->line[1], 7);
     /* a second input with the same header appends */
     FILE *f = fmemopen((void *)"a\tb\n5\t6\n", 8, "r");
     assert_int_equal(rsc_results_read(t, f, "y.tsv", &err), 0);
