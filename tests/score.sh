@@ -87,6 +87,10 @@ want model stdin 2
 [ "$(cut -f2- "$T/out" | sed -n 2,4p | sort -u | wc -l)" -eq 1 ] || fail "rows of the same model differ"
 cp "$T/out" "$T/three.tsv"
 
+# The dataset may come from stdin when the models do not.
+expect_status 0 sh -c "rsc-score --data - '$T/linear.rsct' < '$T/tiny.rsct'"
+want model "$T/linear.rsct"; want spurious_score 0.166666667
+
 # JSON lines: numbers unquoted, NA as null, strings quoted.
 expect_status 0 rsc-score --json --data "$T/tiny.rsct" "$T/linear.rsct"
 grep -q '^{"model":"[^"]*linear.rsct","name":"tiny","pattern":"S1","pattern_seed":7,"target":0,"count":1,"seed":7,"train_seed":3,"arch":"linear","optimizer":"adam","lr":0.01,"momentum":null,.*"epsilon":0.333333333,"clean_acc":0.666666667,"spurious_acc":0.6,"spurious_score":0.166666667,"pd_mean":[-0-9.e]*,"pd_max":[-0-9.e]*,"asr":0.2,"n_test":6}$' "$T/out" ||
@@ -142,6 +146,11 @@ awk -F '\t' 'NR == FNR { w[FNR] = $0; next }
     { split(w[FNR], e, "\t"); for (i = 1; i <= NF; i++) if ($i != e[i]) {
           d = $i - e[i]; if (d < 0) d = -d; if (!(d < 1e-8 * (e[i] < 0 ? -e[i] : e[i]))) { print FNR, i, $i, e[i]; bad = 1 } } }
     END { exit bad }' "$F/score-correlation.tsv" "$T/corr" || fail "correlation differs from scipy"
+expect_status 0 rsc-score --aggregate --json "$F/score-runs.tsv"
+[ "$(wc -l < "$T/out")" -eq 6 ] || fail "aggregate --json: expected 6 lines"
+head -1 "$T/out" | grep -q '^{"name":"fashion","pattern":"R3","target":0,"count":0,"arch":"mlp","lr":0.01,"epsilon":0.1,"n_test":10000,"clean_acc_mean":0.88452639330287[0-9]*,.*"n":5}$' ||
+    fail "aggregate --json: $(head -1 "$T/out")"
+grep -q '"asr_se":null,"n":1}$' "$T/out" || fail "aggregate --json: a single row's se is not null"
 expect_status 0 rsc-score --aggregate --metrics clean_acc,asr "$F/score-runs.tsv"
 head -1 "$T/out" | grep -q "	n_test	clean_acc_mean	clean_acc_se	asr_mean	asr_se	n$" || fail "--metrics header"
 
@@ -202,6 +211,9 @@ expect_error 2 "device" rsc-score --device tpu "$T/linear.rsct"
 expect_error 2 "fractions" rsc-score -s --fractions 0,1.5 --data "$T/tiny.rsct" "$T/linear.rsct"
 expect_error 2 "batch-size" rsc-score -b 0 "$T/linear.rsct"
 expect_error 2 "given 2 times" rsc-score - -
+expect_error 2 "cannot both come from standard input" rsc-score --data - "$T/linear.rsct" -
+expect_error 2 "cannot both come from standard input" rsc-score -a --norms - < "$F/score-runs.tsv"
+expect_error 2 "do not apply" rsc-score -s --target 1 "$T/linear.rsct"
 expect_error 2 "unrecognized option" rsc-score --bogus
 expect_error 2 "requires an argument" rsc-score --data
 expect_status 0 rsc-score --help

@@ -216,9 +216,9 @@ static void parse_options(int argc, char **argv, struct options *o)
                          o->pattern_seed >= 0))
         rsc_usage_error("--aggregate reads score rows: --data, --pattern, --pattern-seed, "
                         "--target and --epsilon do not apply");
-    if (o->sensitivity && (o->pattern || o->pattern_seed >= 0 || !isnan(o->epsilon)))
-        rsc_usage_error("--sensitivity uses no pattern: --pattern, --pattern-seed and "
-                        "--epsilon do not apply");
+    if (o->sensitivity && (o->pattern || o->pattern_seed >= 0 || !isnan(o->epsilon) || o->target >= 0))
+        rsc_usage_error("--sensitivity uses no pattern: --pattern, --pattern-seed, --target "
+                        "and --epsilon do not apply");
     if (o->pattern_seed >= 0 && !o->pattern)
         rsc_usage_error("--pattern-seed needs --pattern");
     if (strcmp(o->split, "train") != 0 && strcmp(o->split, "test") != 0)
@@ -230,6 +230,8 @@ static void parse_options(int argc, char **argv, struct options *o)
         nstdin += strcmp(o->inputs[i], "-") == 0;
     if (nstdin > 1)
         rsc_usage_error("standard input (-) given %d times", nstdin);
+    if (o->data && strcmp(o->data, "-") == 0 && (o->ninputs == 0 || nstdin))
+        rsc_usage_error("--data - and the model cannot both come from standard input");
     if (o->norms && strcmp(o->norms, "-") == 0 && (o->ninputs == 0 || nstdin))
         rsc_usage_error("--norms - and the score rows cannot both come from standard input");
 }
