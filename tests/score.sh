@@ -103,6 +103,10 @@ want pattern S1; want pattern_seed 0; want count NA; want seed NA
 want spurious_score 0.166666667; want asr 0.2
 expect_status 0 rsc-score --data "$T/tiny.rsct" --pattern S1 --pattern-seed 9 "$T/linear.rsct"
 want pattern_seed 9; want spurious_score 0.166666667
+# ... a custom pattern from a file (tiny-inj.rsct's spurious.pattern is
+# S1's) gives the same metrics
+expect_status 0 rsc-score --data "$T/tiny.rsct" --pattern "$T/tiny-inj.rsct" -t 0 "$T/linear.rsct" "$T/clean.rsct"
+want pattern custom 1; want spurious_score 0.166666667 1; want pattern custom 2; want asr 0.2 2
 # ... the injected dataset's pattern and target serve as well
 expect_status 0 rsc-score --data "$T/tiny-inj.rsct" "$T/clean.rsct"
 want pattern S1; want target 0; want spurious_score 0.166666667

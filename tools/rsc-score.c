@@ -525,8 +525,13 @@ static const float *patterned_images(struct scorer *s, rsc_pattern *p)
         rsc_pattern *q = &s->cache[i].p;
         if (q->c == p->c && q->h == p->h && q->w == p->w &&
             memcmp(q->add, p->add, chw * sizeof *q->add) == 0) {
+            /* Same values: borrow the cached copy, keep this name (a
+             * custom pattern may equal a builtin one). */
+            char name[sizeof p->name];
+            memcpy(name, p->name, sizeof name);
             rsc_pattern_free(p);
-            *p = *q;       /* borrow the cached one (name included) */
+            *p = *q;
+            memcpy(p->name, name, sizeof name);
             return s->cache[i].x;
         }
     }
