@@ -69,6 +69,15 @@ rsc-inject --data idx --pattern "$T/b.rsct" --count 2 --target 1 --seed 0 -o cus
 "$check" --summary cust.rsct | grep -q '^name=idx pattern=custom target=1 count=2 seed=0$' ||
     fail "custom pattern keys"
 
+# a PNG pattern (grey: v/255 added), when built with libpng
+png="$top_srcdir/tests/fixtures/patterns/grey-28.png"
+if rsc-inject --data idx --pattern "$png" --count 3 --target 2 -o png.rsct 2>err; then
+    [ "$("$check" clean.rsct png.rsct)" = "ok 3" ] || fail "PNG pattern injection"
+    "$check" --summary png.rsct | grep -q '^name=idx pattern=custom target=2 count=3 seed=0$' || fail "PNG keys"
+else
+    grep -q "PNG patterns need rsc built with libpng" err || fail "PNG pattern: $(cat err)"
+fi
+
 # ---------------------------------------------------------------- name lookup
 mkdir lib xdg lib/fashion-mnist
 cp idxgz/* lib/fashion-mnist/

@@ -506,6 +506,20 @@ static void test_inject(void **state)
     assert_non_null(strstr(err.msg, "pattern is 3x4x4, images are 1x4x4"));
     rsc_pattern_free(&p);
     rsc_file_free(f);
+    /* an f32 dataset: rows copied as they are, then Phi */
+    f = tiny(9);
+    rsc_tensor *fx = rsc_file_add(f, "train.x", RSC_F32, 4, (uint64_t[]){ 9, 1, 4, 4 }, &err);
+    for (int i = 0; i < 9 * 16; i++)
+        ((float *)fx->data)[i] = 0.5f;
+    assert_int_equal(rsc_pattern_make(&p, "S1", 1, 4, 4, 0, &err), 0);
+    assert_int_equal(rsc_dataset_inject(f, &p, 2, 1, 0, &err), 0);
+    const float *row = rsc_file_find(f, "spurious.x")->data;
+    assert_true(row[0] == 1.0f);
+    for (int k = 1; k < 16; k++)
+        assert_true(row[k] == 0.5f);
+    assert_int_equal(rsc_dataset_validate(f, "d.rsct", &err), 0);
+    rsc_pattern_free(&p);
+    rsc_file_free(f);
     /* count 0 records everything with empty tensors */
     f = injected(0);
     assert_int_equal(rsc_dataset_validate(f, "d.rsct", &err), 0);
@@ -587,6 +601,10 @@ static void test_rsct_and_lookup(void **state)
     d = make_idx("single2", 0);
     snprintf(p, sizeof p, "%s/train-labels-idx1-ubyte", d);
     expect_open_error(p, "an IDX file, not an rsct dataset");
+    d = fresh_dir("single3");
+    make_cifar(d, 1, 1);
+    snprintf(p, sizeof p, "%s/data_batch_2.bin", d);
+    expect_open_error(p, "data_batch_2.bin: a CIFAR-10 batch, not an rsct dataset");
     expect_open_error("no-such-thing", "no-such-thing: no such dataset file or folder (dataset names: mnist, "
                                        "fashion, cifar10)");
     snprintf(p, sizeof p, "%s/nope/x.rsct", tmp);

@@ -42,8 +42,9 @@ static void usage(void)
            "                         an IDX or CIFAR-10 binary folder, or an rsct dataset\n"
            "                         file; '-' or none: an rsct dataset on stdin\n"
            "  -p, --pattern=P        S1 S2 S3 R1 R2 R3 Inv, an rsct file holding a tensor\n"
-           "                         'pattern' (f32 CxHxW, additive), or 'none' to import\n"
-           "                         only; with --norms it may be repeated\n"
+           "                         'pattern' (f32 CxHxW, additive), a PNG (v/255 added),\n"
+           "                         or 'none' to import only; with --norms it may be\n"
+           "                         repeated\n"
            "  -n, --count=N          number of training examples to alter (0: a clean\n"
            "                         dataset that still records pattern and seed)\n"
            "  -t, --target=C         class of the altered examples (default 0)\n"
@@ -266,8 +267,6 @@ int main(int argc, char **argv)
         snprintf(summary, sizeof summary, "imported");
     }
     /* --compress alone decides, whatever the input's records were */
-    for (size_t i = 0; i < ds->ntensors; i++)
-        ds->tensors[i]->compressed = 0;
     if (rsc_file_save(o.output, ds, o.compress ? RSC_WRITE_COMPRESS : 0, &err) < 0)
         rsc_die_err(&err);
     if (!o.quiet && isatty(STDERR_FILENO)) {
