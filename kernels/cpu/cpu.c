@@ -751,6 +751,26 @@ static void cpu_gather_i32(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, co
         d[j] = s[ix[j]];
 }
 
+/* ------------------------------------------------------------ parallel */
+
+typedef struct par_task {
+    void (*fn)(void *arg, int i);
+    void *arg;
+} par_task;
+
+static void par_chunk(void *arg, int chunk, int nchunks)
+{
+    par_task *t = arg;
+    (void)nchunks;
+    t->fn(t->arg, chunk);
+}
+
+static void cpu_parallel(rsc_backend *be, int n, void (*fn)(void *arg, int i), void *arg)
+{
+    par_task t = { fn, arg };
+    rsc_cpu_pool_run(pool_of(be), par_chunk, &t, n);
+}
+
 /* ------------------------------------------------------------ BLAS cores */
 
 #ifdef HAVE_OPENBLAS_GET_CONFIG
@@ -829,6 +849,7 @@ int rsc_cpu_backend_init(rsc_backend *be, int threads, rsc_error *err)
     be->copy = cpu_copy;
     be->sync = cpu_sync;
     be->close = cpu_close;
+    be->parallel = cpu_parallel;
     be->gemm = cpu_gemm;
     be->bias_act = cpu_bias_act;
     be->sum_rows = cpu_sum_rows;
