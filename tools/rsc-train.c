@@ -87,7 +87,8 @@ static void usage(void)
            "                           its optimiser and random state\n"
            "  -c, --checkpoint=FILE    write the training state to FILE after every epoch\n"
            "                           and when stopped by SIGINT/SIGTERM/SIGHUP\n"
-           "  -j, --threads=N          CPU threads (default: all cores)\n"
+           "  -j, --threads=N          CPU threads (default: all cores; with --resume, the\n"
+           "                           model's)\n"
            "      --device=auto|cpu|cuda  compute device (default auto)\n"
            "Output:\n"
            "  -o, --output=FILE        write the model to FILE (default: stdout, never a\n"
@@ -508,7 +509,10 @@ int main(int argc, char **argv)
     load_data(&o, &ds, &x, &y, &n, &tx, &ty, &tn, &shape);
     int classes = rsc_dataset_classes(ds);
 
-    /* Backend and trainer. */
+    /* Backend and trainer.  A resumed run keeps its recorded thread count
+     * unless told otherwise (the thread count is part of determinism). */
+    if (resumed && !o.threads && cfg.threads > 0)
+        o.threads = cfg.threads;
     rsc_backend *be = rsc_backend_open(o.device, (int)o.threads, &err);
     if (!be)
         rsc_die_err(&err);
