@@ -90,6 +90,11 @@ rsc_backend *rsc_backend_open(const char *name, int threads, rsc_error *err)
     return be;
 }
 
+void rsc_backend_early_init(char **argv)
+{
+    rsc_cpu_blas_reexec(argv);
+}
+
 void rsc_backend_close(rsc_backend *be)
 {
     if (!be)

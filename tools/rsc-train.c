@@ -17,7 +17,6 @@
 #include "atomic.h"
 #include "backend.h"
 #include "cli.h"
-#include "cpu/cpu.h"
 #include "dataset.h"
 #include "modelio.h"
 #include "optim.h"
@@ -405,7 +404,7 @@ int main(int argc, char **argv)
 {
     /* Before anything else (the exec restarts the program): get OpenBLAS's
      * fast kernels on CPUs it does not recognise (kernels/cpu/cpu.h). */
-    rsc_cpu_blas_reexec(argv);
+    rsc_backend_early_init(argv);
     rsc_cli_init(argv[0]);
     options o;
     parse(argc, argv, &o);
