@@ -92,6 +92,13 @@ struct rsc_backend {
     int (*sync)(rsc_backend *be, rsc_error *err);
     /* Release the backend (after every buffer is freed). */
     void (*close)(rsc_backend *be);
+    /* Host-side parallel loop, for data-parallel training on the CPU: run
+     * fn(arg, i) for i < n on the backend's threads and return when all
+     * are done.  Inside fn, use only 1-thread CPU backends
+     * (rsc_backend_open("cpu", 1)); buffers of CPU backends are plain host
+     * memory and may be passed between CPU backends.  NULL on backends
+     * that do not offer it (GPUs: one replica drives the whole device). */
+    void (*parallel)(rsc_backend *be, int n, void (*fn)(void *arg, int i), void *arg);
 
     /* ---------------------------------------------------------- linear algebra */
     /* C = alpha * op(A) op(B) + beta * C, op(X) = X or X^T (ta/tb non-zero:
@@ -187,6 +194,13 @@ struct rsc_backend {
  * build has no CUDA backend", "no CUDA device", unknown name. */
 rsc_backend *rsc_backend_open(const char *name, int threads, rsc_error *err);
 void rsc_backend_close(rsc_backend *be);
+
+/* Call first in main() of a program that computes with a backend (before
+ * reading stdin or printing): when OpenBLAS fell back to slow generic
+ * kernels on a CPU it does not recognise, the program re-executes itself
+ * with OPENBLAS_CORETYPE set to suitable ones (see rsc-train.1,
+ * ENVIRONMENT).  Returns normally otherwise. */
+void rsc_backend_early_init(char **argv);
 
 /* Counter-based random numbers shared by every backend (the reference for
  * dropout_mask and noise_add): a SplitMix64 finaliser of seed and index.
