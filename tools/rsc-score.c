@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "aggregate.h"
+#include "backend.h"
 #include "cli.h"
 #include "dataset.h"
 #include "error.h"
@@ -861,6 +862,7 @@ static int run_models(const struct options *o)
 
 int main(int argc, char **argv)
 {
+    rsc_backend_early_init(argv);
     rsc_cli_init(argv[0]);
     struct options o;
     parse_options(argc, argv, &o);
