@@ -58,6 +58,15 @@ const char *rsc_arch_conv_summary(const char *name)
     return a ? a->summary : NULL;
 }
 
+int rsc_arch_conv_default_input(const char *name, rsc_shape *shape)
+{
+    const conv_arch *a = find(name);
+    if (!a)
+        return -1;
+    *shape = a->family == CNN ? (rsc_shape){ 1, 28, 28 } : (rsc_shape){ 3, 32, 32 };
+    return 0;
+}
+
 static int normalize_cifar(rsc_net *net, rsc_error *err)
 {
     /* The reference normalises 3-channel (CIFAR) inputs; its constants

@@ -27,6 +27,10 @@ const char *rsc_arch_conv_summary(const char *name);
 int rsc_arch_conv_add(rsc_net *net, const char *name, int classes, rsc_error *err);
 /* Add the layers and finalise. */
 int rsc_arch_conv_build(rsc_net *net, const char *name, int classes, rsc_error *err);
+/* The input the architecture was designed for (Table 2 counts): 3x32x32
+ * for the ResNets and VGG16, 1x28x28 for the CNN.  Returns 0, or -1 when
+ * name is not a convolutional architecture (shape untouched). */
+int rsc_arch_conv_default_input(const char *name, rsc_shape *shape);
 int rsc_arch_conv_init(rsc_net *net, const char *name, uint64_t train_seed, rsc_error *err);
 
 #endif
