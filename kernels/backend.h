@@ -276,24 +276,27 @@ struct rsc_backend {
      *   run_mean[k] = (1 - momentum) run_mean[k] + momentum mean_k
      *   run_var[k]  = (1 - momentum) run_var[k] + momentum var_k N/(N-1)
      *   (PyTorch's unbiased running variance; N = 1 uses var_k)
-     * run_mean and run_var may be NULL (no update).  y must not be x. */
+     * run_mean and run_var may be NULL (no update).  relu non-zero: a ReLU
+     * follows, y = max(y, 0) (fused).  y must not be x. */
     void (*bn_fwd_train)(rsc_backend *be, int n, int c, int hw, const rsc_buf *x,
                          const rsc_buf *gamma, const rsc_buf *beta, rsc_buf *y,
                          rsc_buf *save_mean, rsc_buf *save_invstd, rsc_buf *run_mean,
-                         rsc_buf *run_var, float momentum, float eps);
-    /* Eval mode: y = (x - run_mean_k) * (gamma_k / sqrt(run_var_k + eps)) + beta_k;
-     * y may be x. */
+                         rsc_buf *run_var, float momentum, float eps, int relu);
+    /* Eval mode: y = (x - run_mean_k) * (gamma_k / sqrt(run_var_k + eps)) + beta_k,
+     * then max(y, 0) when relu is non-zero; y may be x. */
     void (*bn_fwd_eval)(rsc_backend *be, int n, int c, int hw, const rsc_buf *x,
                         const rsc_buf *gamma, const rsc_buf *beta, const rsc_buf *run_mean,
-                        const rsc_buf *run_var, float eps, rsc_buf *y);
+                        const rsc_buf *run_var, float eps, rsc_buf *y, int relu);
     /* Backward of the training-mode forward with its saved statistics,
      * xhat = (x - mean_k) * invstd_k:
      *   dgamma_k = sum dy * xhat, dbeta_k = sum dy   (double, overwritten)
      *   dx = gamma_k invstd_k (dy - dbeta_k / N - xhat dgamma_k / N)
+     * When y is not NULL it is the output of a fused ReLU forward, and dy
+     * is first replaced by (y > 0 ? dy : 0) (the ReLU's backward, fused).
      * dx may be NULL (parameter gradients only) or equal to dy. */
     void (*bn_bwd)(rsc_backend *be, int n, int c, int hw, const rsc_buf *x, const rsc_buf *dy,
-                   const rsc_buf *gamma, const rsc_buf *save_mean, const rsc_buf *save_invstd,
-                   rsc_buf *dx, rsc_buf *dgamma, rsc_buf *dbeta);
+                   const rsc_buf *y, const rsc_buf *gamma, const rsc_buf *save_mean,
+                   const rsc_buf *save_invstd, rsc_buf *dx, rsc_buf *dgamma, rsc_buf *dbeta);
 
     /* Option-A shortcut (rsc_shortcut_geom): y = S(x), or y += S(x) when
      * accumulate is non-zero.  Backward: dx = S^T(dy), or dx += S^T(dy):

@@ -256,10 +256,23 @@ void rsc_cpu_avgpool_bwd(int h, int w, int oh, int ow, size_t p0, size_t p1, con
 
 /* ------------------------------------------------------------ batch norm */
 
+/* y = (x - m) * gs + b, then max(y, 0) with relu; y may be x. */
+static void affine(const float *x, float *y, int n, float m, float gs, float b, int relu)
+{
+    if (relu)
+        for (int j = 0; j < n; j++) {
+            float v = (x[j] - m) * gs + b;
+            y[j] = v > 0 ? v : 0;
+        }
+    else
+        for (int j = 0; j < n; j++)
+            y[j] = (x[j] - m) * gs + b;
+}
+
 void rsc_cpu_bn_fwd_train(int n, int c, int hw, int c0, int c1, const float *x,
                           const float *gamma, const float *beta, float *y, float *mean,
                           float *invstd, float *run_mean, float *run_var, float momentum,
-                          float eps)
+                          float eps, int relu)
 {
     const double cnt = (double)n * hw;
     for (int ci = c0; ci < c1; ci++) {
@@ -291,15 +304,14 @@ void rsc_cpu_bn_fwd_train(int n, int c, int hw, int c0, int c1, const float *x,
         for (int k = 0; k < n; k++) {
             const float *xp = x + ((size_t)k * c + ci) * hw;
             float *yp = y + ((size_t)k * c + ci) * hw;
-            for (int j = 0; j < hw; j++)
-                yp[j] = (xp[j] - m) * gs + b;
+            affine(xp, yp, hw, m, gs, b, relu);
         }
     }
 }
 
 void rsc_cpu_bn_fwd_eval(int n, int c, int hw, int c0, int c1, const float *x,
                          const float *gamma, const float *beta, const float *run_mean,
-                         const float *run_var, float eps, float *y)
+                         const float *run_var, float eps, float *y, int relu)
 {
     for (int ci = c0; ci < c1; ci++) {
         float is = (float)(1.0 / sqrt((double)run_var[ci] + eps));
@@ -307,15 +319,14 @@ void rsc_cpu_bn_fwd_eval(int n, int c, int hw, int c0, int c1, const float *x,
         for (int k = 0; k < n; k++) {
             const float *xp = x + ((size_t)k * c + ci) * hw;
             float *yp = y + ((size_t)k * c + ci) * hw;
-            for (int j = 0; j < hw; j++)
-                yp[j] = (xp[j] - m) * gs + b;
+            affine(xp, yp, hw, m, gs, b, relu);
         }
     }
 }
 
 void rsc_cpu_bn_bwd(int n, int c, int hw, int c0, int c1, const float *x, const float *dy,
-                    const float *gamma, const float *mean, const float *invstd, float *dx,
-                    float *dgamma, float *dbeta)
+                    const float *y, const float *gamma, const float *mean, const float *invstd,
+                    float *dx, float *dgamma, float *dbeta)
 {
     const double cnt = (double)n * hw;
     for (int ci = c0; ci < c1; ci++) {
@@ -324,9 +335,11 @@ void rsc_cpu_bn_bwd(int n, int c, int hw, int c0, int c1, const float *x, const 
         for (int k = 0; k < n; k++) {
             const float *xp = x + ((size_t)k * c + ci) * hw;
             const float *dp = dy + ((size_t)k * c + ci) * hw;
+            const float *yp = y ? y + ((size_t)k * c + ci) * hw : NULL;
             for (int j = 0; j < hw; j++) {
-                sdy += dp[j];
-                sdyx += (double)dp[j] * ((xp[j] - m) * is);
+                float d = yp && !(yp[j] > 0) ? 0.0f : dp[j];
+                sdy += d;
+                sdyx += (double)d * ((xp[j] - m) * is);
             }
         }
         dgamma[ci] = (float)sdyx;
@@ -338,8 +351,11 @@ void rsc_cpu_bn_bwd(int n, int c, int hw, int c0, int c1, const float *x, const 
             const float *xp = x + ((size_t)k * c + ci) * hw;
             const float *dp = dy + ((size_t)k * c + ci) * hw;
             float *op = dx + ((size_t)k * c + ci) * hw;
-            for (int j = 0; j < hw; j++)
-                op[j] = k1 * (dp[j] - mdy - (xp[j] - m) * is * mdyx);
+            const float *yp = y ? y + ((size_t)k * c + ci) * hw : NULL;
+            for (int j = 0; j < hw; j++) {
+                float d = yp && !(yp[j] > 0) ? 0.0f : dp[j];
+                op[j] = k1 * (d - mdy - (xp[j] - m) * is * mdyx);
+            }
         }
     }
 }
