@@ -269,8 +269,9 @@ struct rsc_backend {
     /* Batch normalisation (BatchNorm2d; BatchNorm1d is hw = 1) of n
      * examples of c channels of hw values.  Training mode, per channel k
      * over the N = n*hw values:
-     *   mean_k = sum x / N, var_k = sum (x - mean_k)^2 / N  (accumulated in
-     *   double), invstd_k = 1 / sqrt(var_k + eps)
+     *   mean_k = sum x / N, var_k = sum (x - mean_k)^2 / N  (accumulated
+     *   with at least float partial sums over at most a row of hw values
+     *   and double across rows), invstd_k = 1 / sqrt(var_k + eps)
      *   y = (x - mean_k) * (gamma_k * invstd_k) + beta_k
      *   save_mean[k] = mean_k, save_invstd[k] = invstd_k   (for backward)
      *   run_mean[k] = (1 - momentum) run_mean[k] + momentum mean_k
@@ -289,7 +290,7 @@ struct rsc_backend {
                         const rsc_buf *run_var, float eps, rsc_buf *y, int relu);
     /* Backward of the training-mode forward with its saved statistics,
      * xhat = (x - mean_k) * invstd_k:
-     *   dgamma_k = sum dy * xhat, dbeta_k = sum dy   (double, overwritten)
+     *   dgamma_k = sum dy * xhat, dbeta_k = sum dy   (sums as above, overwritten)
      *   dx = gamma_k invstd_k (dy - dbeta_k / N - xhat dgamma_k / N)
      * When y is not NULL it is the output of a fused ReLU forward, and dy
      * is first replaced by (y > 0 ? dy : 0) (the ReLU's backward, fused).
