@@ -128,6 +128,13 @@ struct rsc_backend {
     int (*sync)(rsc_backend *be, rsc_error *err);
     /* Release the backend (after every buffer is freed). */
     void (*close)(rsc_backend *be);
+    /* Host-side parallel loop, for data-parallel training on the CPU: run
+     * fn(arg, i) for i < n on the backend's threads and return when all
+     * are done.  Inside fn, use only 1-thread CPU backends
+     * (rsc_backend_open("cpu", 1)); buffers of CPU backends are plain host
+     * memory and may be passed between CPU backends.  NULL on backends
+     * that do not offer it (GPUs: one replica drives the whole device). */
+    void (*parallel)(rsc_backend *be, int n, void (*fn)(void *arg, int i), void *arg);
 
     /* ---------------------------------------------------------- linear algebra */
     /* C = alpha * op(A) op(B) + beta * C, op(X) = X or X^T (ta/tb non-zero:
