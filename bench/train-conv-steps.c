@@ -11,6 +11,7 @@
 
 #include "arch.h"
 #include "backend.h"
+#include "cpu/cpu.h"
 #include "net.h"
 #include "optim.h"
 #include "rng.h"
@@ -24,6 +25,7 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
+    rsc_cpu_blas_reexec(argv);   /* the right OpenBLAS kernels, as rsc-train does */
     if (argc != 7) {
         fprintf(stderr, "usage: train-conv-steps ARCH C H W THREADS STEPS\n");
         return 2;

@@ -179,6 +179,21 @@ static void conv_case(const char *name)
     check(c, "y", y, ny);
     rsc_cpu_conv_bwd_data(&g, 0, n, dy, w, dx, col);
     check(c, "dx", dx, nx);
+    /* Stride 1: the same through the transposed convolution. */
+    rsc_conv_geom tg;
+    if (rsc_cpu_conv_bwd_geom(&g, &tg)) {
+        float *wt = malloc(nw * sizeof *wt);
+        float *tcol = malloc(rsc_cpu_conv_col_size(&tg) * sizeof *tcol);
+        rsc_cpu_conv_flip_weights(&g, w, wt);
+        for (size_t i = 0; i < nx; i++)
+            dx[i] = NAN;
+        rsc_cpu_conv_fwd(&tg, 0, n, dy, wt, NULL, dx, tcol);
+        check(c, "dx", dx, nx);
+        free(wt);
+        free(tcol);
+    } else {
+        assert_true(g.stride != 1 || rsc_cpu_conv_col_size(&g) == 0);
+    }
     /* Weight gradient in two halves of the batch, the second accumulated. */
     rsc_cpu_conv_bwd_filter(&g, 0, n / 2, x, dy, dw, bias ? db : NULL, 0, col);
     rsc_cpu_conv_bwd_filter(&g, n / 2, n, x, dy, dw, bias ? db : NULL, 1, col);

@@ -7,9 +7,18 @@
 #include <math.h>
 #include <string.h>
 
+/* Hot loops: cloned for AVX-512 and AVX2 with a run-time choice by CPU
+ * features, as in cpu.c.  Results may differ in the last bit between
+ * machines; on one machine they are deterministic. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(RSC_SANITIZERS)
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HOT
+#endif
+
 /* ------------------------------------------------------------ im2col */
 
-void rsc_cpu_im2col(const rsc_conv_geom *g, const float *x, float *col)
+HOT void rsc_cpu_im2col(const rsc_conv_geom *g, const float *x, float *col)
 {
     const int s = g->stride, p = g->pad, ohw = g->oh * g->ow;
     for (int ci = 0; ci < g->c; ci++) {
@@ -46,7 +55,7 @@ void rsc_cpu_im2col(const rsc_conv_geom *g, const float *x, float *col)
     }
 }
 
-void rsc_cpu_col2im(const rsc_conv_geom *g, const float *col, float *x)
+HOT void rsc_cpu_col2im(const rsc_conv_geom *g, const float *col, float *x)
 {
     const int s = g->stride, p = g->pad, ohw = g->oh * g->ow;
     for (int ci = 0; ci < g->c; ci++) {
@@ -105,6 +114,27 @@ void rsc_cpu_conv_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, co
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->o, N, K, 1.0f, w, K, b, N,
                     beta, yn, N);
     }
+}
+
+int rsc_cpu_conv_bwd_geom(const rsc_conv_geom *g, rsc_conv_geom *t)
+{
+    if (g->stride != 1 || g->kh != g->kw || g->pad > g->kh - 1 || rsc_cpu_conv_col_size(g) == 0)
+        return 0;
+    *t = (rsc_conv_geom){ .c = g->o, .h = g->oh, .w = g->ow, .o = g->c, .kh = g->kh,
+                          .kw = g->kw, .stride = 1, .pad = g->kh - 1 - g->pad, .oh = g->h,
+                          .ow = g->w };
+    return 1;
+}
+
+void rsc_cpu_conv_flip_weights(const rsc_conv_geom *g, const float *w, float *wt)
+{
+    const int kh = g->kh, kw = g->kw;
+    for (int o = 0; o < g->o; o++)
+        for (int c = 0; c < g->c; c++)
+            for (int i = 0; i < kh; i++)
+                for (int j = 0; j < kw; j++)
+                    wt[(((size_t)c * g->o + o) * kh + i) * kw + j] =
+                        w[(((size_t)o * g->c + c) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)];
 }
 
 void rsc_cpu_conv_bwd_data(const rsc_conv_geom *g, int n0, int n1, const float *dy,
@@ -212,7 +242,7 @@ static inline int bin_hi(int i, int in, int out)
     return (int)(((long)(i + 1) * in + out - 1) / out);
 }
 
-void rsc_cpu_avgpool_fwd(int h, int w, int oh, int ow, size_t p0, size_t p1, const float *x,
+HOT void rsc_cpu_avgpool_fwd(int h, int w, int oh, int ow, size_t p0, size_t p1, const float *x,
                          float *y)
 {
     const size_t is = (size_t)h * w, os = (size_t)oh * ow;
@@ -233,7 +263,7 @@ void rsc_cpu_avgpool_fwd(int h, int w, int oh, int ow, size_t p0, size_t p1, con
     }
 }
 
-void rsc_cpu_avgpool_bwd(int h, int w, int oh, int ow, size_t p0, size_t p1, const float *dy,
+HOT void rsc_cpu_avgpool_bwd(int h, int w, int oh, int ow, size_t p0, size_t p1, const float *dy,
                          float *dx)
 {
     const size_t is = (size_t)h * w, os = (size_t)oh * ow;
@@ -262,7 +292,7 @@ void rsc_cpu_avgpool_bwd(int h, int w, int oh, int ow, size_t p0, size_t p1, con
  * over at most n/8 terms. */
 #define LANES 8
 
-static double row_sum(const float *x, int n)
+HOT static double row_sum(const float *x, int n)
 {
     float acc[LANES] = { 0 };
     int j = 0;
@@ -278,7 +308,7 @@ static double row_sum(const float *x, int n)
 }
 
 /* sum (x - m)^2 */
-static double row_sqdev(const float *x, int n, float m)
+HOT static double row_sqdev(const float *x, int n, float m)
 {
     float acc[LANES] = { 0 };
     int j = 0;
@@ -299,7 +329,7 @@ static double row_sqdev(const float *x, int n, float m)
 
 /* *sdy += sum g, *sdyx += sum g * (x - m) * is, g = dy masked by y > 0
  * when y is not NULL. */
-static void row_bn_sums(const float *x, const float *dy, const float *y, int n, float m,
+HOT static void row_bn_sums(const float *x, const float *dy, const float *y, int n, float m,
                         float is, double *sdy, double *sdyx)
 {
     float a[LANES] = { 0 }, b[LANES] = { 0 };
@@ -333,7 +363,7 @@ static void row_bn_sums(const float *x, const float *dy, const float *y, int n, 
 }
 
 /* y = (x - m) * gs + b, then max(y, 0) with relu; y may be x. */
-static void affine(const float *x, float *y, int n, float m, float gs, float b, int relu)
+HOT static void affine(const float *x, float *y, int n, float m, float gs, float b, int relu)
 {
     if (relu)
         for (int j = 0; j < n; j++) {
@@ -392,7 +422,7 @@ void rsc_cpu_bn_fwd_eval(int n, int c, int hw, int c0, int c1, const float *x,
     }
 }
 
-void rsc_cpu_bn_bwd(int n, int c, int hw, int c0, int c1, const float *x, const float *dy,
+HOT void rsc_cpu_bn_bwd(int n, int c, int hw, int c0, int c1, const float *x, const float *dy,
                     const float *y, const float *gamma, const float *mean, const float *invstd,
                     float *dx, float *dgamma, float *dbeta)
 {
@@ -429,7 +459,7 @@ void rsc_cpu_bn_bwd(int n, int c, int hw, int c0, int c1, const float *x, const 
 
 /* ------------------------------------------------------------ shortcut */
 
-void rsc_cpu_shortcut_fwd(const rsc_shortcut_geom *g, int n0, int n1, const float *x, float *y,
+HOT void rsc_cpu_shortcut_fwd(const rsc_shortcut_geom *g, int n0, int n1, const float *x, float *y,
                           int accumulate)
 {
     const size_t is = (size_t)g->h * g->w, os = (size_t)g->oh * g->ow;
@@ -451,7 +481,7 @@ void rsc_cpu_shortcut_fwd(const rsc_shortcut_geom *g, int n0, int n1, const floa
         }
 }
 
-void rsc_cpu_shortcut_bwd(const rsc_shortcut_geom *g, int n0, int n1, const float *dy,
+HOT void rsc_cpu_shortcut_bwd(const rsc_shortcut_geom *g, int n0, int n1, const float *dy,
                           float *dx, int accumulate)
 {
     const size_t is = (size_t)g->h * g->w, os = (size_t)g->oh * g->ow;
@@ -469,7 +499,7 @@ void rsc_cpu_shortcut_bwd(const rsc_shortcut_geom *g, int n0, int n1, const floa
 
 /* ------------------------------------------------------------ input */
 
-void rsc_cpu_chan_norm_fwd(int c, int hw, int n0, int n1, const float *x, const float *mean,
+HOT void rsc_cpu_chan_norm_fwd(int c, int hw, int n0, int n1, const float *x, const float *mean,
                            const float *std, float *y)
 {
     for (int n = n0; n < n1; n++)
@@ -495,7 +525,7 @@ void rsc_cpu_chan_norm_bwd(int c, int hw, int n0, int n1, const float *dy, const
         }
 }
 
-void rsc_cpu_crop_flip(int c, int h, int w, int pad, int n0, int n1, const int32_t *prm,
+HOT void rsc_cpu_crop_flip(int c, int h, int w, int pad, int n0, int n1, const int32_t *prm,
                        const float *x, float *y)
 {
     const size_t is = (size_t)h * w;
