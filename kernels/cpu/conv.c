@@ -18,9 +18,50 @@
 
 /* ------------------------------------------------------------ im2col */
 
+/* im2col of a stride-1 "same" convolution (ow == w, oh == h): each
+ * column row is the input plane shifted by (ki - p, kj - p), copied in one
+ * block; then the rows and columns that fall outside the image are
+ * zeroed. */
+static void im2col_same(const rsc_conv_geom *g, const float *x, float *col)
+{
+    const int p = g->pad, h = g->h, w = g->w;
+    const long hw = (long)h * w;
+    for (int ci = 0; ci < g->c; ci++) {
+        const float *xc = x + (size_t)ci * hw;
+        for (int ki = 0; ki < g->kh; ki++)
+            for (int kj = 0; kj < g->kw; kj++) {
+                float *row = col + ((size_t)(ci * g->kh + ki) * g->kw + kj) * hw;
+                /* row[o] = xc[o + shift] for o in [0, hw), shift = dy * w + dx. */
+                int dy = ki - p, dx = kj - p;
+                long shift = (long)dy * w + dx;
+                long lo = shift < 0 ? -shift : 0, hi = shift > 0 ? hw - shift : hw;
+                if (lo > hw)
+                    lo = hw;
+                if (hi < lo)
+                    hi = lo;
+                memset(row, 0, (size_t)lo * sizeof *row);
+                memcpy(row + lo, xc + lo + shift, (size_t)(hi - lo) * sizeof *row);
+                memset(row + hi, 0, (size_t)(hw - hi) * sizeof *row);
+                /* Columns whose source wrapped into the neighbouring row. */
+                if (dx > 0)
+                    for (int oy = 0; oy < h; oy++)
+                        for (int ox = w - dx; ox < w; ox++)
+                            row[(size_t)oy * w + ox] = 0;
+                else if (dx < 0)
+                    for (int oy = 0; oy < h; oy++)
+                        for (int ox = 0; ox < -dx && ox < w; ox++)
+                            row[(size_t)oy * w + ox] = 0;
+            }
+    }
+}
+
 HOT void rsc_cpu_im2col(const rsc_conv_geom *g, const float *x, float *col)
 {
     const int s = g->stride, p = g->pad, ohw = g->oh * g->ow;
+    if (s == 1 && g->oh == g->h && g->ow == g->w) {
+        im2col_same(g, x, col);
+        return;
+    }
     for (int ci = 0; ci < g->c; ci++) {
         const float *xc = x + (size_t)ci * g->h * g->w;
         for (int ki = 0; ki < g->kh; ki++)
