@@ -11,7 +11,6 @@
 
 #include "arch.h"
 #include "backend.h"
-#include "cpu/cpu.h"
 #include "net.h"
 #include "optim.h"
 #include "rng.h"
@@ -25,7 +24,7 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-    rsc_cpu_blas_reexec(argv);   /* the right OpenBLAS kernels, as rsc-train does */
+    rsc_backend_early_init(argv);   /* the right OpenBLAS kernels, as rsc-train does */
     if (argc != 7) {
         fprintf(stderr, "usage: train-conv-steps ARCH C H W THREADS STEPS\n");
         return 2;

@@ -19,7 +19,6 @@
 #include "cli.h"
 #include "arch-conv.h"
 #include "augment.h"
-#include "cpu/cpu.h"
 #include "dataset.h"
 #include "modelio.h"
 #include "optim.h"
@@ -93,7 +92,8 @@ static void usage(void)
            "                           its optimiser and random state\n"
            "  -c, --checkpoint=FILE    write the training state to FILE after every epoch\n"
            "                           and when stopped by SIGINT/SIGTERM/SIGHUP\n"
-           "  -j, --threads=N          CPU threads (default: all cores)\n"
+           "  -j, --threads=N          CPU threads (default: all cores; with --resume, the\n"
+           "                           model's)\n"
            "      --device=auto|cpu|cuda  compute device (default auto)\n"
            "Output:\n"
            "  -o, --output=FILE        write the model to FILE (default: stdout, never a\n"
@@ -417,7 +417,7 @@ int main(int argc, char **argv)
 {
     /* Before anything else (the exec restarts the program): get OpenBLAS's
      * fast kernels on CPUs it does not recognise (kernels/cpu/cpu.h). */
-    rsc_cpu_blas_reexec(argv);
+    rsc_backend_early_init(argv);
     rsc_cli_init(argv[0]);
     options o;
     parse(argc, argv, &o);
@@ -529,7 +529,10 @@ int main(int argc, char **argv)
     load_data(&o, &ds, &x, &y, &n, &tx, &ty, &tn, &shape);
     int classes = rsc_dataset_classes(ds);
 
-    /* Backend and trainer. */
+    /* Backend and trainer.  A resumed run keeps its recorded thread count
+     * unless told otherwise (the thread count is part of determinism). */
+    if (resumed && !o.threads && cfg.threads > 0)
+        o.threads = cfg.threads;
     rsc_backend *be = rsc_backend_open(o.device, (int)o.threads, &err);
     if (!be)
         rsc_die_err(&err);
