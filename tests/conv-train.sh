@@ -18,6 +18,8 @@ rsc-train --arch resnet20 --describe >d.txt
 grep -q '^input 3x32x32, 10 classes$' d.txt || fail "resnet20 is described on 3x32x32"
 grep -q '^param layer2.0.conv1.weight  *\[32, 16, 3, 3\]$' d.txt || fail "resnet20 names"
 grep -q '^param linear.weight  *\[10, 64\]$' d.txt || fail "resnet20 linear"
+grep -q '^state layer3.2.bn2.running_var  *\[64\]$' d.txt || fail "resnet20 running statistics"
+[ "$(grep -c '^state ' d.txt)" -eq 38 ] || fail "resnet20: 38 state tensors expected"
 rsc-train --arch cnn --describe >d.txt
 grep -q '^param classifier.fc1.weight  *\[200, 1024\]$' d.txt || fail "cnn names"
 
