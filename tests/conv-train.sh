@@ -52,6 +52,16 @@ for t in param/bn1.running_mean param/layer3.2.bn2.running_var param/layer3.2.bn
     rng/augment.state; do
     grep -q "^  $t " info.txt || { cat info.txt; fail "model lacks tensor $t"; }
 done
+# rsc-score reads the model through model.h (eval mode: running
+# statistics, no augmentation): its clean accuracy is rsc-train's test
+# accuracy of the last epoch.
+rsc-score --data cifar --pattern S3 --target 0 e2.rsct >score.tsv
+clean=$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "clean_acc") c = i }
+    NR == 2 { print $c }' score.tsv)
+t2=$(sed -n 's/.* test acc \([0-9.]*\);.*/\1/p' s2.txt)
+[ -n "$clean" ] && [ -n "$t2" ] || { cat score.tsv; fail "no clean_acc or test acc"; }
+awk -v a="$clean" -v b="$t2" 'BEGIN { d = a - b; exit !(d < 5e-5 && d > -5e-5) }' ||
+    fail "rsc-score clean_acc $clean differs from rsc-train's test acc $t2"
 # The running statistics moved away from their start (mean 0, variance 1).
 "$top_builddir/tests/rsct-dump" e2.rsct param/bn1.running_var >rv.txt
 grep -qv '^#\|^0x1p+0$' rv.txt || fail "bn1.running_var never updated"
