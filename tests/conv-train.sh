@@ -69,6 +69,12 @@ grep -qv '^#\|^0x1p+0$' rv.txt || fail "bn1.running_var never updated"
 # Resume equals an uninterrupted run, with augmentation, batch norm and a
 # ResNet on small 1x8x8 images (the toy dataset).
 "$top_builddir/tests/toy-dataset" 96 32 >toy.rsct
+# Architectures that cannot take 8x8 images say so (exit 1, no output).
+expect_error 1 "architecture 'vgg16' on 1x8x8 input: layer 'features.23': 2x2 pooling window larger than the 1x1 input" \
+    rsc-train --data toy.rsct --arch vgg16 -o v.rsct
+[ ! -e v.rsct ] || fail "a failed run left v.rsct"
+expect_error 1 "architecture 'cnn' on 1x8x8 input: layer 'feature_extractor.conv3': 3x3 kernel" \
+    rsc-train --data toy.rsct --arch cnn -o v.rsct
 small="--data toy.rsct --arch resnet20 -b 16 --augment crop-flip -j 2 --milestones none"
 # shellcheck disable=SC2086
 rsc-train $small --epochs 2 -q -o a.rsct
