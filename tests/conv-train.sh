@@ -94,15 +94,15 @@ rsc-train $small --epochs 2 -q --seed 1 -o c.rsct
 "$top_builddir/tests/rsct-dump" a.rsct param/ >a.txt
 ! cmp -s a.txt c.txt || fail "seed 1 gave the same model as seed 0"
 
-# The CNN on 1000 real Fashion-MNIST images, one epoch of Adam (lr 0.003,
-# batch 32): 0.596 test accuracy on the first 500 test images measured
-# (2 threads, data-parallel replicas; 0.578 on one thread); we require
-# 0.50, five times chance.
+# The CNN on 3000 real Fashion-MNIST images, one epoch of Adam (lr 0.003,
+# batch 32): 0.668 test accuracy on the first 1000 test images measured
+# (2 threads, data-parallel replicas); we require 0.58, almost six times
+# chance.
 dir=$(fashion_dir) || { echo "Fashion-MNIST not installed: CNN part skipped" >&2; exit 0; }
-rsc-train --data "$dir" --arch cnn --epochs 1 --lr 0.003 -b 32 --limit 1000 --test-limit 500 \
+rsc-train --data "$dir" --arch cnn --epochs 1 --lr 0.003 -b 32 --limit 3000 --test-limit 1000 \
     -j 2 -o cnn.rsct 2>sum.txt
 cat sum.txt >&2
 acc=$(sed -n 's/.* test acc \([0-9.]*\);.*/\1/p' sum.txt)
 [ -n "$acc" ] || fail "no test accuracy in the summary"
-awk -v a="$acc" 'BEGIN { exit !(a >= 0.50) }' || fail "cnn test accuracy $acc < 0.50"
+awk -v a="$acc" 'BEGIN { exit !(a >= 0.58) }' || fail "cnn test accuracy $acc < 0.58"
 exit 0
