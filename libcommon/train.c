@@ -18,6 +18,7 @@
 
 #include "arch.h"
 #include "atomic.h"
+#include "augment.h"
 #include "cli.h"
 #include "modelio.h"
 
@@ -30,6 +31,8 @@ struct rsc_trainer {
     int classes;
     rsc_rng shuffle;          /* state at the start of the current epoch */
     rsc_rng noise, dropout;   /* running */
+    rsc_rng augment_rng;      /* running */
+    rsc_augmenter *augment;
     int epochs_done;
     long batches_done;        /* in the current (partial) epoch */
     double part[2];           /* loss sum and correct count of the partial epoch */
@@ -106,6 +109,10 @@ int rsc_train_cfg_from_model(rsc_train_cfg *c, const rsc_file *m, const char *fn
         get_double(m, fname, "clip_norm", &c->clip_norm, err) ||
         get_double(m, fname, "input_noise", &c->input_noise, err))
         return -1;
+    const char *aug = rsc_meta_get(m, "augment");
+    if (aug && rsc_augment_parse(aug) < 0)
+        return rsc_fail(err, "%s: metadata key 'augment': unknown augmentation '%s'", fname, aug);
+    c->augment = aug ? rsc_augment_parse(aug) : RSC_AUGMENT_NONE;
     if (c->optim.type == RSC_OPTIM_ADAM &&
         (get_double(m, fname, "beta1", &c->optim.beta1, err) ||
          get_double(m, fname, "beta2", &c->optim.beta2, err) ||
@@ -166,6 +173,10 @@ rsc_trainer *rsc_trainer_new(rsc_backend *be, const rsc_train_cfg *cfg, rsc_shap
     rsc_rng_derive(&t->noise, cfg->train_seed, RSC_RNG_NOISE);
     rsc_rng_derive(&t->dropout, cfg->train_seed, RSC_RNG_DROPOUT);
     t->net->dropout_rng = &t->dropout;
+    rsc_rng_derive(&t->augment_rng, cfg->train_seed, RSC_RNG_AUGMENT);
+    t->augment = rsc_augmenter_new(be, cfg->augment, input, cfg->batch_size, err);
+    if (!t->augment)
+        goto fail;
     return t;
 fail:
     rsc_trainer_free(t);
@@ -225,6 +236,12 @@ static int setup_replicas(rsc_trainer *t, rsc_error *err)
         T--;
     if (!be->parallel || T < 2 || strcmp(be->name, "cpu") != 0)
         return 0;
+    /* Batch norm normalises with the statistics of the whole batch and
+     * keeps one set of running statistics, and augmentation transforms
+     * the batch as a whole: such networks run on the full batch, the
+     * threads splitting each operation (the convolutions by examples). */
+    if (t->net->nstates > 0 || t->cfg.augment != RSC_AUGMENT_NONE)
+        return 0;
     t->rbe = calloc((size_t)T, sizeof *t->rbe);
     t->rnet = calloc((size_t)T, sizeof *t->rnet);
     t->rrng = calloc((size_t)T, sizeof *t->rrng);
@@ -279,6 +296,7 @@ void rsc_trainer_free(rsc_trainer *t)
     if (t->sumsq)
         t->be->free(t->be, t->sumsq);
     rsc_optim_free(t->opt);
+    rsc_augmenter_free(t->augment);
     rsc_net_free(t->net);
     free(t->h_loss);
     free(t->h_train);
@@ -395,7 +413,8 @@ int rsc_trainer_save(rsc_trainer *t, rsc_file *f, rsc_error *err)
         rsc_meta_set(f, "milestones", ms, err) || setd(f, "gamma", c->optim.gamma, err) ||
         setd(f, "lr_current", rsc_optim_lr_at(&c->optim, t->epochs_done ? t->epochs_done - 1 : 0), err) ||
         setd(f, "clip_value", c->clip_value, err) || setd(f, "clip_norm", c->clip_norm, err) ||
-        setd(f, "input_noise", c->input_noise, err) || rsc_meta_set(f, "augment", "none", err) ||
+        setd(f, "input_noise", c->input_noise, err) ||
+        rsc_meta_set(f, "augment", rsc_augment_name(c->augment), err) ||
         rsc_meta_setf(f, "train_seed", err, "%llu", (unsigned long long)c->train_seed) ||
         rsc_meta_setf(f, "threads", err, "%d", c->threads) ||
         rsc_meta_set(f, "backend", t->be->desc, err) ||
@@ -425,7 +444,8 @@ int rsc_trainer_save(rsc_trainer *t, rsc_file *f, rsc_error *err)
     if (add_f64(f, "opt/epoch_sums", t->part, 2, err) != 0)
         return -1;
     if (save_rng(f, "shuffle", &t->shuffle, err) || save_rng(f, "noise", &t->noise, err) ||
-        save_rng(f, "dropout", &t->dropout, err))
+        save_rng(f, "dropout", &t->dropout, err) ||
+        (c->augment && save_rng(f, "augment", &t->augment_rng, err)))
         return -1;
     size_t ne = (size_t)t->epochs_done;
     if (add_f64(f, "history/loss", t->h_loss, ne, err) ||
@@ -501,7 +521,8 @@ int rsc_trainer_load_state(rsc_trainer *t, const rsc_file *m, const char *fname,
     if (load_hist(m, fname, "opt/epoch_sums", t->part, 2, err) != 0)
         return -1;
     if (load_rng(m, fname, "shuffle", &t->shuffle, err) || load_rng(m, fname, "noise", &t->noise, err) ||
-        load_rng(m, fname, "dropout", &t->dropout, err))
+        load_rng(m, fname, "dropout", &t->dropout, err) ||
+        (t->cfg.augment && load_rng(m, fname, "augment", &t->augment_rng, err)))
         return -1;
     if (history_reserve(t, t->epochs_done + 1, err) != 0)
         return -1;
@@ -852,6 +873,8 @@ int rsc_trainer_epoch(rsc_trainer *t, rsc_train_progress cb, void *ud, rsc_epoch
             be->gather(be, rsc_net_input(net), t->x, RSC_GATHER_F32, elems, t->order, start,
                        (size_t)b);
             be->gather_i32(be, net->labels, t->y, t->order, start, (size_t)b);
+            if (rsc_augmenter_apply(t->augment, rsc_net_input(net), b, &t->augment_rng, err) != 0)
+                return -1;
             if (t->cfg.input_noise > 0)
                 be->noise_add(be, rsc_net_input(net), (size_t)b * elems, (float)t->cfg.input_noise,
                               draw_seed(&t->noise));

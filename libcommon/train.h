@@ -10,6 +10,8 @@
  *   RSC_RNG_NOISE    each batch with --input-noise: one 64-bit seed (two
  *                    u32 draws) for the backend's counter-based normals
  *   RSC_RNG_DROPOUT  each dropout layer and batch: one 64-bit seed
+ *   RSC_RNG_AUGMENT  each batch with --augment crop-flip: three draws per
+ *                    example (augment.h), before the input noise
  * so that changing one option does not change the others' streams.  The
  * three running streams are saved in the model (rng/shuffle, rng/noise,
  * rng/dropout). */
@@ -33,6 +35,7 @@ typedef struct rsc_train_cfg {
     double clip_value;       /* clamp each gradient element to [-v, v]; 0 = off */
     double clip_norm;        /* scale gradients to global L2 norm <= v; 0 = off */
     double input_noise;      /* sigma of Gaussian noise added to inputs; 0 = off */
+    int augment;             /* enum rsc_augment_kind (augment.h); 0 = none */
     uint64_t train_seed;
     int threads;             /* recorded; the backend's thread count */
 } rsc_train_cfg;

@@ -17,6 +17,8 @@
 #include "atomic.h"
 #include "backend.h"
 #include "cli.h"
+#include "arch-conv.h"
+#include "augment.h"
 #include "dataset.h"
 #include "modelio.h"
 #include "optim.h"
@@ -29,6 +31,7 @@ typedef struct options {
     int describe;
     const char *optimizer;
     double lr, momentum, weight_decay, gamma, clip_value, clip_norm, input_noise;
+    const char *augment;         /* NULL: none (or the resumed model's) */
     int have_lr, have_momentum, have_wd, have_gamma, have_clip_value, have_clip_norm, have_noise;
     long batch_size, epochs;     /* -1: not given */
     const char *milestones;
@@ -51,7 +54,8 @@ static void usage(void)
            "model (rsct, kind=model) to -o FILE or stdout.\n"
            "\n"
            "Model:\n"
-           "  -a, --arch=NAME          linear, mlp-small, mlp (default), mlp-large\n"
+           "  -a, --arch=NAME          linear, mlp-small, mlp (default), mlp-large, cnn,\n"
+           "                           resnet20, resnet32, resnet110, vgg16\n"
            "      --describe           print the layers and parameter count and exit\n"
            "Optimisation (defaults: the reference recipe, Adam lr 0.01 batch 128 70 epochs):\n"
            "      --optimizer=adam|sgd Adam (betas 0.9, 0.999, eps 1e-8) or SGD\n"
@@ -70,10 +74,12 @@ static void usage(void)
            "      --clip-norm=C        scale the gradient to global L2 norm at most C\n"
            "      --input-noise=SIGMA  add N(0, SIGMA^2) to every training input, fresh\n"
            "                           each time it is seen\n"
+           "      --augment=KIND       none (default) or crop-flip: pad 4, random crop to\n"
+           "                           the input size, horizontal flip with p = 0.5\n"
            "  -s, --seed=S, --train-seed=S\n"
            "                           training seed: initialisation, shuffling, noise,\n"
-           "                           dropout (default 0; the dataset's injection seed is\n"
-           "                           separate and recorded as `seed`)\n"
+           "                           dropout, augmentation (default 0; the dataset's\n"
+           "                           injection seed is separate and recorded as `seed`)\n"
            "Data:\n"
            "  -d, --data=NAME|PATH     mnist, fashion, cifar10, an IDX or CIFAR-10 folder,\n"
            "                           or an rsct dataset ('-': stdin, the default)\n"
@@ -109,7 +115,7 @@ static void usage(void)
 enum {
     OPT_DESCRIBE = 256, OPT_OPTIMIZER, OPT_MOMENTUM, OPT_WD, OPT_MILESTONES, OPT_GAMMA,
     OPT_CLIP_VALUE, OPT_CLIP_NORM, OPT_NOISE, OPT_EXCLUDE_SPURIOUS, OPT_EXCLUDE, OPT_DEVICE,
-    OPT_PROGRESS, OPT_LIMIT, OPT_TEST_LIMIT,
+    OPT_PROGRESS, OPT_LIMIT, OPT_TEST_LIMIT, OPT_AUGMENT,
 };
 
 static void parse(int argc, char **argv, options *o)
@@ -128,6 +134,7 @@ static void parse(int argc, char **argv, options *o)
         { "clip-value", required_argument, NULL, OPT_CLIP_VALUE },
         { "clip-norm", required_argument, NULL, OPT_CLIP_NORM },
         { "input-noise", required_argument, NULL, OPT_NOISE },
+        { "augment", required_argument, NULL, OPT_AUGMENT },
         { "seed", required_argument, NULL, 's' },
         { "train-seed", required_argument, NULL, 's' },
         { "data", required_argument, NULL, 'd' },
@@ -211,6 +218,12 @@ static void parse(int argc, char **argv, options *o)
         case OPT_NOISE:
             o->input_noise = rsc_opt_double("--input-noise", optarg, 0, 1e6);
             o->have_noise = 1;
+            break;
+        case OPT_AUGMENT:
+            if (rsc_augment_parse(optarg) < 0)
+                rsc_usage_error("--augment: unknown augmentation '%s' (none or crop-flip)",
+                                optarg);
+            o->augment = optarg;
             break;
         case 's': {
             char *end;
@@ -411,7 +424,8 @@ int main(int argc, char **argv)
     parse(argc, argv, &o);
     rsc_error err;
 
-    /* --describe: the architecture on the data's shape (or 1x28x28, 10). */
+    /* --describe: the architecture on the data's shape (or 1x28x28, 10;
+     * 3x32x32 for the ResNets and VGG16). */
     if (o.describe) {
         rsc_shape shape = { 1, 28, 28 };
         int classes = 10;
@@ -425,9 +439,14 @@ int main(int argc, char **argv)
             rsc_file_free(ds);
         }
         const char *arch = o.arch ? o.arch : "mlp";
+        if (!o.data)
+            rsc_arch_conv_default_input(arch, &shape);   /* 3x32x32 for CIFAR nets */
         rsc_backend *be = rsc_backend_open("cpu", 1, &err);
         rsc_net *net = be ? rsc_net_new(be, shape, 1, &err) : NULL;
-        if (!net || rsc_arch_build(net, arch, classes, &err) != 0)
+        /* Convolutional nets are described unfinalised: VGG16's 134M
+         * parameters need no memory to be counted. */
+        if (!net || (rsc_arch_conv_known(arch) ? rsc_arch_conv_add(net, arch, classes, &err)
+                                               : rsc_arch_build(net, arch, classes, &err)) != 0)
             rsc_die_err(&err);
         char *d = rsc_net_describe(net, &err);
         if (!d)
@@ -483,6 +502,8 @@ int main(int argc, char **argv)
         cfg.clip_norm = o.clip_norm;
     if (o.have_noise)
         cfg.input_noise = o.input_noise;
+    if (o.augment)
+        cfg.augment = rsc_augment_parse(o.augment);
     if (o.batch_size > 0)
         cfg.batch_size = (int)o.batch_size;
     if (o.epochs > 0)

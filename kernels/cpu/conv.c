@@ -1,0 +1,588 @@
+/* conv.c - plain CPU kernels of the convolutional layers (conv.h). */
+#include "config.h"
+
+#include "conv.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+/* Hot loops: cloned for AVX-512 and AVX2 with a run-time choice by CPU
+ * features, as in cpu.c.  Results may differ in the last bit between
+ * machines; on one machine they are deterministic. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(RSC_SANITIZERS)
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HOT
+#endif
+
+/* ------------------------------------------------------------ im2col */
+
+/* im2col of a stride-1 "same" convolution (ow == w, oh == h): each
+ * column row is the input plane shifted by (ki - p, kj - p), copied in one
+ * block; then the rows and columns that fall outside the image are
+ * zeroed. */
+static void im2col_same(const rsc_conv_geom *g, const float *x, float *col)
+{
+    const int p = g->pad, h = g->h, w = g->w;
+    const long hw = (long)h * w;
+    for (int ci = 0; ci < g->c; ci++) {
+        const float *xc = x + (size_t)ci * hw;
+        for (int ki = 0; ki < g->kh; ki++)
+            for (int kj = 0; kj < g->kw; kj++) {
+                float *row = col + ((size_t)(ci * g->kh + ki) * g->kw + kj) * hw;
+                /* row[o] = xc[o + shift] for o in [0, hw), shift = dy * w + dx. */
+                int dy = ki - p, dx = kj - p;
+                long shift = (long)dy * w + dx;
+                long lo = shift < 0 ? -shift : 0, hi = shift > 0 ? hw - shift : hw;
+                if (lo > hw)
+                    lo = hw;
+                if (hi < lo)
+                    hi = lo;
+                memset(row, 0, (size_t)lo * sizeof *row);
+                memcpy(row + lo, xc + lo + shift, (size_t)(hi - lo) * sizeof *row);
+                memset(row + hi, 0, (size_t)(hw - hi) * sizeof *row);
+                /* Columns whose source wrapped into the neighbouring row. */
+                if (dx > 0)
+                    for (int oy = 0; oy < h; oy++)
+                        for (int ox = w - dx; ox < w; ox++)
+                            row[(size_t)oy * w + ox] = 0;
+                else if (dx < 0)
+                    for (int oy = 0; oy < h; oy++)
+                        for (int ox = 0; ox < -dx && ox < w; ox++)
+                            row[(size_t)oy * w + ox] = 0;
+            }
+    }
+}
+
+HOT void rsc_cpu_im2col(const rsc_conv_geom *g, const float *x, float *col)
+{
+    const int s = g->stride, p = g->pad, ohw = g->oh * g->ow;
+    if (s == 1 && g->oh == g->h && g->ow == g->w) {
+        im2col_same(g, x, col);
+        return;
+    }
+    for (int ci = 0; ci < g->c; ci++) {
+        const float *xc = x + (size_t)ci * g->h * g->w;
+        for (int ki = 0; ki < g->kh; ki++)
+            for (int kj = 0; kj < g->kw; kj++) {
+                float *row = col + ((size_t)(ci * g->kh + ki) * g->kw + kj) * ohw;
+                /* Output columns whose input column is inside the image:
+                 * ox in [lo, hi). */
+                int lo = 0, hi = g->ow;
+                while (lo < hi && lo * s - p + kj < 0)
+                    lo++;
+                while (hi > lo && (hi - 1) * s - p + kj >= g->w)
+                    hi--;
+                for (int oy = 0; oy < g->oh; oy++) {
+                    float *r = row + (size_t)oy * g->ow;
+                    int iy = oy * s - p + ki;
+                    if (iy < 0 || iy >= g->h) {
+                        memset(r, 0, (size_t)g->ow * sizeof *r);
+                        continue;
+                    }
+                    const float *xr = xc + (size_t)iy * g->w - p + kj;
+                    for (int ox = 0; ox < lo; ox++)
+                        r[ox] = 0;
+                    if (s == 1)
+                        memcpy(r + lo, xr + lo, (size_t)(hi - lo) * sizeof *r);
+                    else
+                        for (int ox = lo; ox < hi; ox++)
+                            r[ox] = xr[ox * s];
+                    for (int ox = hi; ox < g->ow; ox++)
+                        r[ox] = 0;
+                }
+            }
+    }
+}
+
+HOT void rsc_cpu_col2im(const rsc_conv_geom *g, const float *col, float *x)
+{
+    const int s = g->stride, p = g->pad, ohw = g->oh * g->ow;
+    for (int ci = 0; ci < g->c; ci++) {
+        float *xc = x + (size_t)ci * g->h * g->w;
+        for (int ki = 0; ki < g->kh; ki++)
+            for (int kj = 0; kj < g->kw; kj++) {
+                const float *row = col + ((size_t)(ci * g->kh + ki) * g->kw + kj) * ohw;
+                int lo = 0, hi = g->ow;
+                while (lo < hi && lo * s - p + kj < 0)
+                    lo++;
+                while (hi > lo && (hi - 1) * s - p + kj >= g->w)
+                    hi--;
+                for (int oy = 0; oy < g->oh; oy++) {
+                    int iy = oy * s - p + ki;
+                    if (iy < 0 || iy >= g->h)
+                        continue;
+                    const float *r = row + (size_t)oy * g->ow;
+                    float *xr = xc + (size_t)iy * g->w - p + kj;
+                    for (int ox = lo; ox < hi; ox++)
+                        xr[ox * s] += r[ox];
+                }
+            }
+    }
+}
+
+size_t rsc_cpu_conv_col_size(const rsc_conv_geom *g)
+{
+    if (g->kh == 1 && g->kw == 1 && g->stride == 1 && g->pad == 0)
+        return 0;
+    return (size_t)g->c * g->kh * g->kw * g->oh * g->ow;
+}
+
+/* ------------------------------------------------------------ convolution */
+
+void rsc_cpu_conv_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *w,
+                      const float *bias, float *y, float *col)
+{
+    const int K = g->c * g->kh * g->kw, N = g->oh * g->ow;
+    const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * N;
+    const int direct = rsc_cpu_conv_col_size(g) == 0;
+    for (int n = n0; n < n1; n++) {
+        const float *xn = x + (size_t)n * xs;
+        float *yn = y + (size_t)n * ys;
+        const float *b = xn;
+        if (!direct) {
+            rsc_cpu_im2col(g, xn, col);
+            b = col;
+        }
+        float beta = 0;
+        if (bias) {
+            for (int oc = 0; oc < g->o; oc++)
+                for (int j = 0; j < N; j++)
+                    yn[(size_t)oc * N + j] = bias[oc];
+            beta = 1;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->o, N, K, 1.0f, w, K, b, N,
+                    beta, yn, N);
+    }
+}
+
+int rsc_cpu_conv_bwd_geom(const rsc_conv_geom *g, rsc_conv_geom *t)
+{
+    if (g->stride != 1 || g->kh != g->kw || g->pad > g->kh - 1 || rsc_cpu_conv_col_size(g) == 0)
+        return 0;
+    *t = (rsc_conv_geom){ .c = g->o, .h = g->oh, .w = g->ow, .o = g->c, .kh = g->kh,
+                          .kw = g->kw, .stride = 1, .pad = g->kh - 1 - g->pad, .oh = g->h,
+                          .ow = g->w };
+    return 1;
+}
+
+void rsc_cpu_conv_flip_weights(const rsc_conv_geom *g, const float *w, float *wt)
+{
+    const int kh = g->kh, kw = g->kw;
+    for (int o = 0; o < g->o; o++)
+        for (int c = 0; c < g->c; c++)
+            for (int i = 0; i < kh; i++)
+                for (int j = 0; j < kw; j++)
+                    wt[(((size_t)c * g->o + o) * kh + i) * kw + j] =
+                        w[(((size_t)o * g->c + c) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)];
+}
+
+void rsc_cpu_conv_bwd_data(const rsc_conv_geom *g, int n0, int n1, const float *dy,
+                           const float *w, float *dx, float *col)
+{
+    const int K = g->c * g->kh * g->kw, N = g->oh * g->ow;
+    const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * N;
+    const int direct = rsc_cpu_conv_col_size(g) == 0;
+    for (int n = n0; n < n1; n++) {
+        float *dxn = dx + (size_t)n * xs;
+        float *c = direct ? dxn : col;
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, g->o, 1.0f, w, K,
+                    dy + (size_t)n * ys, N, 0.0f, c, N);
+        if (!direct) {
+            memset(dxn, 0, xs * sizeof *dxn);
+            rsc_cpu_col2im(g, col, dxn);
+        }
+    }
+}
+
+void rsc_cpu_conv_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float *x,
+                             const float *dy, float *dw, float *db, int accumulate, float *col)
+{
+    const int K = g->c * g->kh * g->kw, N = g->oh * g->ow;
+    const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * N;
+    const int direct = rsc_cpu_conv_col_size(g) == 0;
+    if (!accumulate) {
+        memset(dw, 0, (size_t)g->o * K * sizeof *dw);
+        if (db)
+            memset(db, 0, (size_t)g->o * sizeof *db);
+    }
+    for (int n = n0; n < n1; n++) {
+        const float *xn = x + (size_t)n * xs, *dyn = dy + (size_t)n * ys;
+        const float *b = xn;
+        if (!direct) {
+            rsc_cpu_im2col(g, xn, col);
+            b = col;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->o, K, N, 1.0f, dyn, N, b, N,
+                    1.0f, dw, K);
+        if (db)
+            for (int oc = 0; oc < g->o; oc++) {
+                const float *r = dyn + (size_t)oc * N;
+                float s = 0;
+                for (int j = 0; j < N; j++)
+                    s += r[j];
+                db[oc] += s;
+            }
+    }
+}
+
+/* ------------------------------------------------------------ pooling */
+
+void rsc_cpu_maxpool_fwd(const rsc_pool_geom *g, size_t p0, size_t p1, const float *x, float *y,
+                         int32_t *arg)
+{
+    const size_t is = (size_t)g->h * g->w, os = (size_t)g->oh * g->ow;
+    for (size_t p = p0; p < p1; p++) {
+        const float *xp = x + p * is;
+        float *yp = y + p * os;
+        int32_t *ap = arg + p * os;
+        for (int oy = 0; oy < g->oh; oy++)
+            for (int ox = 0; ox < g->ow; ox++) {
+                int y0 = oy * g->stride, x0 = ox * g->stride;
+                int best = y0 * g->w + x0;
+                float m = xp[best];
+                for (int i = 0; i < g->k; i++)
+                    for (int j = 0; j < g->k; j++) {
+                        int at = (y0 + i) * g->w + x0 + j;
+                        float v = xp[at];
+                        /* PyTorch: the first maximum wins, NaN propagates. */
+                        if (v > m || isnan(v)) {
+                            m = v;
+                            best = at;
+                            if (isnan(v))
+                                goto done;
+                        }
+                    }
+            done:
+                yp[oy * g->ow + ox] = m;
+                ap[oy * g->ow + ox] = best;
+            }
+    }
+}
+
+void rsc_cpu_maxpool_bwd(const rsc_pool_geom *g, size_t p0, size_t p1, const float *dy,
+                         const int32_t *arg, float *dx)
+{
+    const size_t is = (size_t)g->h * g->w, os = (size_t)g->oh * g->ow;
+    for (size_t p = p0; p < p1; p++) {
+        float *dxp = dx + p * is;
+        memset(dxp, 0, is * sizeof *dxp);
+        for (size_t j = 0; j < os; j++)
+            dxp[arg[p * os + j]] += dy[p * os + j];
+    }
+}
+
+static inline int bin_lo(int i, int in, int out)
+{
+    return (int)(((long)i * in) / out);
+}
+
+static inline int bin_hi(int i, int in, int out)
+{
+    return (int)(((long)(i + 1) * in + out - 1) / out);
+}
+
+HOT void rsc_cpu_avgpool_fwd(int h, int w, int oh, int ow, size_t p0, size_t p1, const float *x,
+                         float *y)
+{
+    const size_t is = (size_t)h * w, os = (size_t)oh * ow;
+    for (size_t p = p0; p < p1; p++) {
+        const float *xp = x + p * is;
+        float *yp = y + p * os;
+        for (int oy = 0; oy < oh; oy++) {
+            int ylo = bin_lo(oy, h, oh), yhi = bin_hi(oy, h, oh);
+            for (int ox = 0; ox < ow; ox++) {
+                int xlo = bin_lo(ox, w, ow), xhi = bin_hi(ox, w, ow);
+                float s = 0;
+                for (int i = ylo; i < yhi; i++)
+                    for (int j = xlo; j < xhi; j++)
+                        s += xp[(size_t)i * w + j];
+                yp[oy * ow + ox] = s / (float)((yhi - ylo) * (xhi - xlo));
+            }
+        }
+    }
+}
+
+HOT void rsc_cpu_avgpool_bwd(int h, int w, int oh, int ow, size_t p0, size_t p1, const float *dy,
+                         float *dx)
+{
+    const size_t is = (size_t)h * w, os = (size_t)oh * ow;
+    for (size_t p = p0; p < p1; p++) {
+        float *dxp = dx + p * is;
+        const float *dyp = dy + p * os;
+        memset(dxp, 0, is * sizeof *dxp);
+        for (int oy = 0; oy < oh; oy++) {
+            int ylo = bin_lo(oy, h, oh), yhi = bin_hi(oy, h, oh);
+            for (int ox = 0; ox < ow; ox++) {
+                int xlo = bin_lo(ox, w, ow), xhi = bin_hi(ox, w, ow);
+                float g = dyp[oy * ow + ox] / (float)((yhi - ylo) * (xhi - xlo));
+                for (int i = ylo; i < yhi; i++)
+                    for (int j = xlo; j < xhi; j++)
+                        dxp[(size_t)i * w + j] += g;
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------ batch norm */
+
+/* Sums over one row of n values in 8 interleaved float partial sums
+ * (vectorisable, fixed order), added up in double.  The statistics below
+ * add these row sums in double, so each channel's sum has float error
+ * over at most n/8 terms. */
+#define LANES 8
+
+HOT static double row_sum(const float *x, int n)
+{
+    float acc[LANES] = { 0 };
+    int j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++)
+            acc[l] += x[j + l];
+    double s = 0;
+    for (; j < n; j++)
+        s += x[j];
+    for (int l = 0; l < LANES; l++)
+        s += acc[l];
+    return s;
+}
+
+/* sum (x - m)^2 */
+HOT static double row_sqdev(const float *x, int n, float m)
+{
+    float acc[LANES] = { 0 };
+    int j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++) {
+            float d = x[j + l] - m;
+            acc[l] += d * d;
+        }
+    double s = 0;
+    for (; j < n; j++) {
+        double d = x[j] - m;
+        s += d * d;
+    }
+    for (int l = 0; l < LANES; l++)
+        s += acc[l];
+    return s;
+}
+
+/* *sdy += sum g, *sdyx += sum g * (x - m) * is, g = dy masked by y > 0
+ * when y is not NULL. */
+HOT static void row_bn_sums(const float *x, const float *dy, const float *y, int n, float m,
+                        float is, double *sdy, double *sdyx)
+{
+    float a[LANES] = { 0 }, b[LANES] = { 0 };
+    int j = 0;
+    if (y) {
+        for (; j + LANES <= n; j += LANES)
+            for (int l = 0; l < LANES; l++) {
+                float g = y[j + l] > 0 ? dy[j + l] : 0.0f;
+                a[l] += g;
+                b[l] += g * ((x[j + l] - m) * is);
+            }
+    } else {
+        for (; j + LANES <= n; j += LANES)
+            for (int l = 0; l < LANES; l++) {
+                a[l] += dy[j + l];
+                b[l] += dy[j + l] * ((x[j + l] - m) * is);
+            }
+    }
+    double s1 = 0, s2 = 0;
+    for (; j < n; j++) {
+        float g = y && !(y[j] > 0) ? 0.0f : dy[j];
+        s1 += g;
+        s2 += (double)g * ((x[j] - m) * is);
+    }
+    for (int l = 0; l < LANES; l++) {
+        s1 += a[l];
+        s2 += b[l];
+    }
+    *sdy += s1;
+    *sdyx += s2;
+}
+
+/* y = (x - m) * gs + b, then max(y, 0) with relu; y may be x. */
+HOT static void affine(const float *x, float *y, int n, float m, float gs, float b, int relu)
+{
+    if (relu)
+        for (int j = 0; j < n; j++) {
+            float v = (x[j] - m) * gs + b;
+            y[j] = v > 0 ? v : 0;
+        }
+    else
+        for (int j = 0; j < n; j++)
+            y[j] = (x[j] - m) * gs + b;
+}
+
+void rsc_cpu_bn_fwd_train(int n, int c, int hw, int c0, int c1, const float *x,
+                          const float *gamma, const float *beta, float *y, float *mean,
+                          float *invstd, float *run_mean, float *run_var, float momentum,
+                          float eps, int relu)
+{
+    const double cnt = (double)n * hw;
+    for (int ci = c0; ci < c1; ci++) {
+        double s = 0;
+        for (int k = 0; k < n; k++)
+            s += row_sum(x + ((size_t)k * c + ci) * hw, hw);
+        double mu = s / cnt, ss = 0;
+        float m = (float)mu;
+        for (int k = 0; k < n; k++)
+            ss += row_sqdev(x + ((size_t)k * c + ci) * hw, hw, m);
+        double var = ss / cnt;
+        float is = (float)(1.0 / sqrt(var + eps));
+        mean[ci] = m;
+        invstd[ci] = is;
+        if (run_mean) {
+            double unbiased = cnt > 1 ? ss / (cnt - 1) : var;
+            run_mean[ci] = (float)((1.0 - momentum) * run_mean[ci] + momentum * mu);
+            run_var[ci] = (float)((1.0 - momentum) * run_var[ci] + momentum * unbiased);
+        }
+        float gs = gamma[ci] * is, b = beta[ci];
+        for (int k = 0; k < n; k++) {
+            const float *xp = x + ((size_t)k * c + ci) * hw;
+            float *yp = y + ((size_t)k * c + ci) * hw;
+            affine(xp, yp, hw, m, gs, b, relu);
+        }
+    }
+}
+
+void rsc_cpu_bn_fwd_eval(int n, int c, int hw, int c0, int c1, const float *x,
+                         const float *gamma, const float *beta, const float *run_mean,
+                         const float *run_var, float eps, float *y, int relu)
+{
+    for (int ci = c0; ci < c1; ci++) {
+        float is = (float)(1.0 / sqrt((double)run_var[ci] + eps));
+        float gs = gamma[ci] * is, m = run_mean[ci], b = beta[ci];
+        for (int k = 0; k < n; k++) {
+            const float *xp = x + ((size_t)k * c + ci) * hw;
+            float *yp = y + ((size_t)k * c + ci) * hw;
+            affine(xp, yp, hw, m, gs, b, relu);
+        }
+    }
+}
+
+HOT void rsc_cpu_bn_bwd(int n, int c, int hw, int c0, int c1, const float *x, const float *dy,
+                    const float *y, const float *gamma, const float *mean, const float *invstd,
+                    float *dx, float *dgamma, float *dbeta)
+{
+    const double cnt = (double)n * hw;
+    for (int ci = c0; ci < c1; ci++) {
+        float m = mean[ci], is = invstd[ci];
+        double sdy = 0, sdyx = 0;
+        for (int k = 0; k < n; k++) {
+            size_t off = ((size_t)k * c + ci) * hw;
+            row_bn_sums(x + off, dy + off, y ? y + off : NULL, hw, m, is, &sdy, &sdyx);
+        }
+        dgamma[ci] = (float)sdyx;
+        dbeta[ci] = (float)sdy;
+        if (!dx)
+            continue;
+        float k1 = gamma[ci] * is, mdy = (float)(sdy / cnt), mdyx = (float)(sdyx / cnt);
+        for (int k = 0; k < n; k++) {
+            const float *xp = x + ((size_t)k * c + ci) * hw;
+            const float *dp = dy + ((size_t)k * c + ci) * hw;
+            float *op = dx + ((size_t)k * c + ci) * hw;
+            const float *yp = y ? y + ((size_t)k * c + ci) * hw : NULL;
+            float k2 = is * mdyx;
+            if (yp)
+                for (int j = 0; j < hw; j++) {
+                    float d = yp[j] > 0 ? dp[j] : 0.0f;
+                    op[j] = k1 * (d - mdy - (xp[j] - m) * k2);
+                }
+            else
+                for (int j = 0; j < hw; j++)
+                    op[j] = k1 * (dp[j] - mdy - (xp[j] - m) * k2);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ shortcut */
+
+HOT void rsc_cpu_shortcut_fwd(const rsc_shortcut_geom *g, int n0, int n1, const float *x, float *y,
+                          int accumulate)
+{
+    const size_t is = (size_t)g->h * g->w, os = (size_t)g->oh * g->ow;
+    for (int n = n0; n < n1; n++)
+        for (int co = 0; co < g->oc; co++) {
+            int ci = co - g->front;
+            float *yp = y + ((size_t)n * g->oc + co) * os;
+            if (ci < 0 || ci >= g->c) {
+                if (!accumulate)
+                    memset(yp, 0, os * sizeof *yp);
+                continue;
+            }
+            const float *xp = x + ((size_t)n * g->c + ci) * is;
+            for (int i = 0; i < g->oh; i++)
+                for (int j = 0; j < g->ow; j++) {
+                    float v = xp[(size_t)i * g->stride * g->w + (size_t)j * g->stride];
+                    yp[i * g->ow + j] = accumulate ? yp[i * g->ow + j] + v : v;
+                }
+        }
+}
+
+HOT void rsc_cpu_shortcut_bwd(const rsc_shortcut_geom *g, int n0, int n1, const float *dy,
+                          float *dx, int accumulate)
+{
+    const size_t is = (size_t)g->h * g->w, os = (size_t)g->oh * g->ow;
+    for (int n = n0; n < n1; n++)
+        for (int ci = 0; ci < g->c; ci++) {
+            float *dxp = dx + ((size_t)n * g->c + ci) * is;
+            const float *dyp = dy + ((size_t)n * g->oc + ci + g->front) * os;
+            if (!accumulate)
+                memset(dxp, 0, is * sizeof *dxp);
+            for (int i = 0; i < g->oh; i++)
+                for (int j = 0; j < g->ow; j++)
+                    dxp[(size_t)i * g->stride * g->w + (size_t)j * g->stride] += dyp[i * g->ow + j];
+        }
+}
+
+/* ------------------------------------------------------------ input */
+
+HOT void rsc_cpu_chan_norm_fwd(int c, int hw, int n0, int n1, const float *x, const float *mean,
+                           const float *std, float *y)
+{
+    for (int n = n0; n < n1; n++)
+        for (int ci = 0; ci < c; ci++) {
+            const float *xp = x + ((size_t)n * c + ci) * hw;
+            float *yp = y + ((size_t)n * c + ci) * hw;
+            float m = mean[ci], s = std[ci];
+            for (int j = 0; j < hw; j++)
+                yp[j] = (xp[j] - m) / s;
+        }
+}
+
+void rsc_cpu_chan_norm_bwd(int c, int hw, int n0, int n1, const float *dy, const float *std,
+                           float *dx)
+{
+    for (int n = n0; n < n1; n++)
+        for (int ci = 0; ci < c; ci++) {
+            const float *dp = dy + ((size_t)n * c + ci) * hw;
+            float *op = dx + ((size_t)n * c + ci) * hw;
+            float s = std[ci];
+            for (int j = 0; j < hw; j++)
+                op[j] = dp[j] / s;
+        }
+}
+
+HOT void rsc_cpu_crop_flip(int c, int h, int w, int pad, int n0, int n1, const int32_t *prm,
+                       const float *x, float *y)
+{
+    const size_t is = (size_t)h * w;
+    for (int n = n0; n < n1; n++) {
+        int top = prm[3 * n] - pad, left = prm[3 * n + 1] - pad, flip = prm[3 * n + 2];
+        for (int ci = 0; ci < c; ci++) {
+            const float *xp = x + ((size_t)n * c + ci) * is;
+            float *yp = y + ((size_t)n * c + ci) * is;
+            for (int i = 0; i < h; i++) {
+                int si = i + top;
+                for (int j = 0; j < w; j++) {
+                    int sj = (flip ? w - 1 - j : j) + left;
+                    yp[(size_t)i * w + j] =
+                        si >= 0 && si < h && sj >= 0 && sj < w ? xp[(size_t)si * w + sj] : 0.0f;
+                }
+            }
+        }
+    }
+}
