@@ -572,12 +572,14 @@ static rsc_model *open_model(struct scorer *s, const rsc_file *f, const char *fn
     int c, h, w;
     rsc_model_input(m, &c, &h, &w);
     struct testset *ts = &s->ts;
-    if (c != ts->c || h != ts->h || w != ts->w)
+    int classes = rsc_model_classes(m);
+    if (c != ts->c || h != ts->h || w != ts->w || classes != ts->classes) {
+        rsc_model_free(m);
+        if (classes != ts->classes)
+            rsc_die("%s: the model has %d classes, %s has %d", fname, classes, ts->label, ts->classes);
         rsc_die("%s: the model takes %dx%dx%d images, those of %s are %dx%dx%d",
                 fname, c, h, w, ts->label, ts->c, ts->h, ts->w);
-    if (rsc_model_classes(m) != ts->classes)
-        rsc_die("%s: the model has %d classes, %s has %d",
-                fname, rsc_model_classes(m), ts->label, ts->classes);
+    }
     return m;
 }
 
