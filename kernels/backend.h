@@ -62,6 +62,42 @@ typedef struct rsc_sgd_hp {
     int first;
 } rsc_sgd_hp;
 
+/* ---------------------------------------------------------------------
+ * Geometry of the convolutional operations (conv area; see the last
+ * section of struct rsc_backend).  Activations are NCHW float32: element
+ * (n, c, y, x) of a batch of C x H x W examples is at ((n*C + c)*H + y)*W + x.
+ */
+
+/* 2-D convolution (cross-correlation, as PyTorch's Conv2d, no dilation or
+ * groups): input c x h x w, output o x oh x ow, square padding `pad` (zeros)
+ * on every side and the same stride along both axes;
+ * oh = (h + 2 pad - kh) / stride + 1, ow likewise (the caller fills them).
+ * Weights o x c x kh x kw (PyTorch's layout), bias o. */
+typedef struct rsc_conv_geom {
+    int c, h, w;          /* input channels, height, width */
+    int o;                /* output channels */
+    int kh, kw, stride, pad;
+    int oh, ow;           /* output height, width */
+} rsc_conv_geom;
+
+/* Max pooling of each h x w plane with a k x k window moved by `stride`,
+ * no padding: oh = (h - k) / stride + 1 (floor, PyTorch's default). */
+typedef struct rsc_pool_geom {
+    int h, w, k, stride, oh, ow;
+} rsc_pool_geom;
+
+/* The option-A residual shortcut of the CIFAR ResNet (He et al.; the
+ * reference's LambdaLayer):  S(x)[n][co][i][j] = x[n][co - front][i*stride][j*stride]
+ * when 0 <= co - front < c, else 0, for co < oc, i < oh = ceil(h / stride),
+ * j < ow = ceil(w / stride).  (The reference pads planes/4 channels on each
+ * side: front = (oc - c) / 2.)  With stride 1 and oc == c it is the
+ * identity. */
+typedef struct rsc_shortcut_geom {
+    int c, h, w;          /* input */
+    int oc, oh, ow;       /* output */
+    int stride, front;
+} rsc_shortcut_geom;
+
 struct rsc_backend {
     const char *name;        /* "cpu", "cuda" */
     char desc[128];          /* for the model key `backend`: "cpu/openblas" */
@@ -179,6 +215,112 @@ struct rsc_backend {
     /* Labels: dst[j] = src[idx[idx_off + j]] (int32 to int32). */
     void (*gather_i32)(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, const rsc_buf *idx,
                        size_t idx_off, size_t count);
+    /* ================================================================
+     * Convolutional layers (conv area).  NCHW float32 activations of
+     * `batch` (or n) examples; geometry structs above.  Every output is
+     * overwritten unless the call says it accumulates; every reduction has
+     * a fixed order (determinism, as above).  A CUDA backend may implement
+     * them with cuDNN (with deterministic algorithms under
+     * --deterministic) or its own kernels.  Backward calls are only made
+     * after the matching forward call, with the same geometry.
+     * ================================================================ */
+
+    /* Bytes of workspace the three convolution calls need for geometry g
+     * and at most max_batch examples (0 if none).  The caller allocates one
+     * buffer of at least this size per convolution and passes it as ws
+     * (NULL when the size is 0); it holds nothing between calls. */
+    size_t (*conv_workspace)(rsc_backend *be, const rsc_conv_geom *g, int max_batch);
+    /* y[n][o][i][j] = bias[o] + sum_{c,ki,kj} w[o][c][ki][kj] *
+     *                 x[n][c][i*stride - pad + ki][j*stride - pad + kj]
+     * (x outside the image is 0; bias NULL: no bias term). */
+    void (*conv_fwd)(rsc_backend *be, const rsc_conv_geom *g, int batch, const rsc_buf *x,
+                     const rsc_buf *w, const rsc_buf *bias, rsc_buf *y, rsc_buf *ws);
+    /* dx = d(sum y*dy)/dx: the transposed convolution of dy with w
+     * (dx is batch x c x h x w, overwritten). */
+    void (*conv_bwd_data)(rsc_backend *be, const rsc_conv_geom *g, int batch, const rsc_buf *dy,
+                          const rsc_buf *w, rsc_buf *dx, rsc_buf *ws);
+    /* dw[o][c][ki][kj] = sum_{n,i,j} dy[n][o][i][j] * x[n][c][i*s-p+ki][j*s-p+kj]
+     * and, when db is not NULL, db[o] = sum_{n,i,j} dy[n][o][i][j]
+     * (both overwritten, summed over the batch). */
+    void (*conv_bwd_filter)(rsc_backend *be, const rsc_conv_geom *g, int batch,
+                            const rsc_buf *x, const rsc_buf *dy, rsc_buf *dw, rsc_buf *db,
+                            rsc_buf *ws);
+
+    /* Max pooling of `planes` (= batch * channels) planes: y = the window
+     * maximum; arg (int32, one per output) = the index y*w + x of the
+     * maximum inside its input plane, the first one in row-major window
+     * order on ties (NaN counts as a maximum).  Backward: dx (overwritten)
+     * is 0 except dx[plane][arg] += dy (windows may overlap). */
+    void (*maxpool_fwd)(rsc_backend *be, const rsc_pool_geom *g, size_t planes,
+                        const rsc_buf *x, rsc_buf *y, rsc_buf *arg);
+    void (*maxpool_bwd)(rsc_backend *be, const rsc_pool_geom *g, size_t planes,
+                        const rsc_buf *dy, const rsc_buf *arg, rsc_buf *dx);
+    /* Adaptive average pooling (PyTorch's AdaptiveAvgPool2d) of `planes`
+     * planes h x w -> oh x ow: output (i, j) is the mean over input rows
+     * floor(i*h/oh) .. ceil((i+1)*h/oh) - 1 and columns likewise (global
+     * pooling: oh = ow = 1; 1x1 -> 7x7 replicates).  Backward (dx
+     * overwritten): each output's gradient divided by its window size,
+     * added to every input of its window. */
+    void (*avgpool_fwd)(rsc_backend *be, int h, int w, int oh, int ow, size_t planes,
+                        const rsc_buf *x, rsc_buf *y);
+    void (*avgpool_bwd)(rsc_backend *be, int h, int w, int oh, int ow, size_t planes,
+                        const rsc_buf *dy, rsc_buf *dx);
+
+    /* Batch normalisation (BatchNorm2d; BatchNorm1d is hw = 1) of n
+     * examples of c channels of hw values.  Training mode, per channel k
+     * over the N = n*hw values:
+     *   mean_k = sum x / N, var_k = sum (x - mean_k)^2 / N  (accumulated in
+     *   double), invstd_k = 1 / sqrt(var_k + eps)
+     *   y = (x - mean_k) * (gamma_k * invstd_k) + beta_k
+     *   save_mean[k] = mean_k, save_invstd[k] = invstd_k   (for backward)
+     *   run_mean[k] = (1 - momentum) run_mean[k] + momentum mean_k
+     *   run_var[k]  = (1 - momentum) run_var[k] + momentum var_k N/(N-1)
+     *   (PyTorch's unbiased running variance; N = 1 uses var_k)
+     * run_mean and run_var may be NULL (no update).  y must not be x. */
+    void (*bn_fwd_train)(rsc_backend *be, int n, int c, int hw, const rsc_buf *x,
+                         const rsc_buf *gamma, const rsc_buf *beta, rsc_buf *y,
+                         rsc_buf *save_mean, rsc_buf *save_invstd, rsc_buf *run_mean,
+                         rsc_buf *run_var, float momentum, float eps);
+    /* Eval mode: y = (x - run_mean_k) * (gamma_k / sqrt(run_var_k + eps)) + beta_k;
+     * y may be x. */
+    void (*bn_fwd_eval)(rsc_backend *be, int n, int c, int hw, const rsc_buf *x,
+                        const rsc_buf *gamma, const rsc_buf *beta, const rsc_buf *run_mean,
+                        const rsc_buf *run_var, float eps, rsc_buf *y);
+    /* Backward of the training-mode forward with its saved statistics,
+     * xhat = (x - mean_k) * invstd_k:
+     *   dgamma_k = sum dy * xhat, dbeta_k = sum dy   (double, overwritten)
+     *   dx = gamma_k invstd_k (dy - dbeta_k / N - xhat dgamma_k / N)
+     * dx may be NULL (parameter gradients only) or equal to dy. */
+    void (*bn_bwd)(rsc_backend *be, int n, int c, int hw, const rsc_buf *x, const rsc_buf *dy,
+                   const rsc_buf *gamma, const rsc_buf *save_mean, const rsc_buf *save_invstd,
+                   rsc_buf *dx, rsc_buf *dgamma, rsc_buf *dbeta);
+
+    /* Option-A shortcut (rsc_shortcut_geom): y = S(x), or y += S(x) when
+     * accumulate is non-zero.  Backward: dx = S^T(dy), or dx += S^T(dy):
+     * dx[n][co-front][i*s][j*s] gets dy[n][co][i][j], other dx entries 0 (or
+     * unchanged when accumulating). */
+    void (*shortcut_fwd)(rsc_backend *be, const rsc_shortcut_geom *g, int batch,
+                         const rsc_buf *x, rsc_buf *y, int accumulate);
+    void (*shortcut_bwd)(rsc_backend *be, const rsc_shortcut_geom *g, int batch,
+                         const rsc_buf *dy, rsc_buf *dx, int accumulate);
+
+    /* Input normalisation: y[n][k][.] = (x[n][k][.] - mean[k]) / std[k]
+     * (a float subtraction then a float division, as PyTorch's (x - m) / s),
+     * mean and std c floats each.  Backward: dx = dy / std[k].  In place
+     * allowed (y == x, dx == dy). */
+    void (*chan_norm_fwd)(rsc_backend *be, int c, int hw, int batch, const rsc_buf *x,
+                          const rsc_buf *mean, const rsc_buf *std, rsc_buf *y);
+    void (*chan_norm_bwd)(rsc_backend *be, int c, int hw, int batch, const rsc_buf *dy,
+                          const rsc_buf *std, rsc_buf *dx);
+
+    /* CIFAR augmentation (torchvision RandomCrop(h, padding=pad) then
+     * RandomHorizontalFlip) with the per-example choices in prm (int32,
+     * 3 per example: top, left in [0, 2 pad], flip 0/1):
+     *   y[n][k][i][j] = x[n][k][i + top - pad][jj + left - pad],
+     *   jj = flip ? w - 1 - j : j, and 0 outside the image.
+     * y must not be x. */
+    void (*crop_flip)(rsc_backend *be, int c, int h, int w, int pad, int batch,
+                      const rsc_buf *prm, const rsc_buf *x, rsc_buf *y);
 };
 
 /* Open a backend by name: "cpu", "cuda", or "auto" (NULL = auto: cuda when

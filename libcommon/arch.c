@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "arch.h"
+#include "arch-conv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -25,7 +26,8 @@ static const arch_def archs[] = {
 
 #define NARCHS (sizeof archs / sizeof archs[0])
 
-const char *const rsc_arch_names[] = { "linear", "mlp-small", "mlp", "mlp-large", NULL };
+const char *const rsc_arch_names[] = { "linear", "mlp-small", "mlp", "mlp-large", "cnn",
+                                        "resnet20", "resnet32", "resnet110", "vgg16", NULL };
 
 static const arch_def *find(const char *name)
 {
@@ -37,20 +39,23 @@ static const arch_def *find(const char *name)
 
 int rsc_arch_known(const char *name)
 {
-    return name && find(name) != NULL;
+    return name && (find(name) != NULL || rsc_arch_conv_known(name));
 }
 
 const char *rsc_arch_summary(const char *name)
 {
     const arch_def *a = find(name);
-    return a ? a->summary : NULL;
+    return a ? a->summary : rsc_arch_conv_summary(name);
 }
 
 int rsc_arch_build(rsc_net *net, const char *name, int classes, rsc_error *err)
 {
     const arch_def *a = find(name);
+    if (!a && rsc_arch_conv_known(name))
+        return rsc_arch_conv_build(net, name, classes, err);
     if (!a)
-        return rsc_fail(err, "unknown architecture '%s' (known: linear, mlp-small, mlp, mlp-large)",
+        return rsc_fail(err, "unknown architecture '%s' (known: linear, mlp-small, mlp, mlp-large, "
+                        "cnn, resnet20, resnet32, resnet110, vgg16)",
                         name);
     if (classes < 2)
         return rsc_fail(err, "architecture '%s': %d classes", name, classes);
@@ -74,6 +79,8 @@ int rsc_arch_build(rsc_net *net, const char *name, int classes, rsc_error *err)
 
 int rsc_arch_init(rsc_net *net, const char *name, uint64_t train_seed, rsc_error *err)
 {
+    if (!find(name) && rsc_arch_conv_known(name))
+        return rsc_arch_conv_init(net, name, train_seed, err);
     if (!find(name))
         return rsc_fail(err, "unknown architecture '%s'", name);
     float *host = rsc_malloc(net->nparam_total ? net->nparam_total : 1, sizeof *host, err);

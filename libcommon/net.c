@@ -35,6 +35,10 @@ void rsc_net_free(rsc_net *net)
         be->free(be, net->params[i].p);
         be->free(be, net->params[i].g);
     }
+    for (int i = 0; i < net->nstates; i++)
+        be->free(be, net->states[i].p);
+    be->free(be, net->S);
+    free(net->states);
     for (int i = 0; i < net->nowned; i++)
         be->free(be, net->owned[i]);
     be->free(be, net->P);
@@ -79,6 +83,7 @@ int rsc_net_add(rsc_net *net, const rsc_layer_ops *ops, const char *name, void *
     l->in = net->nlayers ? net->layers[net->nlayers - 1].out : net->input;
     l->priv = priv;
     l->param_first = net->nparams;
+    l->state_first = net->nstates;
     net->nlayers++;
     if (ops->setup(net, l, err) != 0) {
         if (ops->destroy)
@@ -115,6 +120,34 @@ int rsc_net_declare_param(rsc_net *net, rsc_layer *l, const char *suffix, int nd
     net->nparam_total += count;
     net->nparams++;
     l->nparams++;
+    return 0;
+}
+
+int rsc_net_declare_state(rsc_net *net, rsc_layer *l, const char *suffix, int ndim,
+                          const int64_t *dims, rsc_error *err)
+{
+    if (net->nstates == net->cap_states) {
+        int nc = net->cap_states ? 2 * net->cap_states : 16;
+        rsc_param *np = realloc(net->states, (size_t)nc * sizeof *np);
+        if (!np)
+            return rsc_fail(err, "out of memory");
+        net->states = np;
+        net->cap_states = nc;
+    }
+    rsc_param *p = &net->states[net->nstates];
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s.%s", l->name, suffix);
+    p->ndim = ndim;
+    size_t count = 1;
+    for (int i = 0; i < ndim; i++) {
+        p->dims[i] = dims[i];
+        count *= (size_t)dims[i];
+    }
+    p->count = count;
+    p->offset = net->nstate_total;
+    net->nstate_total += count;
+    net->nstates++;
+    l->nstates++;
     return 0;
 }
 
@@ -169,6 +202,16 @@ int rsc_net_finalize(rsc_net *net, rsc_error *err)
         p->g = p->p ? be->view(be, net->G, p->offset * sizeof(float), p->count * sizeof(float), err)
                     : NULL;
         if (!p->g)
+            return -1;
+    }
+
+    net->S = be->alloc(be, (net->nstate_total ? net->nstate_total : 1) * sizeof(float), err);
+    if (!net->S)
+        return rsc_fail_prefix(err, "state");
+    for (int i = 0; i < net->nstates; i++) {
+        rsc_param *p = &net->states[i];
+        p->p = be->view(be, net->S, p->offset * sizeof(float), p->count * sizeof(float), err);
+        if (!p->p)
             return -1;
     }
 
@@ -255,6 +298,24 @@ int rsc_net_set_params(rsc_net *net, const float *host, rsc_error *err)
 int rsc_net_get_grads(rsc_net *net, float *host, rsc_error *err)
 {
     return net->be->download(net->be, host, net->G, 0, net->nparam_total * sizeof(float), err);
+}
+
+int rsc_net_get_state(rsc_net *net, float *host, rsc_error *err)
+{
+    return net->be->download(net->be, host, net->S, 0, net->nstate_total * sizeof(float), err);
+}
+
+int rsc_net_set_state(rsc_net *net, const float *host, rsc_error *err)
+{
+    return net->be->upload(net->be, net->S, 0, host, net->nstate_total * sizeof(float), err);
+}
+
+const rsc_param *rsc_net_find_state(const rsc_net *net, const char *name)
+{
+    for (int i = 0; i < net->nstates; i++)
+        if (strcmp(net->states[i].name, name) == 0)
+            return &net->states[i];
+    return NULL;
 }
 
 const rsc_param *rsc_net_find_param(const rsc_net *net, const char *name)

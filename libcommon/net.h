@@ -85,6 +85,7 @@ struct rsc_layer {
     int fuse_relu;               /* linear: apply the next layer's ReLU */
     int inplace;                 /* output overwrites the input buffer */
     void *priv;                  /* kind-specific state */
+    int state_first, nstates;    /* range in net->states */
 };
 
 struct rsc_net {
@@ -106,6 +107,14 @@ struct rsc_net {
     rsc_rng *dropout_rng;        /* dropout seeds in training mode; NULL = seed 0 */
     int input_grad;              /* compute grad[0] in backward */
     int finalized;
+    /* Non-trained state saved with the parameters (batch norm running
+     * statistics, PyTorch's "buffers"): declared like parameters, with
+     * PyTorch names and shapes, in the flat buffer S; no gradients (g is
+     * NULL), never seen by optimisers or counted as parameters. */
+    rsc_param *states;
+    int nstates, cap_states;
+    size_t nstate_total;         /* elements */
+    rsc_buf *S;
 };
 
 /* A new empty network for inputs of shape `input`, batches of at most
@@ -126,6 +135,12 @@ int rsc_net_add_dropout(rsc_net *net, const char *name, double p, rsc_error *err
 /* For setup callbacks: declare a parameter of layer l ("<l->name>.<suffix>"). */
 int rsc_net_declare_param(rsc_net *net, rsc_layer *l, const char *suffix, int ndim,
                           const int64_t *dims, int fan_in, rsc_error *err);
+
+/* For setup callbacks: declare a state tensor of layer l
+ * ("<l->name>.<suffix>", e.g. "bn1.running_mean"); zero after finalize
+ * unless the layer's alloc callback sets it. */
+int rsc_net_declare_state(rsc_net *net, rsc_layer *l, const char *suffix, int ndim,
+                          const int64_t *dims, rsc_error *err);
 
 /* Allocate parameters (zero), gradients and activations; fuse linear+ReLU.
  * The last layer's output must be flat (c x 1 x 1): its c is the class
@@ -149,6 +164,11 @@ int rsc_net_get_params(rsc_net *net, float *host, rsc_error *err);
 int rsc_net_set_params(rsc_net *net, const float *host, rsc_error *err);
 int rsc_net_get_grads(rsc_net *net, float *host, rsc_error *err);
 const rsc_param *rsc_net_find_param(const rsc_net *net, const char *name);
+/* State tensors as one host array of nstate_total floats (0 elements: no
+ * copy), and by name. */
+int rsc_net_get_state(rsc_net *net, float *host, rsc_error *err);
+int rsc_net_set_state(rsc_net *net, const float *host, rsc_error *err);
+const rsc_param *rsc_net_find_state(const rsc_net *net, const char *name);
 
 /* Human-readable table of layers and parameter counts (for --describe):
  * returns a malloc'ed string. */

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "cpu.h"
+#include "internal.h"
 #include "pool.h"
 
 #include <cblas.h>
@@ -19,20 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct rsc_buf {
-    unsigned char *data;
-    size_t bytes;
-    int is_view;
-};
-
-typedef struct cpu_impl {
-    rsc_cpu_pool *pool;
-    int threads;
-} cpu_impl;
-
-#define F(b) ((float *)(b)->data)
-#define CF(b) ((const float *)(b)->data)
 
 static rsc_cpu_pool *pool_of(rsc_backend *be)
 {
@@ -730,5 +717,6 @@ int rsc_cpu_backend_init(rsc_backend *be, int threads, rsc_error *err)
     be->sgd = cpu_sgd;
     be->gather = cpu_gather;
     be->gather_i32 = cpu_gather_i32;
+    rsc_cpu_conv_register(be);
     return 0;
 }

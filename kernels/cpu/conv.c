@@ -1,0 +1,434 @@
+/* conv.c - plain CPU kernels of the convolutional layers (conv.h). */
+#include "config.h"
+
+#include "conv.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ im2col */
+
+void rsc_cpu_im2col(const rsc_conv_geom *g, const float *x, float *col)
+{
+    const int s = g->stride, p = g->pad, ohw = g->oh * g->ow;
+    for (int ci = 0; ci < g->c; ci++) {
+        const float *xc = x + (size_t)ci * g->h * g->w;
+        for (int ki = 0; ki < g->kh; ki++)
+            for (int kj = 0; kj < g->kw; kj++) {
+                float *row = col + ((size_t)(ci * g->kh + ki) * g->kw + kj) * ohw;
+                /* Output columns whose input column is inside the image:
+                 * ox in [lo, hi). */
+                int lo = 0, hi = g->ow;
+                while (lo < hi && lo * s - p + kj < 0)
+                    lo++;
+                while (hi > lo && (hi - 1) * s - p + kj >= g->w)
+                    hi--;
+                for (int oy = 0; oy < g->oh; oy++) {
+                    float *r = row + (size_t)oy * g->ow;
+                    int iy = oy * s - p + ki;
+                    if (iy < 0 || iy >= g->h) {
+                        memset(r, 0, (size_t)g->ow * sizeof *r);
+                        continue;
+                    }
+                    const float *xr = xc + (size_t)iy * g->w - p + kj;
+                    for (int ox = 0; ox < lo; ox++)
+                        r[ox] = 0;
+                    if (s == 1)
+                        memcpy(r + lo, xr + lo, (size_t)(hi - lo) * sizeof *r);
+                    else
+                        for (int ox = lo; ox < hi; ox++)
+                            r[ox] = xr[ox * s];
+                    for (int ox = hi; ox < g->ow; ox++)
+                        r[ox] = 0;
+                }
+            }
+    }
+}
+
+void rsc_cpu_col2im(const rsc_conv_geom *g, const float *col, float *x)
+{
+    const int s = g->stride, p = g->pad, ohw = g->oh * g->ow;
+    for (int ci = 0; ci < g->c; ci++) {
+        float *xc = x + (size_t)ci * g->h * g->w;
+        for (int ki = 0; ki < g->kh; ki++)
+            for (int kj = 0; kj < g->kw; kj++) {
+                const float *row = col + ((size_t)(ci * g->kh + ki) * g->kw + kj) * ohw;
+                int lo = 0, hi = g->ow;
+                while (lo < hi && lo * s - p + kj < 0)
+                    lo++;
+                while (hi > lo && (hi - 1) * s - p + kj >= g->w)
+                    hi--;
+                for (int oy = 0; oy < g->oh; oy++) {
+                    int iy = oy * s - p + ki;
+                    if (iy < 0 || iy >= g->h)
+                        continue;
+                    const float *r = row + (size_t)oy * g->ow;
+                    float *xr = xc + (size_t)iy * g->w - p + kj;
+                    for (int ox = lo; ox < hi; ox++)
+                        xr[ox * s] += r[ox];
+                }
+            }
+    }
+}
+
+size_t rsc_cpu_conv_col_size(const rsc_conv_geom *g)
+{
+    if (g->kh == 1 && g->kw == 1 && g->stride == 1 && g->pad == 0)
+        return 0;
+    return (size_t)g->c * g->kh * g->kw * g->oh * g->ow;
+}
+
+/* ------------------------------------------------------------ convolution */
+
+void rsc_cpu_conv_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *w,
+                      const float *bias, float *y, float *col)
+{
+    const int K = g->c * g->kh * g->kw, N = g->oh * g->ow;
+    const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * N;
+    const int direct = rsc_cpu_conv_col_size(g) == 0;
+    for (int n = n0; n < n1; n++) {
+        const float *xn = x + (size_t)n * xs;
+        float *yn = y + (size_t)n * ys;
+        const float *b = xn;
+        if (!direct) {
+            rsc_cpu_im2col(g, xn, col);
+            b = col;
+        }
+        float beta = 0;
+        if (bias) {
+            for (int oc = 0; oc < g->o; oc++)
+                for (int j = 0; j < N; j++)
+                    yn[(size_t)oc * N + j] = bias[oc];
+            beta = 1;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->o, N, K, 1.0f, w, K, b, N,
+                    beta, yn, N);
+    }
+}
+
+void rsc_cpu_conv_bwd_data(const rsc_conv_geom *g, int n0, int n1, const float *dy,
+                           const float *w, float *dx, float *col)
+{
+    const int K = g->c * g->kh * g->kw, N = g->oh * g->ow;
+    const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * N;
+    const int direct = rsc_cpu_conv_col_size(g) == 0;
+    for (int n = n0; n < n1; n++) {
+        float *dxn = dx + (size_t)n * xs;
+        float *c = direct ? dxn : col;
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, g->o, 1.0f, w, K,
+                    dy + (size_t)n * ys, N, 0.0f, c, N);
+        if (!direct) {
+            memset(dxn, 0, xs * sizeof *dxn);
+            rsc_cpu_col2im(g, col, dxn);
+        }
+    }
+}
+
+void rsc_cpu_conv_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float *x,
+                             const float *dy, float *dw, float *db, int accumulate, float *col)
+{
+    const int K = g->c * g->kh * g->kw, N = g->oh * g->ow;
+    const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * N;
+    const int direct = rsc_cpu_conv_col_size(g) == 0;
+    if (!accumulate) {
+        memset(dw, 0, (size_t)g->o * K * sizeof *dw);
+        if (db)
+            memset(db, 0, (size_t)g->o * sizeof *db);
+    }
+    for (int n = n0; n < n1; n++) {
+        const float *xn = x + (size_t)n * xs, *dyn = dy + (size_t)n * ys;
+        const float *b = xn;
+        if (!direct) {
+            rsc_cpu_im2col(g, xn, col);
+            b = col;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->o, K, N, 1.0f, dyn, N, b, N,
+                    1.0f, dw, K);
+        if (db)
+            for (int oc = 0; oc < g->o; oc++) {
+                const float *r = dyn + (size_t)oc * N;
+                float s = 0;
+                for (int j = 0; j < N; j++)
+                    s += r[j];
+                db[oc] += s;
+            }
+    }
+}
+
+/* ------------------------------------------------------------ pooling */
+
+void rsc_cpu_maxpool_fwd(const rsc_pool_geom *g, size_t p0, size_t p1, const float *x, float *y,
+                         int32_t *arg)
+{
+    const size_t is = (size_t)g->h * g->w, os = (size_t)g->oh * g->ow;
+    for (size_t p = p0; p < p1; p++) {
+        const float *xp = x + p * is;
+        float *yp = y + p * os;
+        int32_t *ap = arg + p * os;
+        for (int oy = 0; oy < g->oh; oy++)
+            for (int ox = 0; ox < g->ow; ox++) {
+                int y0 = oy * g->stride, x0 = ox * g->stride;
+                int best = y0 * g->w + x0;
+                float m = xp[best];
+                for (int i = 0; i < g->k; i++)
+                    for (int j = 0; j < g->k; j++) {
+                        int at = (y0 + i) * g->w + x0 + j;
+                        float v = xp[at];
+                        /* PyTorch: the first maximum wins, NaN propagates. */
+                        if (v > m || isnan(v)) {
+                            m = v;
+                            best = at;
+                            if (isnan(v))
+                                goto done;
+                        }
+                    }
+            done:
+                yp[oy * g->ow + ox] = m;
+                ap[oy * g->ow + ox] = best;
+            }
+    }
+}
+
+void rsc_cpu_maxpool_bwd(const rsc_pool_geom *g, size_t p0, size_t p1, const float *dy,
+                         const int32_t *arg, float *dx)
+{
+    const size_t is = (size_t)g->h * g->w, os = (size_t)g->oh * g->ow;
+    for (size_t p = p0; p < p1; p++) {
+        float *dxp = dx + p * is;
+        memset(dxp, 0, is * sizeof *dxp);
+        for (size_t j = 0; j < os; j++)
+            dxp[arg[p * os + j]] += dy[p * os + j];
+    }
+}
+
+static inline int bin_lo(int i, int in, int out)
+{
+    return (int)(((long)i * in) / out);
+}
+
+static inline int bin_hi(int i, int in, int out)
+{
+    return (int)(((long)(i + 1) * in + out - 1) / out);
+}
+
+void rsc_cpu_avgpool_fwd(int h, int w, int oh, int ow, size_t p0, size_t p1, const float *x,
+                         float *y)
+{
+    const size_t is = (size_t)h * w, os = (size_t)oh * ow;
+    for (size_t p = p0; p < p1; p++) {
+        const float *xp = x + p * is;
+        float *yp = y + p * os;
+        for (int oy = 0; oy < oh; oy++) {
+            int ylo = bin_lo(oy, h, oh), yhi = bin_hi(oy, h, oh);
+            for (int ox = 0; ox < ow; ox++) {
+                int xlo = bin_lo(ox, w, ow), xhi = bin_hi(ox, w, ow);
+                float s = 0;
+                for (int i = ylo; i < yhi; i++)
+                    for (int j = xlo; j < xhi; j++)
+                        s += xp[(size_t)i * w + j];
+                yp[oy * ow + ox] = s / (float)((yhi - ylo) * (xhi - xlo));
+            }
+        }
+    }
+}
+
+void rsc_cpu_avgpool_bwd(int h, int w, int oh, int ow, size_t p0, size_t p1, const float *dy,
+                         float *dx)
+{
+    const size_t is = (size_t)h * w, os = (size_t)oh * ow;
+    for (size_t p = p0; p < p1; p++) {
+        float *dxp = dx + p * is;
+        const float *dyp = dy + p * os;
+        memset(dxp, 0, is * sizeof *dxp);
+        for (int oy = 0; oy < oh; oy++) {
+            int ylo = bin_lo(oy, h, oh), yhi = bin_hi(oy, h, oh);
+            for (int ox = 0; ox < ow; ox++) {
+                int xlo = bin_lo(ox, w, ow), xhi = bin_hi(ox, w, ow);
+                float g = dyp[oy * ow + ox] / (float)((yhi - ylo) * (xhi - xlo));
+                for (int i = ylo; i < yhi; i++)
+                    for (int j = xlo; j < xhi; j++)
+                        dxp[(size_t)i * w + j] += g;
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------ batch norm */
+
+void rsc_cpu_bn_fwd_train(int n, int c, int hw, int c0, int c1, const float *x,
+                          const float *gamma, const float *beta, float *y, float *mean,
+                          float *invstd, float *run_mean, float *run_var, float momentum,
+                          float eps)
+{
+    const double cnt = (double)n * hw;
+    for (int ci = c0; ci < c1; ci++) {
+        double s = 0;
+        for (int k = 0; k < n; k++) {
+            const float *xp = x + ((size_t)k * c + ci) * hw;
+            for (int j = 0; j < hw; j++)
+                s += xp[j];
+        }
+        double mu = s / cnt, ss = 0;
+        for (int k = 0; k < n; k++) {
+            const float *xp = x + ((size_t)k * c + ci) * hw;
+            for (int j = 0; j < hw; j++) {
+                double d = xp[j] - mu;
+                ss += d * d;
+            }
+        }
+        double var = ss / cnt;
+        float is = (float)(1.0 / sqrt(var + eps));
+        float m = (float)mu;
+        mean[ci] = m;
+        invstd[ci] = is;
+        if (run_mean) {
+            double unbiased = cnt > 1 ? ss / (cnt - 1) : var;
+            run_mean[ci] = (float)((1.0 - momentum) * run_mean[ci] + momentum * mu);
+            run_var[ci] = (float)((1.0 - momentum) * run_var[ci] + momentum * unbiased);
+        }
+        float gs = gamma[ci] * is, b = beta[ci];
+        for (int k = 0; k < n; k++) {
+            const float *xp = x + ((size_t)k * c + ci) * hw;
+            float *yp = y + ((size_t)k * c + ci) * hw;
+            for (int j = 0; j < hw; j++)
+                yp[j] = (xp[j] - m) * gs + b;
+        }
+    }
+}
+
+void rsc_cpu_bn_fwd_eval(int n, int c, int hw, int c0, int c1, const float *x,
+                         const float *gamma, const float *beta, const float *run_mean,
+                         const float *run_var, float eps, float *y)
+{
+    for (int ci = c0; ci < c1; ci++) {
+        float is = (float)(1.0 / sqrt((double)run_var[ci] + eps));
+        float gs = gamma[ci] * is, m = run_mean[ci], b = beta[ci];
+        for (int k = 0; k < n; k++) {
+            const float *xp = x + ((size_t)k * c + ci) * hw;
+            float *yp = y + ((size_t)k * c + ci) * hw;
+            for (int j = 0; j < hw; j++)
+                yp[j] = (xp[j] - m) * gs + b;
+        }
+    }
+}
+
+void rsc_cpu_bn_bwd(int n, int c, int hw, int c0, int c1, const float *x, const float *dy,
+                    const float *gamma, const float *mean, const float *invstd, float *dx,
+                    float *dgamma, float *dbeta)
+{
+    const double cnt = (double)n * hw;
+    for (int ci = c0; ci < c1; ci++) {
+        float m = mean[ci], is = invstd[ci];
+        double sdy = 0, sdyx = 0;
+        for (int k = 0; k < n; k++) {
+            const float *xp = x + ((size_t)k * c + ci) * hw;
+            const float *dp = dy + ((size_t)k * c + ci) * hw;
+            for (int j = 0; j < hw; j++) {
+                sdy += dp[j];
+                sdyx += (double)dp[j] * ((xp[j] - m) * is);
+            }
+        }
+        dgamma[ci] = (float)sdyx;
+        dbeta[ci] = (float)sdy;
+        if (!dx)
+            continue;
+        float k1 = gamma[ci] * is, mdy = (float)(sdy / cnt), mdyx = (float)(sdyx / cnt);
+        for (int k = 0; k < n; k++) {
+            const float *xp = x + ((size_t)k * c + ci) * hw;
+            const float *dp = dy + ((size_t)k * c + ci) * hw;
+            float *op = dx + ((size_t)k * c + ci) * hw;
+            for (int j = 0; j < hw; j++)
+                op[j] = k1 * (dp[j] - mdy - (xp[j] - m) * is * mdyx);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ shortcut */
+
+void rsc_cpu_shortcut_fwd(const rsc_shortcut_geom *g, int n0, int n1, const float *x, float *y,
+                          int accumulate)
+{
+    const size_t is = (size_t)g->h * g->w, os = (size_t)g->oh * g->ow;
+    for (int n = n0; n < n1; n++)
+        for (int co = 0; co < g->oc; co++) {
+            int ci = co - g->front;
+            float *yp = y + ((size_t)n * g->oc + co) * os;
+            if (ci < 0 || ci >= g->c) {
+                if (!accumulate)
+                    memset(yp, 0, os * sizeof *yp);
+                continue;
+            }
+            const float *xp = x + ((size_t)n * g->c + ci) * is;
+            for (int i = 0; i < g->oh; i++)
+                for (int j = 0; j < g->ow; j++) {
+                    float v = xp[(size_t)i * g->stride * g->w + (size_t)j * g->stride];
+                    yp[i * g->ow + j] = accumulate ? yp[i * g->ow + j] + v : v;
+                }
+        }
+}
+
+void rsc_cpu_shortcut_bwd(const rsc_shortcut_geom *g, int n0, int n1, const float *dy,
+                          float *dx, int accumulate)
+{
+    const size_t is = (size_t)g->h * g->w, os = (size_t)g->oh * g->ow;
+    for (int n = n0; n < n1; n++)
+        for (int ci = 0; ci < g->c; ci++) {
+            float *dxp = dx + ((size_t)n * g->c + ci) * is;
+            const float *dyp = dy + ((size_t)n * g->oc + ci + g->front) * os;
+            if (!accumulate)
+                memset(dxp, 0, is * sizeof *dxp);
+            for (int i = 0; i < g->oh; i++)
+                for (int j = 0; j < g->ow; j++)
+                    dxp[(size_t)i * g->stride * g->w + (size_t)j * g->stride] += dyp[i * g->ow + j];
+        }
+}
+
+/* ------------------------------------------------------------ input */
+
+void rsc_cpu_chan_norm_fwd(int c, int hw, int n0, int n1, const float *x, const float *mean,
+                           const float *std, float *y)
+{
+    for (int n = n0; n < n1; n++)
+        for (int ci = 0; ci < c; ci++) {
+            const float *xp = x + ((size_t)n * c + ci) * hw;
+            float *yp = y + ((size_t)n * c + ci) * hw;
+            float m = mean[ci], s = std[ci];
+            for (int j = 0; j < hw; j++)
+                yp[j] = (xp[j] - m) / s;
+        }
+}
+
+void rsc_cpu_chan_norm_bwd(int c, int hw, int n0, int n1, const float *dy, const float *std,
+                           float *dx)
+{
+    for (int n = n0; n < n1; n++)
+        for (int ci = 0; ci < c; ci++) {
+            const float *dp = dy + ((size_t)n * c + ci) * hw;
+            float *op = dx + ((size_t)n * c + ci) * hw;
+            float s = std[ci];
+            for (int j = 0; j < hw; j++)
+                op[j] = dp[j] / s;
+        }
+}
+
+void rsc_cpu_crop_flip(int c, int h, int w, int pad, int n0, int n1, const int32_t *prm,
+                       const float *x, float *y)
+{
+    const size_t is = (size_t)h * w;
+    for (int n = n0; n < n1; n++) {
+        int top = prm[3 * n] - pad, left = prm[3 * n + 1] - pad, flip = prm[3 * n + 2];
+        for (int ci = 0; ci < c; ci++) {
+            const float *xp = x + ((size_t)n * c + ci) * is;
+            float *yp = y + ((size_t)n * c + ci) * is;
+            for (int i = 0; i < h; i++) {
+                int si = i + top;
+                for (int j = 0; j < w; j++) {
+                    int sj = (flip ? w - 1 - j : j) + left;
+                    yp[(size_t)i * w + j] =
+                        si >= 0 && si < h && sj >= 0 && sj < w ? xp[(size_t)si * w + sj] : 0.0f;
+                }
+            }
+        }
+    }
+}

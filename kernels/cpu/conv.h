@@ -1,0 +1,87 @@
+/* conv.h - plain single-threaded CPU kernels of the convolutional layers
+ * (NCHW float32): im2col/col2im, convolution through CBLAS, max and
+ * adaptive average pooling, batch normalisation, the option-A residual
+ * shortcut, per-channel input normalisation and crop-flip augmentation.
+ *
+ * They work on host pointers and on a range of examples [n0, n1) (or of
+ * channels), so the CPU backend (kernels/cpu/cpuconv.c) can split a batch
+ * across its thread pool, and tests can call them directly.  Every result
+ * depends only on the inputs and the range: no hidden state. */
+#ifndef RSC_CPU_CONV_H
+#define RSC_CPU_CONV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+
+/* col[(ci*kh + ki)*kw + kj][oy*ow + ox] = x[ci][oy*s - p + ki][ox*s - p + kj]
+ * (0 outside the image), for one example x of g->c x g->h x g->w. */
+void rsc_cpu_im2col(const rsc_conv_geom *g, const float *x, float *col);
+/* The adjoint: x[...] += col[...] for one example (x must be initialised). */
+void rsc_cpu_col2im(const rsc_conv_geom *g, const float *col, float *x);
+
+/* Elements of one example's column matrix (c*kh*kw x oh*ow); 0 when the
+ * convolution is a plain matrix product (1x1, stride 1, no padding). */
+size_t rsc_cpu_conv_col_size(const rsc_conv_geom *g);
+
+/* Convolution of examples [n0, n1): y = W * col(x) (+ bias).
+ * col: scratch of rsc_cpu_conv_col_size(g) floats (unused when that is 0). */
+void rsc_cpu_conv_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *w,
+                      const float *bias, float *y, float *col);
+/* dx for examples [n0, n1) (overwritten). */
+void rsc_cpu_conv_bwd_data(const rsc_conv_geom *g, int n0, int n1, const float *dy,
+                           const float *w, float *dx, float *col);
+/* dw (o x c*kh*kw) and, when db is not NULL, db (o) over examples [n0, n1):
+ * written when accumulate is 0, added to otherwise. */
+void rsc_cpu_conv_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float *x,
+                             const float *dy, float *dw, float *db, int accumulate, float *col);
+
+/* Max pooling of planes [p0, p1) (a plane is one channel of one example):
+ * y = max over each window, arg = index of the (first) maximum in its input
+ * plane (h*w).  Backward: dx (overwritten) = dy scattered to arg. */
+void rsc_cpu_maxpool_fwd(const rsc_pool_geom *g, size_t p0, size_t p1, const float *x, float *y,
+                         int32_t *arg);
+void rsc_cpu_maxpool_bwd(const rsc_pool_geom *g, size_t p0, size_t p1, const float *dy,
+                         const int32_t *arg, float *dx);
+
+/* Adaptive average pooling (PyTorch's bins: rows floor(i*h/oh) to
+ * ceil((i+1)*h/oh)) of planes [p0, p1), h x w -> oh x ow.  Backward
+ * overwrites dx. */
+void rsc_cpu_avgpool_fwd(int h, int w, int oh, int ow, size_t p0, size_t p1, const float *x,
+                         float *y);
+void rsc_cpu_avgpool_bwd(int h, int w, int oh, int ow, size_t p0, size_t p1, const float *dy,
+                         float *dx);
+
+/* Batch normalisation over n examples of c channels of hw values, for
+ * channels [c0, c1).  See backend.h (bn_fwd_train, bn_fwd_eval, bn_bwd)
+ * for the exact definitions. */
+void rsc_cpu_bn_fwd_train(int n, int c, int hw, int c0, int c1, const float *x,
+                          const float *gamma, const float *beta, float *y, float *mean,
+                          float *invstd, float *run_mean, float *run_var, float momentum,
+                          float eps);
+void rsc_cpu_bn_fwd_eval(int n, int c, int hw, int c0, int c1, const float *x,
+                         const float *gamma, const float *beta, const float *run_mean,
+                         const float *run_var, float eps, float *y);
+void rsc_cpu_bn_bwd(int n, int c, int hw, int c0, int c1, const float *x, const float *dy,
+                    const float *gamma, const float *mean, const float *invstd, float *dx,
+                    float *dgamma, float *dbeta);
+
+/* Option-A shortcut of examples [n0, n1) (backend.h, shortcut_fwd/bwd). */
+void rsc_cpu_shortcut_fwd(const rsc_shortcut_geom *g, int n0, int n1, const float *x, float *y,
+                          int accumulate);
+void rsc_cpu_shortcut_bwd(const rsc_shortcut_geom *g, int n0, int n1, const float *dy,
+                          float *dx, int accumulate);
+
+/* y = (x - mean[ci]) / std[ci] for examples [n0, n1) of c x hw; backward
+ * dx = dy / std[ci].  y may be x, dx may be dy. */
+void rsc_cpu_chan_norm_fwd(int c, int hw, int n0, int n1, const float *x, const float *mean,
+                           const float *std, float *y);
+void rsc_cpu_chan_norm_bwd(int c, int hw, int n0, int n1, const float *dy, const float *std,
+                           float *dx);
+
+/* Crop-flip of examples [n0, n1) of c x h x w (backend.h, crop_flip). */
+void rsc_cpu_crop_flip(int c, int h, int w, int pad, int n0, int n1, const int32_t *prm,
+                       const float *x, float *y);
+
+#endif

@@ -1,0 +1,399 @@
+/* cpuconv.c - the CPU backend's convolutional operations: the kernels of
+ * conv.c split across the thread pool.
+ *
+ * Convolutions split the batch into one contiguous range of examples per
+ * thread, each with its own column buffer in the workspace.  The weight
+ * gradient of each range goes to its own partial sum in the workspace;
+ * the partials are then added in range order, so the result depends on the
+ * thread count but not on scheduling.  Pooling splits planes, batch norm
+ * splits channels (each channel's statistics are one thread's sum in a
+ * fixed order), the rest split examples. */
+#include "config.h"
+
+#include "conv.h"
+#include "internal.h"
+
+#include <string.h>
+
+static int threads_of(rsc_backend *be)
+{
+    return ((cpu_impl *)be->impl)->threads;
+}
+
+static rsc_cpu_pool *pool_of(rsc_backend *be)
+{
+    return ((cpu_impl *)be->impl)->pool;
+}
+
+/* Chunks for `items` independent items of `work` flops or bytes each:
+ * inline below ~64k units of work. */
+static int chunks_for(rsc_backend *be, size_t items, double work)
+{
+    int T = threads_of(be);
+    if (T < 2 || items < 2 || (double)items * work < 65536.0)
+        return 1;
+    return items < (size_t)T ? (int)items : T;
+}
+
+static void range_of(size_t total, int chunk, int nchunks, size_t *lo, size_t *hi)
+{
+    *lo = total * (size_t)chunk / (size_t)nchunks;
+    *hi = total * (size_t)(chunk + 1) / (size_t)nchunks;
+}
+
+/* ------------------------------------------------------------ convolution */
+
+static size_t col_floats(const rsc_conv_geom *g)
+{
+    size_t c = rsc_cpu_conv_col_size(g);
+    return (c + 15) / 16 * 16;
+}
+
+static size_t dw_floats(const rsc_conv_geom *g)
+{
+    size_t c = (size_t)g->o * g->c * g->kh * g->kw + (size_t)g->o;
+    return (c + 15) / 16 * 16;
+}
+
+static size_t cpu_conv_workspace(rsc_backend *be, const rsc_conv_geom *g, int max_batch)
+{
+    (void)max_batch;
+    size_t T = (size_t)threads_of(be);
+    return T * (col_floats(g) + dw_floats(g)) * sizeof(float);
+}
+
+typedef struct conv_task {
+    const rsc_conv_geom *g;
+    int batch, kind;          /* 0 forward, 1 data, 2 filter */
+    const float *x, *w, *b, *dy;
+    float *y, *dx, *dw, *db, *ws;
+    int nchunks;
+} conv_task;
+
+static void conv_chunk(void *arg, int chunk, int nchunks)
+{
+    conv_task *t = arg;
+    size_t lo, hi;
+    range_of((size_t)t->batch, chunk, nchunks, &lo, &hi);
+    float *col = t->ws + (size_t)chunk * (col_floats(t->g) + dw_floats(t->g));
+    switch (t->kind) {
+    case 0:
+        rsc_cpu_conv_fwd(t->g, (int)lo, (int)hi, t->x, t->w, t->b, t->y, col);
+        break;
+    case 1:
+        rsc_cpu_conv_bwd_data(t->g, (int)lo, (int)hi, t->dy, t->w, t->dx, col);
+        break;
+    default: {
+        if (nchunks == 1) {
+            rsc_cpu_conv_bwd_filter(t->g, (int)lo, (int)hi, t->x, t->dy, t->dw, t->db, 0, col);
+            break;
+        }
+        float *part = col + col_floats(t->g);
+        size_t nw = (size_t)t->g->o * t->g->c * t->g->kh * t->g->kw;
+        rsc_cpu_conv_bwd_filter(t->g, (int)lo, (int)hi, t->x, t->dy, part,
+                                t->db ? part + nw : NULL, 0, col);
+        break;
+    }
+    }
+}
+
+static void run_conv(rsc_backend *be, conv_task *t)
+{
+    const rsc_conv_geom *g = t->g;
+    double flops = 2.0 * g->o * g->c * g->kh * g->kw * g->oh * g->ow;
+    int n = chunks_for(be, (size_t)t->batch, flops / 16);
+    t->nchunks = n;
+    rsc_cpu_pool_run(pool_of(be), conv_chunk, t, n);
+}
+
+static void cpu_conv_fwd(rsc_backend *be, const rsc_conv_geom *g, int batch, const rsc_buf *x,
+                         const rsc_buf *w, const rsc_buf *bias, rsc_buf *y, rsc_buf *ws)
+{
+    if (batch <= 0)
+        return;
+    conv_task t = { .g = g, .batch = batch, .kind = 0, .x = CF(x), .w = CF(w),
+                    .b = bias ? CF(bias) : NULL, .y = F(y), .ws = ws ? F(ws) : NULL };
+    run_conv(be, &t);
+}
+
+static void cpu_conv_bwd_data(rsc_backend *be, const rsc_conv_geom *g, int batch,
+                              const rsc_buf *dy, const rsc_buf *w, rsc_buf *dx, rsc_buf *ws)
+{
+    if (batch <= 0)
+        return;
+    conv_task t = { .g = g, .batch = batch, .kind = 1, .dy = CF(dy), .w = CF(w), .dx = F(dx),
+                    .ws = ws ? F(ws) : NULL };
+    run_conv(be, &t);
+}
+
+static void cpu_conv_bwd_filter(rsc_backend *be, const rsc_conv_geom *g, int batch,
+                                const rsc_buf *x, const rsc_buf *dy, rsc_buf *dw, rsc_buf *db,
+                                rsc_buf *ws)
+{
+    size_t nw = (size_t)g->o * g->c * g->kh * g->kw;
+    conv_task t = { .g = g, .batch = batch, .kind = 2, .x = CF(x), .dy = CF(dy), .dw = F(dw),
+                    .db = db ? F(db) : NULL, .ws = ws ? F(ws) : NULL };
+    if (batch <= 0) {
+        memset(t.dw, 0, nw * sizeof(float));
+        if (t.db)
+            memset(t.db, 0, (size_t)g->o * sizeof(float));
+        return;
+    }
+    run_conv(be, &t);
+    if (t.nchunks == 1)
+        return;
+    /* Add the partial sums in chunk order. */
+    size_t stride = col_floats(g) + dw_floats(g);
+    for (int k = 0; k < t.nchunks; k++) {
+        const float *part = t.ws + (size_t)k * stride + col_floats(g);
+        if (k == 0) {
+            memcpy(t.dw, part, nw * sizeof(float));
+            if (t.db)
+                memcpy(t.db, part + nw, (size_t)g->o * sizeof(float));
+            continue;
+        }
+        for (size_t i = 0; i < nw; i++)
+            t.dw[i] += part[i];
+        if (t.db)
+            for (int i = 0; i < g->o; i++)
+                t.db[i] += part[nw + (size_t)i];
+    }
+}
+
+/* ------------------------------------------------------------ pooling */
+
+typedef struct pool_task {
+    const rsc_pool_geom *g;
+    int h, w, oh, ow, kind;   /* 0 max fwd, 1 max bwd, 2 avg fwd, 3 avg bwd */
+    size_t planes;
+    const float *in;
+    float *out;
+    int32_t *arg;
+} pool_task;
+
+static void pool_chunk(void *a, int chunk, int nchunks)
+{
+    pool_task *t = a;
+    size_t lo, hi;
+    range_of(t->planes, chunk, nchunks, &lo, &hi);
+    switch (t->kind) {
+    case 0:
+        rsc_cpu_maxpool_fwd(t->g, lo, hi, t->in, t->out, t->arg);
+        break;
+    case 1:
+        rsc_cpu_maxpool_bwd(t->g, lo, hi, t->in, t->arg, t->out);
+        break;
+    case 2:
+        rsc_cpu_avgpool_fwd(t->h, t->w, t->oh, t->ow, lo, hi, t->in, t->out);
+        break;
+    default:
+        rsc_cpu_avgpool_bwd(t->h, t->w, t->oh, t->ow, lo, hi, t->in, t->out);
+        break;
+    }
+}
+
+static void run_pool(rsc_backend *be, pool_task *t, size_t per_plane)
+{
+    rsc_cpu_pool_run(pool_of(be), pool_chunk, t, chunks_for(be, t->planes, (double)per_plane));
+}
+
+static void cpu_maxpool_fwd(rsc_backend *be, const rsc_pool_geom *g, size_t planes,
+                            const rsc_buf *x, rsc_buf *y, rsc_buf *arg)
+{
+    pool_task t = { .g = g, .kind = 0, .planes = planes, .in = CF(x), .out = F(y),
+                    .arg = (int32_t *)arg->data };
+    run_pool(be, &t, (size_t)g->h * g->w);
+}
+
+static void cpu_maxpool_bwd(rsc_backend *be, const rsc_pool_geom *g, size_t planes,
+                            const rsc_buf *dy, const rsc_buf *arg, rsc_buf *dx)
+{
+    pool_task t = { .g = g, .kind = 1, .planes = planes, .in = CF(dy), .out = F(dx),
+                    .arg = (int32_t *)arg->data };
+    run_pool(be, &t, (size_t)g->h * g->w);
+}
+
+static void cpu_avgpool_fwd(rsc_backend *be, int h, int w, int oh, int ow, size_t planes,
+                            const rsc_buf *x, rsc_buf *y)
+{
+    pool_task t = { .h = h, .w = w, .oh = oh, .ow = ow, .kind = 2, .planes = planes,
+                    .in = CF(x), .out = F(y) };
+    run_pool(be, &t, (size_t)h * w + (size_t)oh * ow);
+}
+
+static void cpu_avgpool_bwd(rsc_backend *be, int h, int w, int oh, int ow, size_t planes,
+                            const rsc_buf *dy, rsc_buf *dx)
+{
+    pool_task t = { .h = h, .w = w, .oh = oh, .ow = ow, .kind = 3, .planes = planes,
+                    .in = CF(dy), .out = F(dx) };
+    run_pool(be, &t, (size_t)h * w + (size_t)oh * ow);
+}
+
+/* ------------------------------------------------------------ batch norm */
+
+typedef struct bn_task {
+    int n, c, hw, kind;       /* 0 train, 1 eval, 2 backward */
+    const float *x, *gamma, *beta, *dy, *mean_c, *invstd_c, *rm_c, *rv_c;
+    float *y, *mean, *invstd, *rm, *rv, *dx, *dgamma, *dbeta;
+    float momentum, eps;
+} bn_task;
+
+static void bn_chunk(void *a, int chunk, int nchunks)
+{
+    bn_task *t = a;
+    size_t lo, hi;
+    range_of((size_t)t->c, chunk, nchunks, &lo, &hi);
+    switch (t->kind) {
+    case 0:
+        rsc_cpu_bn_fwd_train(t->n, t->c, t->hw, (int)lo, (int)hi, t->x, t->gamma, t->beta, t->y,
+                             t->mean, t->invstd, t->rm, t->rv, t->momentum, t->eps);
+        break;
+    case 1:
+        rsc_cpu_bn_fwd_eval(t->n, t->c, t->hw, (int)lo, (int)hi, t->x, t->gamma, t->beta,
+                            t->rm_c, t->rv_c, t->eps, t->y);
+        break;
+    default:
+        rsc_cpu_bn_bwd(t->n, t->c, t->hw, (int)lo, (int)hi, t->x, t->dy, t->gamma, t->mean_c,
+                       t->invstd_c, t->dx, t->dgamma, t->dbeta);
+        break;
+    }
+}
+
+static void run_bn(rsc_backend *be, bn_task *t)
+{
+    rsc_cpu_pool_run(pool_of(be), bn_chunk, t,
+                     chunks_for(be, (size_t)t->c, 3.0 * t->n * (double)t->hw));
+}
+
+static void cpu_bn_fwd_train(rsc_backend *be, int n, int c, int hw, const rsc_buf *x,
+                             const rsc_buf *gamma, const rsc_buf *beta, rsc_buf *y,
+                             rsc_buf *save_mean, rsc_buf *save_invstd, rsc_buf *run_mean,
+                             rsc_buf *run_var, float momentum, float eps)
+{
+    bn_task t = { .n = n, .c = c, .hw = hw, .kind = 0, .x = CF(x), .gamma = CF(gamma),
+                  .beta = CF(beta), .y = F(y), .mean = F(save_mean), .invstd = F(save_invstd),
+                  .rm = run_mean ? F(run_mean) : NULL, .rv = run_var ? F(run_var) : NULL,
+                  .momentum = momentum, .eps = eps };
+    run_bn(be, &t);
+}
+
+static void cpu_bn_fwd_eval(rsc_backend *be, int n, int c, int hw, const rsc_buf *x,
+                            const rsc_buf *gamma, const rsc_buf *beta, const rsc_buf *run_mean,
+                            const rsc_buf *run_var, float eps, rsc_buf *y)
+{
+    bn_task t = { .n = n, .c = c, .hw = hw, .kind = 1, .x = CF(x), .gamma = CF(gamma),
+                  .beta = CF(beta), .rm_c = CF(run_mean), .rv_c = CF(run_var), .y = F(y),
+                  .eps = eps };
+    run_bn(be, &t);
+}
+
+static void cpu_bn_bwd(rsc_backend *be, int n, int c, int hw, const rsc_buf *x,
+                       const rsc_buf *dy, const rsc_buf *gamma, const rsc_buf *save_mean,
+                       const rsc_buf *save_invstd, rsc_buf *dx, rsc_buf *dgamma, rsc_buf *dbeta)
+{
+    bn_task t = { .n = n, .c = c, .hw = hw, .kind = 2, .x = CF(x), .dy = CF(dy),
+                  .gamma = CF(gamma), .mean_c = CF(save_mean), .invstd_c = CF(save_invstd),
+                  .dx = dx ? F(dx) : NULL, .dgamma = F(dgamma), .dbeta = F(dbeta) };
+    run_bn(be, &t);
+}
+
+/* ------------------------------------------------------------ per-example ops */
+
+typedef struct ex_task {
+    int kind, batch, c, h, w, pad, accumulate;
+    const rsc_shortcut_geom *sg;
+    const float *in, *a, *b;
+    float *out;
+    const int32_t *prm;
+} ex_task;
+
+static void ex_chunk(void *arg, int chunk, int nchunks)
+{
+    ex_task *t = arg;
+    size_t lo, hi;
+    range_of((size_t)t->batch, chunk, nchunks, &lo, &hi);
+    int n0 = (int)lo, n1 = (int)hi;
+    switch (t->kind) {
+    case 0:
+        rsc_cpu_shortcut_fwd(t->sg, n0, n1, t->in, t->out, t->accumulate);
+        break;
+    case 1:
+        rsc_cpu_shortcut_bwd(t->sg, n0, n1, t->in, t->out, t->accumulate);
+        break;
+    case 2:
+        rsc_cpu_chan_norm_fwd(t->c, t->h * t->w, n0, n1, t->in, t->a, t->b, t->out);
+        break;
+    case 3:
+        rsc_cpu_chan_norm_bwd(t->c, t->h * t->w, n0, n1, t->in, t->b, t->out);
+        break;
+    default:
+        rsc_cpu_crop_flip(t->c, t->h, t->w, t->pad, n0, n1, t->prm, t->in, t->out);
+        break;
+    }
+}
+
+static void run_ex(rsc_backend *be, ex_task *t, size_t per_example)
+{
+    rsc_cpu_pool_run(pool_of(be), ex_chunk, t,
+                     chunks_for(be, (size_t)t->batch, (double)per_example));
+}
+
+static void cpu_shortcut_fwd(rsc_backend *be, const rsc_shortcut_geom *g, int batch,
+                             const rsc_buf *x, rsc_buf *y, int accumulate)
+{
+    ex_task t = { .kind = 0, .batch = batch, .sg = g, .in = CF(x), .out = F(y),
+                  .accumulate = accumulate };
+    run_ex(be, &t, (size_t)g->oc * g->oh * g->ow);
+}
+
+static void cpu_shortcut_bwd(rsc_backend *be, const rsc_shortcut_geom *g, int batch,
+                             const rsc_buf *dy, rsc_buf *dx, int accumulate)
+{
+    ex_task t = { .kind = 1, .batch = batch, .sg = g, .in = CF(dy), .out = F(dx),
+                  .accumulate = accumulate };
+    run_ex(be, &t, (size_t)g->c * g->h * g->w);
+}
+
+static void cpu_chan_norm_fwd(rsc_backend *be, int c, int hw, int batch, const rsc_buf *x,
+                              const rsc_buf *mean, const rsc_buf *std, rsc_buf *y)
+{
+    ex_task t = { .kind = 2, .batch = batch, .c = c, .h = hw, .w = 1, .in = CF(x),
+                  .a = CF(mean), .b = CF(std), .out = F(y) };
+    run_ex(be, &t, (size_t)c * hw);
+}
+
+static void cpu_chan_norm_bwd(rsc_backend *be, int c, int hw, int batch, const rsc_buf *dy,
+                              const rsc_buf *std, rsc_buf *dx)
+{
+    ex_task t = { .kind = 3, .batch = batch, .c = c, .h = hw, .w = 1, .in = CF(dy),
+                  .b = CF(std), .out = F(dx) };
+    run_ex(be, &t, (size_t)c * hw);
+}
+
+static void cpu_crop_flip(rsc_backend *be, int c, int h, int w, int pad, int batch,
+                          const rsc_buf *prm, const rsc_buf *x, rsc_buf *y)
+{
+    ex_task t = { .kind = 4, .batch = batch, .c = c, .h = h, .w = w, .pad = pad, .in = CF(x),
+                  .out = F(y), .prm = (const int32_t *)prm->data };
+    run_ex(be, &t, (size_t)c * h * w);
+}
+
+void rsc_cpu_conv_register(rsc_backend *be)
+{
+    be->conv_workspace = cpu_conv_workspace;
+    be->conv_fwd = cpu_conv_fwd;
+    be->conv_bwd_data = cpu_conv_bwd_data;
+    be->conv_bwd_filter = cpu_conv_bwd_filter;
+    be->maxpool_fwd = cpu_maxpool_fwd;
+    be->maxpool_bwd = cpu_maxpool_bwd;
+    be->avgpool_fwd = cpu_avgpool_fwd;
+    be->avgpool_bwd = cpu_avgpool_bwd;
+    be->bn_fwd_train = cpu_bn_fwd_train;
+    be->bn_fwd_eval = cpu_bn_fwd_eval;
+    be->bn_bwd = cpu_bn_bwd;
+    be->shortcut_fwd = cpu_shortcut_fwd;
+    be->shortcut_bwd = cpu_shortcut_bwd;
+    be->chan_norm_fwd = cpu_chan_norm_fwd;
+    be->chan_norm_bwd = cpu_chan_norm_bwd;
+    be->crop_flip = cpu_crop_flip;
+}

@@ -1,0 +1,323 @@
+/* model.c - model files <-> networks, and inference on host images. */
+#include "config.h"
+
+#include "model.h"
+#include "modelio.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+#include "backend.h"
+#include "net.h"
+
+/* Examples per forward pass in inference. */
+#define PREDICT_BATCH 256
+
+struct rsc_model {
+    rsc_backend *be;
+    rsc_net *net;
+    char arch[32];
+    rsc_shape input;
+    int classes;
+};
+
+void rsc_model_fmt_double(char *buf, size_t size, double v)
+{
+    /* The shortest of %.15g..%.17g that reads back exactly. */
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+int rsc_model_parse_input(const char *s, rsc_shape *shape)
+{
+    int c, h, w;
+    char tail;
+    if (!s || sscanf(s, "%dx%dx%d%c", &c, &h, &w, &tail) != 3 || c <= 0 || h <= 0 || w <= 0 ||
+        c > 65536 || h > 65536 || w > 65536)
+        return -1;
+    shape->c = c;
+    shape->h = h;
+    shape->w = w;
+    return 0;
+}
+
+int rsc_model_read_header(const rsc_file *f, const char *fname, char arch[32], rsc_shape *input,
+                          int *classes, rsc_error *err)
+{
+    const char *kind = rsc_meta_get(f, "kind");
+    if (!kind || strcmp(kind, "model") != 0)
+        return rsc_fail(err, "%s: not a model file (kind=%s)", fname, kind ? kind : "missing");
+    const char *a = rsc_meta_get(f, "arch");
+    if (!a)
+        return rsc_fail(err, "%s: metadata key 'arch' is missing", fname);
+    if (!rsc_arch_known(a))
+        return rsc_fail(err, "%s: unknown architecture '%s'", fname, a);
+    snprintf(arch, 32, "%s", a);
+    if (rsc_model_parse_input(rsc_meta_get(f, "input"), input) != 0)
+        return rsc_fail(err, "%s: metadata key 'input' is missing or not CxHxW", fname);
+    long k;
+    if (rsc_meta_get_long(f, "classes", &k, err) != 0)
+        return rsc_fail_prefix(err, "%s", fname);
+    if (k < 2 || k > 65536)
+        return rsc_fail(err, "%s: metadata key 'classes': %ld is out of range", fname, k);
+    *classes = (int)k;
+    return 0;
+}
+
+/* State tensors (batch norm running statistics) as param/<name>, beside
+ * the parameters, as in a PyTorch state_dict. */
+static int write_states(rsc_net *net, rsc_file *f, rsc_error *err)
+{
+    if (net->nstates == 0)
+        return 0;
+    float *host = rsc_malloc(net->nstate_total, sizeof *host, err);
+    if (!host || rsc_net_get_state(net, host, err) != 0) {
+        free(host);
+        return -1;
+    }
+    for (int i = 0; i < net->nstates; i++) {
+        const rsc_param *p = &net->states[i];
+        char name[RSC_PARAM_NAME + 8];
+        uint64_t dims[4];
+        for (int d = 0; d < p->ndim; d++)
+            dims[d] = (uint64_t)p->dims[d];
+        snprintf(name, sizeof name, "param/%s", p->name);
+        rsc_tensor *t = rsc_file_add(f, name, RSC_F32, p->ndim, dims, err);
+        if (!t) {
+            free(host);
+            return -1;
+        }
+        memcpy(t->data, host + p->offset, p->count * sizeof(float));
+    }
+    free(host);
+    return 0;
+}
+
+int rsc_model_write_params(rsc_net *net, rsc_file *f, rsc_error *err)
+{
+    float *host = rsc_malloc(net->nparam_total ? net->nparam_total : 1, sizeof *host, err);
+    if (!host)
+        return -1;
+    if (rsc_net_get_params(net, host, err) != 0) {
+        free(host);
+        return -1;
+    }
+    for (int i = 0; i < net->nparams; i++) {
+        const rsc_param *p = &net->params[i];
+        char name[RSC_PARAM_NAME + 8];
+        uint64_t dims[4];
+        for (int d = 0; d < p->ndim; d++)
+            dims[d] = (uint64_t)p->dims[d];
+        snprintf(name, sizeof name, "param/%s", p->name);
+        rsc_tensor *t = rsc_file_add(f, name, RSC_F32, p->ndim, dims, err);
+        if (!t) {
+            free(host);
+            return -1;
+        }
+        memcpy(t->data, host + p->offset, p->count * sizeof(float));
+    }
+    free(host);
+    return write_states(net, f, err);
+}
+
+/* Check that tensor `name` is f32 with exactly the shape of p. */
+static const rsc_tensor *expect_shape(const rsc_file *f, const char *fname, const char *name,
+                                      int ndim, const int64_t *dims, rsc_error *err)
+{
+    const rsc_tensor *t = rsc_file_find(f, name);
+    if (!t) {
+        rsc_fail(err, "%s: tensor '%s' is missing", fname, name);
+        return NULL;
+    }
+    char want[96] = "", got[96] = "";
+    size_t a = 0, b = 0;
+    int ok = t->dtype == RSC_F32 && t->ndim == ndim;
+    for (int d = 0; d < ndim; d++) {
+        a += (size_t)snprintf(want + a, sizeof want - a, "%s%lld", d ? ", " : "", (long long)dims[d]);
+        if (ok && (int64_t)t->dims[d] != dims[d])
+            ok = 0;
+    }
+    for (int d = 0; d < t->ndim && b < sizeof got; d++)
+        b += (size_t)snprintf(got + b, sizeof got - b, "%s%llu", d ? ", " : "",
+                              (unsigned long long)t->dims[d]);
+    if (t->dtype != RSC_F32) {
+        rsc_fail(err, "%s: tensor '%s' has dtype %s, expected f32", fname, name,
+                 rsc_dtype_name(t->dtype));
+        return NULL;
+    }
+    if (!ok) {
+        rsc_fail(err, "%s: tensor '%s': shape [%s], expected [%s]", fname, name, got, want);
+        return NULL;
+    }
+    return t;
+}
+
+/* The state tensors written by write_states(); running variances must
+ * be non-negative. */
+static int read_states(rsc_net *net, const rsc_file *f, const char *fname, rsc_error *err)
+{
+    if (net->nstates == 0)
+        return 0;
+    float *host = rsc_malloc(net->nstate_total, sizeof *host, err);
+    if (!host)
+        return -1;
+    for (int i = 0; i < net->nstates; i++) {
+        const rsc_param *p = &net->states[i];
+        char name[RSC_PARAM_NAME + 8];
+        snprintf(name, sizeof name, "param/%s", p->name);
+        const rsc_tensor *t = expect_shape(f, fname, name, p->ndim, p->dims, err);
+        if (!t) {
+            free(host);
+            return -1;
+        }
+        const float *v = t->data;
+        int var = strstr(p->name, "running_var") != NULL;
+        for (size_t j = 0; j < p->count; j++) {
+            if (!isfinite(v[j]) || (var && v[j] < 0)) {
+                free(host);
+                return rsc_fail(err, "%s: tensor '%s': element %zu is %s", fname, name, j,
+                                isfinite(v[j]) ? "negative" : "not finite");
+            }
+        }
+        memcpy(host + p->offset, v, p->count * sizeof(float));
+    }
+    int rc = rsc_net_set_state(net, host, err);
+    free(host);
+    return rc;
+}
+
+int rsc_model_read_params(rsc_net *net, const rsc_file *f, const char *fname, rsc_error *err)
+{
+    float *host = rsc_malloc(net->nparam_total ? net->nparam_total : 1, sizeof *host, err);
+    if (!host)
+        return -1;
+    for (int i = 0; i < net->nparams; i++) {
+        const rsc_param *p = &net->params[i];
+        char name[RSC_PARAM_NAME + 8];
+        snprintf(name, sizeof name, "param/%s", p->name);
+        const rsc_tensor *t = expect_shape(f, fname, name, p->ndim, p->dims, err);
+        if (!t) {
+            free(host);
+            return -1;
+        }
+        const float *v = t->data;
+        for (size_t j = 0; j < p->count; j++) {
+            if (!isfinite(v[j])) {
+                free(host);
+                return rsc_fail(err, "%s: tensor '%s': element %zu is not finite", fname, name, j);
+            }
+        }
+        memcpy(host + p->offset, v, p->count * sizeof(float));
+    }
+    int rc = rsc_net_set_params(net, host, err);
+    free(host);
+    return rc != 0 ? rc : read_states(net, f, fname, err);
+}
+
+int rsc_model_read_state(const rsc_file *f, const char *fname, const char *name, rsc_backend *be,
+                         rsc_buf *buf, size_t n, rsc_error *err)
+{
+    int64_t dims[1] = { (int64_t)n };
+    const rsc_tensor *t = expect_shape(f, fname, name, 1, dims, err);
+    if (!t)
+        return -1;
+    return be->upload(be, buf, 0, t->data, n * sizeof(float), err);
+}
+
+/* ------------------------------------------------------------ inference */
+
+rsc_model *rsc_model_open(const rsc_file *f, const char *fname, const char *device, int threads,
+                          rsc_error *err)
+{
+    rsc_model *m = rsc_calloc(1, sizeof *m, err);
+    if (!m)
+        return NULL;
+    if (rsc_model_read_header(f, fname, m->arch, &m->input, &m->classes, err) != 0)
+        goto fail;
+    m->be = rsc_backend_open(device, threads, err);
+    if (!m->be)
+        goto fail;
+    m->net = rsc_net_new(m->be, m->input, PREDICT_BATCH, err);
+    if (!m->net)
+        goto fail;
+    if (rsc_arch_build(m->net, m->arch, m->classes, err) != 0) {
+        rsc_fail_prefix(err, "%s", fname);
+        goto fail;
+    }
+    if (rsc_model_read_params(m->net, f, fname, err) != 0)
+        goto fail;
+    return m;
+fail:
+    rsc_model_free(m);
+    return NULL;
+}
+
+int rsc_model_input(const rsc_model *m, int *c, int *h, int *w)
+{
+    if (c)
+        *c = m->input.c;
+    if (h)
+        *h = m->input.h;
+    if (w)
+        *w = m->input.w;
+    return 0;
+}
+
+int rsc_model_classes(const rsc_model *m)
+{
+    return m->classes;
+}
+
+const char *rsc_model_arch(const rsc_model *m)
+{
+    return m->arch;
+}
+
+const char *rsc_model_backend(const rsc_model *m)
+{
+    return m->be->desc;
+}
+
+static int run(rsc_model *m, const float *x, size_t n, float *out, int softmax, rsc_error *err)
+{
+    rsc_backend *be = m->be;
+    size_t row = rsc_shape_size(m->input);
+    size_t k = (size_t)m->classes;
+    for (size_t i = 0; i < n; i += PREDICT_BATCH) {
+        int b = (int)(n - i < PREDICT_BATCH ? n - i : PREDICT_BATCH);
+        if (be->upload(be, rsc_net_input(m->net), 0, x + i * row, (size_t)b * row * sizeof(float),
+                       err) != 0)
+            return -1;
+        rsc_buf *logits = rsc_net_forward(m->net, b, 0);
+        if (softmax)
+            be->softmax(be, logits, logits, b, m->classes);
+        if (be->download(be, out + i * k, logits, 0, (size_t)b * k * sizeof(float), err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int rsc_model_predict(rsc_model *m, const float *x, size_t n, float *probs, rsc_error *err)
+{
+    return run(m, x, n, probs, 1, err);
+}
+
+int rsc_model_logits(rsc_model *m, const float *x, size_t n, float *logits, rsc_error *err)
+{
+    return run(m, x, n, logits, 0, err);
+}
+
+void rsc_model_free(rsc_model *m)
+{
+    if (!m)
+        return;
+    rsc_net_free(m->net);
+    rsc_backend_close(m->be);
+    free(m);
+}

@@ -1,0 +1,419 @@
+/* test-conv.c - the CPU kernels of the convolutional layers (kernels/cpu/
+ * conv.h) against PyTorch: convolution (forward, input and weight
+ * gradients), max and adaptive average pooling, batch normalisation
+ * (training statistics, running mean/variance update, eval mode,
+ * gradients), the option-A shortcut and the CIFAR input normalisation.
+ *
+ * Fixtures: tests/fixtures/conv-layers.txt from
+ * tests/gen/make-conv-fixtures.py (same inputs, weights and upstream
+ * gradients given to both).  Tolerance: float32 results of sums of K terms
+ * differ from PyTorch's order of summation by about sqrt(K) * 2^-24
+ * relative to the terms' magnitude; we require
+ * |ours - torch| <= 1e-5 * (1 + max |torch|) per case (K <= 100 here, so a
+ * 10x margin), while a wrong index or a missing term is off by O(1). */
+#include "config.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cpu/conv.h"
+
+/* ------------------------------------------------------------ fixtures */
+
+typedef struct entry {
+    char key[64];
+    double *v;
+    size_t n;
+} entry;
+
+typedef struct fcase {
+    char name[64];
+    entry e[24];
+    int ne;
+} fcase;
+
+static fcase cases[32];
+static int ncases;
+
+static void load_fixtures(void)
+{
+    const char *top = getenv("top_srcdir");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/fixtures/conv-layers.txt", top ? top : ".");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    char *line = NULL;
+    size_t cap = 0;
+    fcase *cur = NULL;
+    while (getline(&line, &cap, f) > 0) {
+        if (line[0] == '#')
+            continue;
+        char key[64];
+        int off = 0;
+        if (sscanf(line, "%63s%n", key, &off) != 1)
+            continue;
+        if (strcmp(key, "case") == 0) {
+            assert_true(ncases < 32);
+            cur = &cases[ncases++];
+            sscanf(line + off, "%63s", cur->name);
+            continue;
+        }
+        if (strcmp(key, "end") == 0) {
+            cur = NULL;
+            continue;
+        }
+        assert_non_null(cur);
+        assert_true(cur->ne < 24);
+        entry *e = &cur->e[cur->ne++];
+        snprintf(e->key, sizeof e->key, "%s", key);
+        size_t ecap = 64;
+        e->v = malloc(ecap * sizeof *e->v);
+        char *p = line + off, *end;
+        for (;;) {
+            double d = strtod(p, &end);
+            if (end == p)
+                break;
+            if (e->n == ecap) {
+                ecap *= 2;
+                e->v = realloc(e->v, ecap * sizeof *e->v);
+            }
+            e->v[e->n++] = d;
+            p = end;
+        }
+    }
+    free(line);
+    fclose(f);
+}
+
+static const fcase *get_case(const char *name)
+{
+    if (!ncases)
+        load_fixtures();
+    for (int i = 0; i < ncases; i++)
+        if (strcmp(cases[i].name, name) == 0)
+            return &cases[i];
+    fail_msg("fixture case %s missing", name);
+    return NULL;
+}
+
+static const entry *get(const fcase *c, const char *key)
+{
+    for (int i = 0; i < c->ne; i++)
+        if (strcmp(c->e[i].key, key) == 0)
+            return &c->e[i];
+    fail_msg("case %s: key %s missing", c->name, key);
+    return NULL;
+}
+
+static float *floats(const fcase *c, const char *key, size_t *n)
+{
+    const entry *e = get(c, key);
+    float *f = malloc((e->n ? e->n : 1) * sizeof *f);
+    for (size_t i = 0; i < e->n; i++)
+        f[i] = (float)e->v[i];
+    if (n)
+        *n = e->n;
+    return f;
+}
+
+static int ival(const fcase *c, const char *key, size_t i)
+{
+    const entry *e = get(c, key);
+    assert_true(i < e->n);
+    return (int)e->v[i];
+}
+
+/* Compare n floats with the fixture key. */
+static void check(const fcase *c, const char *key, const float *got, size_t n)
+{
+    const entry *e = get(c, key);
+    if (e->n != n)
+        fail_msg("case %s: %s has %zu values, expected %zu", c->name, key, n, e->n);
+    double scale = 0;
+    for (size_t i = 0; i < n; i++)
+        scale = fmax(scale, fabs(e->v[i]));
+    double tol = 1e-5 * (1 + scale);
+    for (size_t i = 0; i < n; i++)
+        if (!(fabs(got[i] - e->v[i]) <= tol))
+            fail_msg("case %s: %s[%zu] = %.9g, torch %.9g (tolerance %.3g)", c->name, key, i,
+                     got[i], e->v[i], tol);
+}
+
+static void free_cases(void)
+{
+    for (int i = 0; i < ncases; i++)
+        for (int j = 0; j < cases[i].ne; j++)
+            free(cases[i].e[j].v);
+    ncases = 0;
+}
+
+/* ------------------------------------------------------------ convolution */
+
+static void conv_case(const char *name)
+{
+    const fcase *c = get_case(name);
+    int n = ival(c, "shape", 0), bias = ival(c, "shape", 8);
+    rsc_conv_geom g = { .c = ival(c, "shape", 1), .h = ival(c, "shape", 2),
+                        .w = ival(c, "shape", 3), .o = ival(c, "shape", 4),
+                        .kh = ival(c, "shape", 5), .kw = ival(c, "shape", 5),
+                        .stride = ival(c, "shape", 6), .pad = ival(c, "shape", 7),
+                        .oh = ival(c, "out", 0), .ow = ival(c, "out", 1) };
+    float *x = floats(c, "x", NULL), *w = floats(c, "weight", NULL);
+    float *b = bias ? floats(c, "bias", NULL) : NULL, *dy = floats(c, "dy", NULL);
+    size_t ny = (size_t)n * g.o * g.oh * g.ow, nx = (size_t)n * g.c * g.h * g.w;
+    size_t nw = (size_t)g.o * g.c * g.kh * g.kw;
+    size_t cs = rsc_cpu_conv_col_size(&g);
+    float *col = malloc((cs ? cs : 1) * sizeof *col);
+    float *y = malloc(ny * sizeof *y), *dx = malloc(nx * sizeof *dx);
+    float *dw = malloc(nw * sizeof *dw), *db = malloc((size_t)g.o * sizeof *db);
+    rsc_cpu_conv_fwd(&g, 0, n, x, w, b, y, col);
+    check(c, "y", y, ny);
+    rsc_cpu_conv_bwd_data(&g, 0, n, dy, w, dx, col);
+    check(c, "dx", dx, nx);
+    /* Weight gradient in two halves of the batch, the second accumulated. */
+    rsc_cpu_conv_bwd_filter(&g, 0, n / 2, x, dy, dw, bias ? db : NULL, 0, col);
+    rsc_cpu_conv_bwd_filter(&g, n / 2, n, x, dy, dw, bias ? db : NULL, 1, col);
+    check(c, "dweight", dw, nw);
+    if (bias)
+        check(c, "dbias", db, (size_t)g.o);
+    free(x), free(w), free(b), free(dy), free(col), free(y), free(dx), free(dw), free(db);
+}
+
+static void test_conv(void **state)
+{
+    (void)state;
+    conv_case("conv-s2p1-bias");
+    conv_case("conv-s1p0");
+    conv_case("conv-s1p1");
+    conv_case("conv-1x1");
+}
+
+/* im2col and col2im are adjoint: <col(x), c> == <x, col2im(c)>. */
+static void test_im2col_adjoint(void **state)
+{
+    (void)state;
+    rsc_conv_geom g = { .c = 2, .h = 5, .w = 6, .o = 1, .kh = 3, .kw = 2, .stride = 2, .pad = 1 };
+    g.oh = (g.h + 2 * g.pad - g.kh) / g.stride + 1;
+    g.ow = (g.w + 2 * g.pad - g.kw) / g.stride + 1;
+    size_t nx = (size_t)g.c * g.h * g.w, nc = rsc_cpu_conv_col_size(&g);
+    float *x = malloc(nx * sizeof *x), *c = malloc(nc * sizeof *c);
+    float *cx = malloc(nc * sizeof *cx), *xc = calloc(nx, sizeof *xc);
+    for (size_t i = 0; i < nx; i++)
+        x[i] = (float)((i * 7919) % 23) - 11;
+    for (size_t i = 0; i < nc; i++)
+        c[i] = (float)((i * 104729) % 17) - 8;
+    rsc_cpu_im2col(&g, x, cx);
+    rsc_cpu_col2im(&g, c, xc);
+    double a = 0, b = 0;
+    for (size_t i = 0; i < nc; i++)
+        a += (double)cx[i] * c[i];
+    for (size_t i = 0; i < nx; i++)
+        b += (double)x[i] * xc[i];
+    assert_true(a == b);   /* small integers: exact */
+    /* A known entry: row (ci=1, ki=0, kj=1), output (0, 1) reads x[1][-1][2]
+     * = 0 (padding); output (1, 1) reads x[1][2*1-1+0][2*1-1+1] = x[1][1][2]. */
+    size_t row = (size_t)((1 * g.kh + 0) * g.kw + 1) * g.oh * g.ow;
+    assert_true(cx[row + 1] == 0);
+    assert_true(cx[row + (size_t)g.ow + 1] == x[(size_t)g.h * g.w + 1 * g.w + 2]);
+    free(x), free(c), free(cx), free(xc);
+}
+
+/* ------------------------------------------------------------ pooling */
+
+static void maxpool_case(const char *name)
+{
+    const fcase *c = get_case(name);
+    int n = ival(c, "shape", 0), ch = ival(c, "shape", 1);
+    rsc_pool_geom g = { .h = ival(c, "shape", 2), .w = ival(c, "shape", 3),
+                        .k = ival(c, "shape", 4), .stride = ival(c, "shape", 5),
+                        .oh = ival(c, "out", 0), .ow = ival(c, "out", 1) };
+    size_t planes = (size_t)n * ch, ny = planes * g.oh * g.ow, nx = planes * g.h * g.w;
+    float *x = floats(c, "x", NULL), *dy = floats(c, "dy", NULL);
+    float *y = malloc(ny * sizeof *y), *dx = malloc(nx * sizeof *dx);
+    int32_t *arg = malloc(ny * sizeof *arg);
+    rsc_cpu_maxpool_fwd(&g, 0, planes, x, y, arg);
+    check(c, "y", y, ny);
+    rsc_cpu_maxpool_bwd(&g, 0, planes, dy, arg, dx);
+    check(c, "dx", dx, nx);
+    free(x), free(dy), free(y), free(dx), free(arg);
+}
+
+static void test_maxpool(void **state)
+{
+    (void)state;
+    maxpool_case("maxpool-2");
+    maxpool_case("maxpool-odd");
+}
+
+static void avgpool_case(const char *name)
+{
+    const fcase *c = get_case(name);
+    int n = ival(c, "shape", 0), ch = ival(c, "shape", 1), h = ival(c, "shape", 2),
+        w = ival(c, "shape", 3), oh = ival(c, "shape", 4), ow = ival(c, "shape", 5);
+    size_t planes = (size_t)n * ch, ny = planes * oh * ow, nx = planes * h * w;
+    float *x = floats(c, "x", NULL), *dy = floats(c, "dy", NULL);
+    float *y = malloc(ny * sizeof *y), *dx = malloc(nx * sizeof *dx);
+    rsc_cpu_avgpool_fwd(h, w, oh, ow, 0, planes, x, y);
+    check(c, "y", y, ny);
+    rsc_cpu_avgpool_bwd(h, w, oh, ow, 0, planes, dy, dx);
+    check(c, "dx", dx, nx);
+    free(x), free(dy), free(y), free(dx);
+}
+
+static void test_avgpool(void **state)
+{
+    (void)state;
+    avgpool_case("avgpool-global");
+    avgpool_case("avgpool-1to7");
+    avgpool_case("avgpool-5to3");
+    avgpool_case("avgpool-2to7");
+}
+
+/* ------------------------------------------------------------ batch norm */
+
+static void bn_case(const char *name)
+{
+    const fcase *c = get_case(name);
+    int n = ival(c, "shape", 0), ch = ival(c, "shape", 1),
+        hw = ival(c, "shape", 2) * ival(c, "shape", 3);
+    size_t nx = (size_t)n * ch * hw;
+    float *x = floats(c, "x", NULL), *gm = floats(c, "weight", NULL), *bt = floats(c, "bias", NULL);
+    float *rm = floats(c, "running_mean0", NULL), *rv = floats(c, "running_var0", NULL);
+    float *dy = floats(c, "dy", NULL);
+    float *y = malloc(nx * sizeof *y), *dx = malloc(nx * sizeof *dx);
+    float mean[8], invstd[8], dg[8], dbt[8];
+    /* Channels in two ranges, as the backend splits them. */
+    rsc_cpu_bn_fwd_train(n, ch, hw, 0, 1, x, gm, bt, y, mean, invstd, rm, rv, 0.1f, 1e-5f);
+    rsc_cpu_bn_fwd_train(n, ch, hw, 1, ch, x, gm, bt, y, mean, invstd, rm, rv, 0.1f, 1e-5f);
+    check(c, "y", y, nx);
+    check(c, "running_mean", rm, (size_t)ch);
+    check(c, "running_var", rv, (size_t)ch);
+    rsc_cpu_bn_bwd(n, ch, hw, 0, ch, x, dy, gm, mean, invstd, dx, dg, dbt);
+    check(c, "dx", dx, nx);
+    check(c, "dweight", dg, (size_t)ch);
+    check(c, "dbias", dbt, (size_t)ch);
+    /* In place (dx = dy) gives the same. */
+    rsc_cpu_bn_bwd(n, ch, hw, 0, ch, x, dy, gm, mean, invstd, dy, dg, dbt);
+    check(c, "dx", dy, nx);
+    rsc_cpu_bn_fwd_eval(n, ch, hw, 0, ch, x, gm, bt, rm, rv, 1e-5f, y);
+    check(c, "y_eval", y, nx);
+    free(x), free(gm), free(bt), free(rm), free(rv), free(dy), free(y), free(dx);
+}
+
+static void test_batchnorm(void **state)
+{
+    (void)state;
+    bn_case("bn");
+    bn_case("bn-flat");
+}
+
+/* ------------------------------------------------------------ shortcut, input */
+
+static void shortcut_case(const char *name)
+{
+    const fcase *c = get_case(name);
+    int n = ival(c, "shape", 0);
+    rsc_shortcut_geom g = { .c = ival(c, "shape", 1), .h = ival(c, "shape", 2),
+                            .w = ival(c, "shape", 3), .oc = ival(c, "shape", 4),
+                            .front = ival(c, "shape", 5), .stride = 2,
+                            .oh = ival(c, "out", 0), .ow = ival(c, "out", 1) };
+    size_t ny = (size_t)n * g.oc * g.oh * g.ow, nx = (size_t)n * g.c * g.h * g.w;
+    float *x = floats(c, "x", NULL), *dy = floats(c, "dy", NULL);
+    float *y = malloc(ny * sizeof *y), *dx = malloc(nx * sizeof *dx);
+    for (size_t i = 0; i < ny; i++)
+        y[i] = NAN;   /* accumulate = 0 must overwrite */
+    rsc_cpu_shortcut_fwd(&g, 0, n, x, y, 0);
+    check(c, "y", y, ny);
+    for (size_t i = 0; i < nx; i++)
+        dx[i] = NAN;
+    rsc_cpu_shortcut_bwd(&g, 0, n, dy, dx, 0);
+    check(c, "dx", dx, nx);
+    /* accumulate = 1 adds: twice the result. */
+    rsc_cpu_shortcut_fwd(&g, 0, n, x, y, 1);
+    rsc_cpu_shortcut_bwd(&g, 0, n, dy, dx, 1);
+    for (size_t i = 0; i < ny; i++)
+        y[i] *= 0.5f;
+    for (size_t i = 0; i < nx; i++)
+        dx[i] *= 0.5f;
+    check(c, "y", y, ny);
+    check(c, "dx", dx, nx);
+    free(x), free(dy), free(y), free(dx);
+}
+
+static void test_shortcut(void **state)
+{
+    (void)state;
+    shortcut_case("shortcut-16to32");
+    shortcut_case("shortcut-even");
+}
+
+static void test_normalize(void **state)
+{
+    (void)state;
+    const fcase *c = get_case("normalize-cifar");
+    int n = ival(c, "shape", 0), hw = ival(c, "shape", 2) * ival(c, "shape", 3);
+    const float mean[3] = { 0.4914f, 0.4822f, 0.4465f }, std[3] = { 0.2023f, 0.1994f, 0.2010f };
+    size_t nx = (size_t)n * 3 * hw;
+    float *x = floats(c, "x", NULL), *dy = floats(c, "dy", NULL);
+    float *y = malloc(nx * sizeof *y);
+    rsc_cpu_chan_norm_fwd(3, hw, 0, n, x, mean, std, y);
+    check(c, "y", y, nx);
+    rsc_cpu_chan_norm_bwd(3, hw, 0, n, dy, std, dy);   /* in place */
+    check(c, "dx", dy, nx);
+    free(x), free(dy), free(y);
+}
+
+/* Crop-flip: exact values on a numbered image. */
+static void test_crop_flip(void **state)
+{
+    (void)state;
+    enum { C = 2, H = 4, W = 5, PAD = 2 };
+    float x[2 * C * H * W], y[2 * C * H * W];
+    for (int i = 0; i < 2 * C * H * W; i++)
+        x[i] = (float)(i + 1);
+    /* Example 0: top 0, left 4 (shift up 2 rows... see below), no flip;
+     * example 1: centred (top = left = PAD), flipped. */
+    const int32_t prm[6] = { 0, 4, 0, PAD, PAD, 1 };
+    rsc_cpu_crop_flip(C, H, W, PAD, 0, 2, prm, x, y);
+    for (int ci = 0; ci < C; ci++)
+        for (int i = 0; i < H; i++)
+            for (int j = 0; j < W; j++) {
+                /* y0[i][j] = x0[i - 2][j + 2] */
+                int si = i - 2, sj = j + 2;
+                float e = si >= 0 && sj < W ? x[(ci * H + si) * W + sj] : 0;
+                assert_true(y[(ci * H + i) * W + j] == e);
+                /* y1[i][j] = x1[i][W - 1 - j] */
+                assert_true(y[((C + ci) * H + i) * W + j] == x[((C + ci) * H + i) * W + W - 1 - j]);
+            }
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free_cases();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_conv),
+        cmocka_unit_test(test_im2col_adjoint),
+        cmocka_unit_test(test_maxpool),
+        cmocka_unit_test(test_avgpool),
+        cmocka_unit_test(test_batchnorm),
+        cmocka_unit_test(test_shortcut),
+        cmocka_unit_test(test_normalize),
+        cmocka_unit_test(test_crop_flip),
+    };
+    return cmocka_run_group_tests(tests, NULL, teardown);
+}

@@ -1,0 +1,279 @@
+/* test-train.c - the training loop and the model API on in-memory data:
+ * inference through model.h agrees with training-time evaluation, model
+ * files are validated on load, clipping bounds the update, and the
+ * learning-rate schedule reaches the optimiser. */
+#include "config.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "backend.h"
+#include "model.h"
+#include "modelio.h"
+#include "net.h"
+#include "rng.h"
+#include "train.h"
+
+enum { N = 400, TN = 100, D = 16, K = 3 };
+
+static float X[N * D], TX[TN * D];
+static int32_t Y[N], TY[TN];
+
+/* Three classes, each lighting its own block of features, plus noise. */
+static void make_data(void)
+{
+    rsc_rng r;
+    rsc_rng_seed(&r, 3);
+    for (int i = 0; i < N + TN; i++) {
+        int c = (int)rsc_rng_randint(&r, 0, K);
+        float *x = i < N ? X + i * D : TX + (i - N) * D;
+        for (int k = 0; k < D; k++)
+            x[k] = (float)(0.3 * rsc_rng_double(&r)) + (k / 5 == c ? 0.6f : 0.0f);
+        if (i < N)
+            Y[i] = c;
+        else
+            TY[i - N] = c;
+    }
+}
+
+static rsc_trainer *new_trainer(rsc_backend *be, rsc_train_cfg *cfg)
+{
+    rsc_error err;
+    rsc_trainer *t = rsc_trainer_new(be, cfg, (rsc_shape){ 1, 4, 4 }, K, &err);
+    if (!t)
+        fail_msg("%s", err.msg);
+    if (rsc_trainer_set_data(t, X, Y, N, TX, TY, TN, 0, &err) != 0)
+        fail_msg("%s", err.msg);
+    return t;
+}
+
+static void cfg_small(rsc_train_cfg *cfg)
+{
+    rsc_train_cfg_defaults(cfg);
+    snprintf(cfg->arch, sizeof cfg->arch, "mlp-small");
+    cfg->batch_size = 32;
+    cfg->epochs = 3;
+    cfg->threads = 1;
+}
+
+static void test_model_api(void **state)
+{
+    (void)state;
+    rsc_error err;
+    make_data();
+    rsc_backend *be = rsc_backend_open("cpu", 1, &err);
+    rsc_train_cfg cfg;
+    cfg_small(&cfg);
+    rsc_trainer *t = new_trainer(be, &cfg);
+    rsc_epoch_stats st;
+    for (int e = 0; e < 3; e++)
+        assert_int_equal(rsc_trainer_epoch(t, NULL, NULL, &st, &err), 0);
+    assert_true(st.test_acc > 0.9);   /* an easy problem */
+    assert_true(st.loss < 0.5);
+    rsc_file *f = rsc_file_new(&err);
+    assert_int_equal(rsc_file_stamp(f, "model", "test-train", &err), 0);
+    assert_int_equal(rsc_trainer_save(t, f, &err), 0);
+
+    rsc_model *m = rsc_model_open(f, "m.rsct", "cpu", 1, &err);
+    if (!m)
+        fail_msg("%s", err.msg);
+    int c, h, w;
+    rsc_model_input(m, &c, &h, &w);
+    assert_int_equal(c * h * w, D);
+    assert_int_equal(rsc_model_classes(m), K);
+    assert_string_equal(rsc_model_arch(m), "mlp-small");
+    assert_non_null(strstr(rsc_model_backend(m), "cpu/"));
+    /* More than one internal batch (256) to cover batching. */
+    enum { M = 300 };
+    float *x = malloc(M * D * sizeof *x), *p = malloc(M * K * sizeof *p), *z = malloc(M * K * sizeof *z);
+    for (int i = 0; i < M; i++)
+        memcpy(x + i * D, i < TN ? TX + i * D : X + (i - TN) * D, D * sizeof *x);
+    assert_int_equal(rsc_model_predict(m, x, M, p, &err), 0);
+    assert_int_equal(rsc_model_logits(m, x, M, z, &err), 0);
+    int correct = 0;
+    for (int i = 0; i < M; i++) {
+        double s = 0, mx = z[i * K];
+        int arg = 0;
+        for (int k = 0; k < K; k++) {
+            s += p[i * K + k];
+            if (z[i * K + k] > mx) {
+                mx = z[i * K + k];
+                arg = k;
+            }
+        }
+        assert_true(fabs(s - 1) < 1e-5);
+        double lse = 0;
+        for (int k = 0; k < K; k++)
+            lse += exp(z[i * K + k] - mx);
+        for (int k = 0; k < K; k++)
+            assert_true(fabs(p[i * K + k] - exp(z[i * K + k] - mx) / lse) < 1e-6);
+        if (i < TN)
+            correct += arg == TY[i];
+    }
+    /* The same accuracy as the trainer's evaluation of the test split. */
+    assert_true(fabs((double)correct / TN - st.test_acc) < 1e-12);
+    rsc_model_free(m);
+
+    /* Validation on load. */
+    rsc_tensor *wt = rsc_file_find(f, "param/fc1.weight");
+    wt->dims[1] = 15;
+    assert_null(rsc_model_open(f, "m.rsct", "cpu", 1, &err));
+    assert_string_equal(err.msg, "m.rsct: tensor 'param/fc1.weight': shape [256, 15], expected [256, 16]");
+    wt->dims[1] = 16;
+    ((float *)wt->data)[5] = NAN;
+    assert_null(rsc_model_open(f, "m.rsct", "cpu", 1, &err));
+    assert_non_null(strstr(err.msg, "element 5 is not finite"));
+    ((float *)wt->data)[5] = 0;
+    rsc_file_remove(f, "param/fc2.bias");
+    assert_null(rsc_model_open(f, "m.rsct", "cpu", 1, &err));
+    assert_string_equal(err.msg, "m.rsct: tensor 'param/fc2.bias' is missing");
+    rsc_meta_set(f, "arch", "resnet1000", &err);
+    assert_null(rsc_model_open(f, "m.rsct", "cpu", 1, &err));
+    assert_string_equal(err.msg, "m.rsct: unknown architecture 'resnet1000'");
+    rsc_meta_set(f, "kind", "dataset", &err);
+    assert_null(rsc_model_open(f, "d.rsct", "cpu", 1, &err));
+    assert_string_equal(err.msg, "d.rsct: not a model file (kind=dataset)");
+    rsc_file_free(f);
+    free(x);
+    free(p);
+    free(z);
+    rsc_trainer_free(t);
+    rsc_backend_close(be);
+}
+
+/* One SGD step at lr 1 without momentum moves each parameter by the
+ * clipped gradient: at most C per element, at most C in L2 norm. */
+static double one_step_change(int by_norm, double c, double *maxabs)
+{
+    rsc_error err;
+    rsc_backend *be = rsc_backend_open("cpu", 1, &err);
+    rsc_train_cfg cfg;
+    cfg_small(&cfg);
+    cfg.optim.type = RSC_OPTIM_SGD;
+    cfg.optim.momentum = 0;
+    cfg.optim.lr = 1;
+    cfg.batch_size = N;   /* one step per epoch */
+    if (by_norm)
+        cfg.clip_norm = c;
+    else
+        cfg.clip_value = c;
+    rsc_trainer *t = new_trainer(be, &cfg);
+    rsc_net *net = rsc_trainer_net(t);
+    size_t n = net->nparam_total;
+    float *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    assert_int_equal(rsc_net_get_params(net, a, &err), 0);
+    assert_int_equal(rsc_trainer_epoch(t, NULL, NULL, NULL, &err), 0);
+    assert_int_equal(rsc_net_get_params(net, b, &err), 0);
+    double ss = 0;
+    *maxabs = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)b[i] - a[i];
+        ss += d * d;
+        if (fabs(d) > *maxabs)
+            *maxabs = fabs(d);
+    }
+    free(a);
+    free(b);
+    rsc_trainer_free(t);
+    rsc_backend_close(be);
+    return sqrt(ss);
+}
+
+static void test_clipping(void **state)
+{
+    (void)state;
+    make_data();
+    double mx, norm;
+    norm = one_step_change(0, 1e-3, &mx);
+    assert_true(mx <= 1e-3 * (1 + 1e-3));   /* float rounding of p - g */
+    assert_true(mx >= 0.999e-3);            /* some gradients were clipped */
+    norm = one_step_change(1, 0.05, &mx);
+    assert_true(norm <= 0.05 * (1 + 1e-3));
+    assert_true(norm >= 0.05 * (1 - 1e-3)); /* the gradient was larger */
+    double free_norm = one_step_change(1, 1e9, &mx);
+    assert_true(free_norm > 0.05);
+}
+
+/* The schedule's rate is the one used: history/lr of a 4-epoch run with
+ * milestones 1,3 and gamma 0.5. */
+static void test_schedule_used(void **state)
+{
+    (void)state;
+    rsc_error err;
+    make_data();
+    rsc_backend *be = rsc_backend_open("cpu", 1, &err);
+    rsc_train_cfg cfg;
+    cfg_small(&cfg);
+    cfg.optim.lr = 0.004;
+    cfg.optim.gamma = 0.5;
+    assert_int_equal(rsc_optim_milestones_parse(&cfg.optim, "1,3", &err), 0);
+    rsc_trainer *t = new_trainer(be, &cfg);
+    const double want[4] = { 0.004, 0.002, 0.002, 0.001 };
+    for (int e = 0; e < 4; e++) {
+        rsc_epoch_stats st;
+        assert_int_equal(rsc_trainer_epoch(t, NULL, NULL, &st, &err), 0);
+        assert_true(fabs(st.lr - want[e]) < 1e-18);
+        assert_int_equal(st.examples, N);
+    }
+    rsc_file *f = rsc_file_new(&err);
+    assert_int_equal(rsc_file_stamp(f, "model", "test-train", &err), 0);
+    assert_int_equal(rsc_trainer_save(t, f, &err), 0);
+    const rsc_tensor *h = rsc_file_find(f, "history/lr");
+    assert_non_null(h);
+    assert_int_equal(rsc_tensor_numel(h), 4);
+    assert_memory_equal(h->data, want, sizeof want);
+    assert_string_equal(rsc_meta_get(f, "lr_current"), "0.001");
+    /* Round trip of the configuration. */
+    rsc_train_cfg back;
+    assert_int_equal(rsc_train_cfg_from_model(&back, f, "m.rsct", &err), 0);
+    assert_true(back.optim.lr == 0.004 && back.optim.gamma == 0.5);
+    assert_int_equal(back.optim.nmilestones, 2);
+    assert_int_equal(back.batch_size, 32);
+    assert_string_equal(back.arch, "mlp-small");
+    rsc_file_free(f);
+    rsc_trainer_free(t);
+    rsc_backend_close(be);
+}
+
+static void test_bad_data(void **state)
+{
+    (void)state;
+    rsc_error err;
+    make_data();
+    rsc_backend *be = rsc_backend_open("cpu", 1, &err);
+    rsc_train_cfg cfg;
+    cfg_small(&cfg);
+    rsc_trainer *t = rsc_trainer_new(be, &cfg, (rsc_shape){ 1, 4, 4 }, K, &err);
+    int32_t y = Y[7];
+    Y[7] = K;
+    assert_int_equal(rsc_trainer_set_data(t, X, Y, N, TX, TY, TN, 0, &err), -1);
+    assert_string_equal(err.msg, "training label 3 of example 7 is not a class");
+    Y[7] = y;
+    assert_int_equal(rsc_trainer_set_data(t, X, Y, N, TX, TY, TN, 0, &err), 0);
+    int64_t all[N];
+    for (int i = 0; i < N; i++)
+        all[i] = i;
+    assert_int_equal(rsc_trainer_exclude(t, all, N, &err), -1);
+    assert_string_equal(err.msg, "no training examples left after the exclusions");
+    rsc_trainer_free(t);
+    rsc_backend_close(be);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_model_api),
+        cmocka_unit_test(test_clipping),
+        cmocka_unit_test(test_schedule_used),
+        cmocka_unit_test(test_bad_data),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
