@@ -18,7 +18,11 @@
  *     within 2 ulp of glibc's, then rounded to float);
  *   - 1e-5 for GEMM and column sums (float sums in a different order;
  *     1e-2 when RSC_CUDA_TF32=1 lets cuBLAS use TF32);
- *   - 1e-10 for sums of squares and cross-entropy statistics (double).
+ *   - 1e-10 for sums of squares and cross-entropy statistics (double);
+ *   - convolutions (cuDNN) as GEMMs; batch norm 1e-6 forward and 1e-5
+ *     backward (double sums in another order, then float); pooling,
+ *     shortcuts, input normalisation and crop-flip exactly or 1e-6 as
+ *     above (the GPU gathers in the CPU's order what the CPU scatters).
  * GPU results must also repeat bit for bit (determinism), and the error
  * paths must report: bad labels and row indices at the next download, out
  * of GPU memory as such, copies outside a buffer.
@@ -545,6 +549,267 @@ static void test_gather(void)
     rm(dlab);
 }
 
+/* ------------------------------------------------------------ convolutional layers */
+
+/* A workspace for geometry g on each backend (their sizes differ). */
+static pair conv_ws(const rsc_conv_geom *g, int max_batch)
+{
+    pair ws = { { NULL, NULL }, 0 };
+    rsc_error err;
+    FOR_BOTH {
+        size_t bytes = BE->conv_workspace(BE, g, max_batch);
+        if (bytes) {
+            X(ws) = BE->alloc(BE, bytes, &err);
+            if (!X(ws))
+                die("alloc conv workspace", &err);
+        }
+    }
+    return ws;
+}
+
+typedef struct conv_args {
+    const rsc_conv_geom *g;
+    int batch;
+    pair x, dy, dw, db, ws;
+} conv_args;
+
+static void conv_filter_gpu(void *arg)
+{
+    conv_args *a = arg;
+    B[1]->conv_bwd_filter(B[1], a->g, a->batch, a->x.b[1], a->dy.b[1], a->dw.b[1], a->db.b[1],
+                          a->ws.b[1]);
+}
+
+static void test_conv_case(rsc_conv_geom g, int batch, int with_bias, uint64_t seed)
+{
+    char what[128], name[80];
+    snprintf(name, sizeof name, "conv %dx%dx%d->%dx%dx%d k%dx%d s%d p%d n%d", g.c, g.h, g.w, g.o,
+             g.oh, g.ow, g.kh, g.kw, g.stride, g.pad, batch);
+    size_t xs = (size_t)g.c * g.h * g.w, ys = (size_t)g.o * g.oh * g.ow;
+    size_t ws_n = (size_t)g.o * g.c * g.kh * g.kw;
+    pair x = mkrand(batch * xs, -1, 1, seed), w = mkrand(ws_n, -0.5f, 0.5f, seed + 1);
+    pair bias = mkrand(g.o, -1, 1, seed + 2), y = mk(batch * ys * 4, NULL);
+    pair dy = mkrand(batch * ys, -1, 1, seed + 3), dx = mk(batch * xs * 4, NULL);
+    pair dw = mk(ws_n * 4, NULL), db = mk((size_t)g.o * 4, NULL);
+    pair ws = conv_ws(&g, batch);
+    double tol = gemm_tol();
+    FOR_BOTH BE->conv_fwd(BE, &g, batch, X(x), X(w), with_bias ? X(bias) : NULL, X(y), X(ws));
+    snprintf(what, sizeof what, "%s fwd%s", name, with_bias ? "+bias" : "");
+    cmp_f32(what, y, batch * ys, tol);
+    FOR_BOTH BE->conv_bwd_data(BE, &g, batch, X(dy), X(w), X(dx), X(ws));
+    snprintf(what, sizeof what, "%s bwd data", name);
+    cmp_f32(what, dx, batch * xs, tol);
+    FOR_BOTH BE->conv_bwd_filter(BE, &g, batch, X(x), X(dy), X(dw), with_bias ? X(db) : NULL,
+                                 X(ws));
+    snprintf(what, sizeof what, "%s bwd filter", name);
+    cmp_f32(what, dw, ws_n, tol);
+    if (with_bias) {
+        snprintf(what, sizeof what, "%s bias grad", name);
+        cmp_f32(what, db, g.o, 1e-5);
+    }
+    conv_args a = { &g, batch, x, dy, dw, db, ws };
+    if (!with_bias)
+        a.db.b[1] = NULL;
+    gpu_repeat(what, dw, conv_filter_gpu, &a);
+    if (batch > 1) {
+        /* A smaller batch with the workspace sized for the larger one. */
+        FOR_BOTH BE->conv_fwd(BE, &g, batch - 1, X(x), X(w), with_bias ? X(bias) : NULL, X(y),
+                              X(ws));
+        snprintf(what, sizeof what, "%s fwd, batch %d", name, batch - 1);
+        cmp_f32(what, y, (batch - 1) * ys, tol);
+    }
+    rm(x);
+    rm(w);
+    rm(bias);
+    rm(y);
+    rm(dy);
+    rm(dx);
+    rm(dw);
+    rm(db);
+    rm(ws);
+}
+
+static rsc_conv_geom geom(int c, int h, int w, int o, int kh, int kw, int stride, int pad)
+{
+    rsc_conv_geom g = { c, h, w, o, kh, kw, stride, pad, (h + 2 * pad - kh) / stride + 1,
+                        (w + 2 * pad - kw) / stride + 1 };
+    return g;
+}
+
+static void test_conv(void)
+{
+    test_conv_case(geom(3, 32, 32, 16, 3, 3, 1, 1), 4, 0, 1100);   /* ResNet stem */
+    test_conv_case(geom(16, 32, 32, 32, 3, 3, 2, 1), 3, 0, 1110);  /* ResNet down-sampling */
+    test_conv_case(geom(1, 28, 28, 32, 3, 3, 1, 0), 5, 1, 1120);   /* the CNN's first layer */
+    test_conv_case(geom(5, 7, 9, 4, 3, 2, 2, 1), 2, 1, 1130);      /* odd shapes */
+    test_conv_case(geom(8, 6, 6, 8, 1, 1, 1, 0), 1, 1, 1140);      /* 1x1 */
+}
+
+static void test_pool(void)
+{
+    char what[96];
+    struct { int h, w, k, s; } mp[] = { { 8, 8, 2, 2 }, { 7, 7, 3, 2 }, { 26, 26, 2, 2 } };
+    for (size_t t = 0; t < 3; t++) {
+        rsc_pool_geom g = { mp[t].h, mp[t].w, mp[t].k, mp[t].s, (mp[t].h - mp[t].k) / mp[t].s + 1,
+                            (mp[t].w - mp[t].k) / mp[t].s + 1 };
+        size_t planes = 6, is = (size_t)g.h * g.w, os = (size_t)g.oh * g.ow;
+        /* Values on a coarse grid: ties, where the first maximum must win. */
+        float *h = randf(planes * is, -2, 2, 1200 + t);
+        for (size_t i = 0; i < planes * is; i++)
+            h[i] = roundf(h[i] * 2) / 2;
+        h[5] = NAN;
+        pair x = mk(planes * is * 4, h), y = mk(planes * os * 4, NULL), arg = mk(planes * os * 4, NULL);
+        pair dy = mkrand(planes * os, -1, 1, 1210 + t), dx = mk(planes * is * 4, NULL);
+        FOR_BOTH BE->maxpool_fwd(BE, &g, planes, X(x), X(y), X(arg));
+        snprintf(what, sizeof what, "maxpool %dx%d k%d s%d fwd", g.h, g.w, g.k, g.stride);
+        cmp_f32(what, y, planes * os, 0);
+        snprintf(what, sizeof what, "maxpool %dx%d k%d s%d argmax", g.h, g.w, g.k, g.stride);
+        cmp_bytes(what, arg);
+        FOR_BOTH BE->maxpool_bwd(BE, &g, planes, X(dy), X(arg), X(dx));
+        snprintf(what, sizeof what, "maxpool %dx%d k%d s%d bwd", g.h, g.w, g.k, g.stride);
+        cmp_f32(what, dx, planes * is, 0);
+        free(h);
+        rm(x);
+        rm(y);
+        rm(arg);
+        rm(dy);
+        rm(dx);
+    }
+    int ap[][4] = { { 8, 8, 1, 1 }, { 5, 5, 3, 3 }, { 1, 1, 7, 7 }, { 10, 6, 4, 4 } };
+    for (size_t t = 0; t < 4; t++) {
+        int h = ap[t][0], w = ap[t][1], oh = ap[t][2], ow = ap[t][3];
+        size_t planes = 10, is = (size_t)h * w, os = (size_t)oh * ow;
+        pair x = mkrand(planes * is, -1, 1, 1220 + t), y = mk(planes * os * 4, NULL);
+        pair dy = mkrand(planes * os, -1, 1, 1230 + t), dx = mk(planes * is * 4, NULL);
+        FOR_BOTH BE->avgpool_fwd(BE, h, w, oh, ow, planes, X(x), X(y));
+        snprintf(what, sizeof what, "avgpool %dx%d -> %dx%d fwd", h, w, oh, ow);
+        cmp_f32(what, y, planes * os, FMA_TOL);
+        FOR_BOTH BE->avgpool_bwd(BE, h, w, oh, ow, planes, X(dy), X(dx));
+        snprintf(what, sizeof what, "avgpool %dx%d -> %dx%d bwd", h, w, oh, ow);
+        cmp_f32(what, dx, planes * is, FMA_TOL);
+        rm(x);
+        rm(y);
+        rm(dy);
+        rm(dx);
+    }
+}
+
+static void test_bn_case(int n, int c, int hw, uint64_t seed)
+{
+    char what[96];
+    size_t total = (size_t)n * c * hw;
+    pair x = mkrand(total, -3, 5, seed), y = mk(total * 4, NULL);
+    pair gamma = mkrand(c, 0.5f, 1.5f, seed + 1), beta = mkrand(c, -1, 1, seed + 2);
+    pair mean = mk(c * 4, NULL), invstd = mk(c * 4, NULL);
+    pair rmean = mkrand(c, -1, 1, seed + 3), rvar = mkrand(c, 0.5f, 2, seed + 4);
+    FOR_BOTH BE->bn_fwd_train(BE, n, c, hw, X(x), X(gamma), X(beta), X(y), X(mean), X(invstd),
+                              X(rmean), X(rvar), 0.1f, 1e-5f);
+    snprintf(what, sizeof what, "bn %dx%dx%d train fwd", n, c, hw);
+    cmp_f32(what, y, total, FMA_TOL);
+    snprintf(what, sizeof what, "bn %dx%dx%d saved mean", n, c, hw);
+    cmp_f32(what, mean, c, FMA_TOL);
+    snprintf(what, sizeof what, "bn %dx%dx%d saved invstd", n, c, hw);
+    cmp_f32(what, invstd, c, FMA_TOL);
+    snprintf(what, sizeof what, "bn %dx%dx%d running mean", n, c, hw);
+    cmp_f32(what, rmean, c, FMA_TOL);
+    snprintf(what, sizeof what, "bn %dx%dx%d running var", n, c, hw);
+    cmp_f32(what, rvar, c, FMA_TOL);
+    /* Without running statistics. */
+    FOR_BOTH BE->bn_fwd_train(BE, n, c, hw, X(x), X(gamma), X(beta), X(y), X(mean), X(invstd),
+                              NULL, NULL, 0.1f, 1e-5f);
+    snprintf(what, sizeof what, "bn %dx%dx%d train fwd, no running stats", n, c, hw);
+    cmp_f32(what, y, total, FMA_TOL);
+    pair dy = mkrand(total, -1, 1, seed + 5), dx = mk(total * 4, NULL);
+    pair dg = mk(c * 4, NULL), dbt = mk(c * 4, NULL);
+    FOR_BOTH BE->bn_bwd(BE, n, c, hw, X(x), X(dy), X(gamma), X(mean), X(invstd), X(dx), X(dg),
+                        X(dbt));
+    snprintf(what, sizeof what, "bn %dx%dx%d bwd dx", n, c, hw);
+    cmp_f32(what, dx, total, 1e-5);
+    snprintf(what, sizeof what, "bn %dx%dx%d bwd dgamma", n, c, hw);
+    cmp_f32(what, dg, c, 1e-5);
+    snprintf(what, sizeof what, "bn %dx%dx%d bwd dbeta", n, c, hw);
+    cmp_f32(what, dbt, c, 1e-5);
+    FOR_BOTH BE->bn_bwd(BE, n, c, hw, X(x), X(dy), X(gamma), X(mean), X(invstd), NULL, X(dg),
+                        X(dbt));
+    snprintf(what, sizeof what, "bn %dx%dx%d bwd, parameters only", n, c, hw);
+    cmp_f32(what, dg, c, 1e-5);
+    FOR_BOTH BE->bn_bwd(BE, n, c, hw, X(x), X(dy), X(gamma), X(mean), X(invstd), X(dy), X(dg),
+                        X(dbt));
+    snprintf(what, sizeof what, "bn %dx%dx%d bwd in place (dx = dy)", n, c, hw);
+    cmp_f32(what, dy, total, 1e-5);
+    FOR_BOTH BE->bn_fwd_eval(BE, n, c, hw, X(x), X(gamma), X(beta), X(rmean), X(rvar), 1e-5f,
+                             X(x));
+    snprintf(what, sizeof what, "bn %dx%dx%d eval fwd in place", n, c, hw);
+    cmp_f32(what, x, total, FMA_TOL);
+    rm(x);
+    rm(y);
+    rm(gamma);
+    rm(beta);
+    rm(mean);
+    rm(invstd);
+    rm(rmean);
+    rm(rvar);
+    rm(dy);
+    rm(dx);
+    rm(dg);
+    rm(dbt);
+}
+
+static void test_image(void)
+{
+    char what[96];
+    rsc_shortcut_geom sg[] = { { 16, 32, 32, 32, 16, 16, 2, 8 }, { 32, 15, 15, 64, 8, 8, 2, 16 },
+                               { 16, 8, 8, 16, 8, 8, 1, 0 } };
+    for (size_t t = 0; t < 3; t++) {
+        rsc_shortcut_geom g = sg[t];
+        int batch = 3;
+        size_t xs = (size_t)batch * g.c * g.h * g.w, ys = (size_t)batch * g.oc * g.oh * g.ow;
+        pair x = mkrand(xs, -1, 1, 1300 + t), y = mkrand(ys, -1, 1, 1310 + t);
+        pair dy = mkrand(ys, -1, 1, 1320 + t), dx = mkrand(xs, -1, 1, 1330 + t);
+        for (int acc = 1; acc >= 0; acc--) {
+            FOR_BOTH BE->shortcut_fwd(BE, &g, batch, X(x), X(y), acc);
+            snprintf(what, sizeof what, "shortcut %d->%d s%d fwd%s", g.c, g.oc, g.stride,
+                     acc ? " accumulate" : "");
+            cmp_f32(what, y, ys, 0);
+            FOR_BOTH BE->shortcut_bwd(BE, &g, batch, X(dy), X(dx), acc);
+            snprintf(what, sizeof what, "shortcut %d->%d s%d bwd%s", g.c, g.oc, g.stride,
+                     acc ? " accumulate" : "");
+            cmp_f32(what, dx, xs, 0);
+        }
+        rm(x);
+        rm(y);
+        rm(dy);
+        rm(dx);
+    }
+    float m[3] = { 0.4914f, 0.4822f, 0.4465f }, sd[3] = { 0.2023f, 0.1994f, 0.2010f };
+    size_t total = (size_t)5 * 3 * 1024;
+    pair mean = mk(sizeof m, m), std = mk(sizeof sd, sd);
+    pair x = mkrand(total, 0, 1, 1340), y = mk(total * 4, NULL);
+    FOR_BOTH BE->chan_norm_fwd(BE, 3, 1024, 5, X(x), X(mean), X(std), X(y));
+    cmp_f32("chan_norm fwd", y, total, 0);
+    FOR_BOTH BE->chan_norm_bwd(BE, 3, 1024, 5, X(x), X(std), X(x));
+    cmp_f32("chan_norm bwd in place", x, total, 0);
+    int32_t prm[6 * 3];
+    for (int i = 0; i < 6; i++) {
+        prm[3 * i] = (int32_t)(rsc_backend_hash64(1350, 3 * i) % 9);
+        prm[3 * i + 1] = (int32_t)(rsc_backend_hash64(1350, 3 * i + 1) % 9);
+        prm[3 * i + 2] = i % 2;
+    }
+    prm[0] = 0;
+    prm[1] = 8;
+    size_t is = (size_t)6 * 3 * 32 * 32;
+    pair p = mk(sizeof prm, prm), cx = mkrand(is, 0, 1, 1360), cy = mk(is * 4, NULL);
+    FOR_BOTH BE->crop_flip(BE, 3, 32, 32, 4, 6, X(p), X(cx), X(cy));
+    cmp_f32("crop_flip", cy, is, 0);
+    rm(mean);
+    rm(std);
+    rm(x);
+    rm(y);
+    rm(p);
+    rm(cx);
+    rm(cy);
+}
+
 /* ------------------------------------------------------------ memory */
 
 static void test_memory(void)
@@ -719,6 +984,12 @@ int main(void)
     test_optim(100003);
     test_random();
     test_gather();
+    test_conv();
+    test_pool();
+    test_bn_case(4, 3, 50, 1400);
+    test_bn_case(7, 5, 1, 1410);  /* BatchNorm1d */
+    test_bn_case(128, 16, 1024, 1420); /* ResNet20's first stage */
+    test_image();
     FOR_BOTH if (BE->sync(BE, &err) != 0) die("sync", &err);
     rsc_backend_close(B[0]);
     rsc_backend_close(B[1]);

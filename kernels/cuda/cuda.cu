@@ -3,10 +3,11 @@
  * call), sync(), and rsc_cuda_backend_init(), which kernels/backend.c calls
  * for --device cuda.
  *
- * Numerics: GEMMs run in plain fp32 (cuBLAS's default math mode) unless
- * the environment sets RSC_CUDA_TF32=1, which lets cuBLAS use TF32 tensor
- * cores (10-bit mantissa products, fp32 accumulation), as PyTorch does
- * with torch.backends.cuda.matmul.allow_tf32.  Everything runs on one
+ * Numerics: GEMMs and convolutions run in plain fp32 (cuBLAS's default
+ * math mode, cuDNN's CUDNN_FMA_MATH) unless the environment sets
+ * RSC_CUDA_TF32=1, which lets cuBLAS and cuDNN use TF32 tensor cores
+ * (10-bit mantissa products, fp32 accumulation), as PyTorch does with
+ * torch.backends.cuda.matmul.allow_tf32 and (its default) cudnn.allow_tf32.  Everything runs on one
  * stream with cuBLAS atomics disallowed and fixed reduction geometry, so
  * that a run repeated on the same GPU model and library versions gives the
  * same bytes. */
@@ -93,6 +94,17 @@ int rsc_cuda_check_blas(cuda_impl *impl, cublasStatus_t rc, const char *what, co
                            (int)rc);
 }
 
+int rsc_cuda_check_dnn(cuda_impl *impl, cudnnStatus_t rc, const char *what, const char *file,
+                       int line)
+{
+    if (rc == CUDNN_STATUS_SUCCESS)
+        return 0;
+    char name[64];
+    call_name(name, sizeof name, what);
+    return rsc_cuda_record(impl, file, line, "%s: %s (status %d)", name, cudnnGetErrorString(rc),
+                           (int)rc);
+}
+
 int rsc_cuda_check_launch(cuda_impl *impl, const char *kernel, const char *file, int line)
 {
     cudaError_t rc = cudaGetLastError();
@@ -141,6 +153,9 @@ static void cuda_close(rsc_backend *be)
         return;
     if (impl->stream)
         cudaStreamSynchronize(impl->stream);
+    rsc_cuda_conv_release(impl);
+    if (impl->cudnn)
+        cudnnDestroy(impl->cudnn);
     cudaFree(impl->scratch);
     cudaFree(impl->dflags);
     if (impl->cublas)
@@ -177,19 +192,25 @@ extern "C" int rsc_cuda_backend_init(rsc_backend *be, rsc_error *err)
     {
         const char *tf32 = getenv("RSC_CUDA_TF32");
         int use_tf32 = tf32 && strcmp(tf32, "1") == 0;
+        impl->tf32 = use_tf32;
         if (CUBLAS_CHECK(impl, cublasSetMathMode(impl->cublas, use_tf32
                                                                    ? CUBLAS_TF32_TENSOR_OP_MATH
-                                                                   : CUBLAS_DEFAULT_MATH)))
+                                                                   : CUBLAS_DEFAULT_MATH)) ||
+            CUDNN_CHECK(impl, cudnnCreate(&impl->cudnn)) ||
+            CUDNN_CHECK(impl, cudnnSetStream(impl->cudnn, impl->stream)))
             goto fail;
+        size_t dnn = cudnnGetVersion();
         if (CUDA_CHECK(impl, cudaMalloc((void **)&impl->scratch,
                                         CUDA_REDUCE_BLOCKS * sizeof(double))) ||
             CUDA_CHECK(impl, cudaMalloc((void **)&impl->dflags, sizeof(unsigned))) ||
             CUDA_CHECK(impl, cudaMemsetAsync(impl->dflags, 0, sizeof(unsigned), impl->stream)))
             goto fail;
         be->name = "cuda";
-        snprintf(be->desc, sizeof be->desc, "cuda/%.48s sm_%d%d/cudart %d.%d/cublas %d.%d.%d%s",
-                 prop.name, prop.major, prop.minor, rt / 1000, rt % 1000 / 10, blas / 10000,
-                 blas / 100 % 100, blas % 100, use_tf32 ? "/tf32" : "");
+        snprintf(be->desc, sizeof be->desc,
+                 "cuda/%.40s sm_%d%d/cudart %d.%d/cublas %d.%d.%d/cudnn %d.%d.%d%s", prop.name,
+                 prop.major, prop.minor, rt / 1000, rt % 1000 / 10, blas / 10000,
+                 blas / 100 % 100, blas % 100, (int)(dnn / 10000), (int)(dnn / 100 % 100),
+                 (int)(dnn % 100), use_tf32 ? "/tf32" : "");
         be->threads = 1;
         be->sync = cuda_sync;
         be->close = cuda_close;
@@ -199,6 +220,10 @@ extern "C" int rsc_cuda_backend_init(rsc_backend *be, rsc_error *err)
         rsc_cuda_install_xent(be);
         rsc_cuda_install_optim(be);
         rsc_cuda_install_data(be);
+        rsc_cuda_install_conv(be);
+        rsc_cuda_install_pool(be);
+        rsc_cuda_install_bn(be);
+        rsc_cuda_install_image(be);
         return 0;
     }
 fail:

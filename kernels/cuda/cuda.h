@@ -14,6 +14,7 @@
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
+#include <cudnn.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,9 @@ typedef struct cuda_impl {
     int device;
     cudaStream_t stream;
     cublasHandle_t cublas;
+    cudnnHandle_t cudnn;
+    int tf32;            /* RSC_CUDA_TF32=1: TF32 tensor cores for GEMM and conv */
+    void *conv_plans;    /* conv.cu's cache of cuDNN descriptors and algorithms */
     double *scratch;     /* CUDA_REDUCE_BLOCKS partial sums (sumsq) */
     unsigned *dflags;    /* one word of CUDA_FLAG_* raised by kernels */
     int failed;          /* a sticky error is recorded in msg */
@@ -67,8 +71,12 @@ int rsc_cuda_check_blas(cuda_impl *impl, cublasStatus_t rc, const char *what, co
 /* After a kernel launch: the launch error, if any. */
 int rsc_cuda_check_launch(cuda_impl *impl, const char *kernel, const char *file, int line);
 
+int rsc_cuda_check_dnn(cuda_impl *impl, cudnnStatus_t rc, const char *what, const char *file,
+                       int line);
+
 #define CUDA_CHECK(impl, call) rsc_cuda_check_rt((impl), (call), #call, __FILE__, __LINE__)
 #define CUBLAS_CHECK(impl, call) rsc_cuda_check_blas((impl), (call), #call, __FILE__, __LINE__)
+#define CUDNN_CHECK(impl, call) rsc_cuda_check_dnn((impl), (call), #call, __FILE__, __LINE__)
 #define CUDA_LAUNCHED(impl, kernel) rsc_cuda_check_launch((impl), (kernel), __FILE__, __LINE__)
 
 /* Wait for every issued operation, read the kernels' flags and report a
@@ -111,5 +119,11 @@ void rsc_cuda_install_elementwise(rsc_backend *be);
 void rsc_cuda_install_xent(rsc_backend *be);
 void rsc_cuda_install_optim(rsc_backend *be);
 void rsc_cuda_install_data(rsc_backend *be);
+void rsc_cuda_install_conv(rsc_backend *be);
+void rsc_cuda_install_pool(rsc_backend *be);
+void rsc_cuda_install_bn(rsc_backend *be);
+void rsc_cuda_install_image(rsc_backend *be);
+/* Release conv.cu's cached descriptors (close()). */
+void rsc_cuda_conv_release(cuda_impl *impl);
 
 #endif
