@@ -2,9 +2,9 @@
 # gpu-e2e.sh - end to end on a GPU: the paper's MLP trained for 3 epochs on
 # Fashion-MNIST with --device cpu and --device cuda (same training seed)
 # reaches the same test accuracy within noise; each model records its
-# backend; and a model written by one backend resumes on the other (the
-# file format is the same).  Skips without a CUDA device or without the
-# dataset.
+# backend; a model written by one backend resumes on the other (the file
+# format is the same); and the CNN, 2 epochs on 20,000 images, agrees
+# likewise.  Skips without a CUDA device or without the dataset.
 . "$top_srcdir/tests/common.sh"
 
 n=$("$top_builddir/tests/cuda-devices" 2>/dev/null) || n=0
@@ -47,3 +47,19 @@ for pair in cpu:cuda cuda:cpu; do
     grep -q '^  epochs_done=4$' info.txt || fail "resumed-$to.rsct: epochs_done is not 4"
     echo "$from model resumed on $to for a 4th epoch: test accuracy $a"
 done
+
+# The CNN (convolution, pooling, dropout): 2 epochs on 20,000 images.  Its
+# accuracy at this point depends more on the trajectory (0.42 after one
+# epoch on 1,000 images on the CPU), so the bounds are wider: both above
+# 0.50 (five times chance) and within 0.05.
+for dev in cpu cuda; do
+    rsc-train --data "$dir" --arch cnn --epochs 2 --limit 20000 --train-seed 0 --device "$dev" \
+        -o "cnn-$dev.rsct" 2>"sum-cnn-$dev.txt" || { cat "sum-cnn-$dev.txt" >&2; fail "rsc-train --arch cnn --device $dev"; }
+    echo "cnn, 2 epochs, --device $dev: $(tail -n 1 "sum-cnn-$dev.txt")"
+done
+c_cpu=$(acc sum-cnn-cpu.txt)
+c_cuda=$(acc sum-cnn-cuda.txt)
+awk -v a="$c_cpu" -v b="$c_cuda" 'BEGIN { d = a - b; if (d < 0) d = -d
+    exit !(a > 0.50 && b > 0.50 && d <= 0.05) }' ||
+    fail "cnn test accuracy cpu $c_cpu, cuda $c_cuda: beyond noise"
+echo "cnn test accuracy after 2 epochs: cpu $c_cpu, cuda $c_cuda"
