@@ -166,6 +166,11 @@ static conv_plan *plan_for(cuda_impl *impl, const rsc_conv_geom *g, int batch, s
 {
     if (impl->failed)
         return NULL;
+    /* cuDNN is set up on first use: networks without convolutions never
+     * load it. */
+    if (!impl->cudnn && (CUDNN_CHECK(impl, cudnnCreate(&impl->cudnn)) ||
+                         CUDNN_CHECK(impl, cudnnSetStream(impl->cudnn, impl->stream))))
+        return NULL;
     conv_plans *cp = (conv_plans *)impl->conv_plans;
     if (!cp) {
         cp = (conv_plans *)calloc(1, sizeof *cp);

@@ -7,10 +7,11 @@
  * math mode, cuDNN's CUDNN_FMA_MATH) unless the environment sets
  * RSC_CUDA_TF32=1, which lets cuBLAS and cuDNN use TF32 tensor cores
  * (10-bit mantissa products, fp32 accumulation), as PyTorch does with
- * torch.backends.cuda.matmul.allow_tf32 and (its default) cudnn.allow_tf32.  Everything runs on one
- * stream with cuBLAS atomics disallowed and fixed reduction geometry, so
- * that a run repeated on the same GPU model and library versions gives the
- * same bytes. */
+ * torch.backends.cuda.matmul.allow_tf32 and (its default)
+ * torch.backends.cudnn.allow_tf32.  Everything runs on one stream with
+ * cuBLAS atomics disallowed, deterministic cuDNN algorithms and fixed
+ * reduction geometry, so that a run repeated on the same GPU model and
+ * library versions gives the same bytes. */
 #include "cuda.h"
 
 #include <stdarg.h>
@@ -195,9 +196,7 @@ extern "C" int rsc_cuda_backend_init(rsc_backend *be, rsc_error *err)
         impl->tf32 = use_tf32;
         if (CUBLAS_CHECK(impl, cublasSetMathMode(impl->cublas, use_tf32
                                                                    ? CUBLAS_TF32_TENSOR_OP_MATH
-                                                                   : CUBLAS_DEFAULT_MATH)) ||
-            CUDNN_CHECK(impl, cudnnCreate(&impl->cudnn)) ||
-            CUDNN_CHECK(impl, cudnnSetStream(impl->cudnn, impl->stream)))
+                                                                   : CUBLAS_DEFAULT_MATH)))
             goto fail;
         size_t dnn = cudnnGetVersion();
         if (CUDA_CHECK(impl, cudaMalloc((void **)&impl->scratch,

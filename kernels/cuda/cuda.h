@@ -39,7 +39,7 @@ typedef struct cuda_impl {
     int device;
     cudaStream_t stream;
     cublasHandle_t cublas;
-    cudnnHandle_t cudnn;
+    cudnnHandle_t cudnn; /* created by conv.cu on first use */
     int tf32;            /* RSC_CUDA_TF32=1: TF32 tensor cores for GEMM and conv */
     void *conv_plans;    /* conv.cu's cache of cuDNN descriptors and algorithms */
     double *scratch;     /* CUDA_REDUCE_BLOCKS partial sums (sumsq) */
