@@ -155,6 +155,12 @@ static void cuda_close(rsc_backend *be)
     if (impl->stream)
         cudaStreamSynchronize(impl->stream);
     rsc_cuda_conv_release(impl);
+    if (impl->staging) {
+        for (int i = 0; i < CUDA_STAGING_SLOTS; i++)
+            if (impl->staged[i])
+                cudaEventDestroy(impl->staged[i]);
+        cudaFreeHost(impl->staging);
+    }
     if (impl->cudnn)
         cudnnDestroy(impl->cudnn);
     cudaFree(impl->scratch);
@@ -204,6 +210,17 @@ extern "C" int rsc_cuda_backend_init(rsc_backend *be, rsc_error *err)
             CUDA_CHECK(impl, cudaMalloc((void **)&impl->dflags, sizeof(unsigned))) ||
             CUDA_CHECK(impl, cudaMemsetAsync(impl->dflags, 0, sizeof(unsigned), impl->stream)))
             goto fail;
+        /* Pinned staging for small uploads; without it uploads are
+         * synchronous, which is correct but slower. */
+        if (cudaHostAlloc((void **)&impl->staging, CUDA_STAGING_SLOTS * CUDA_STAGING_SLOT,
+                          cudaHostAllocDefault) != cudaSuccess) {
+            cudaGetLastError();
+            impl->staging = NULL;
+        }
+        for (int i = 0; impl->staging && i < CUDA_STAGING_SLOTS; i++)
+            if (CUDA_CHECK(impl, cudaEventCreateWithFlags(&impl->staged[i],
+                                                          cudaEventDisableTiming)))
+                goto fail;
         be->name = "cuda";
         snprintf(be->desc, sizeof be->desc,
                  "cuda/%.40s sm_%d%d/cudart %d.%d/cublas %d.%d.%d/cudnn %d.%d.%d%s", prop.name,

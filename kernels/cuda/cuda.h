@@ -44,6 +44,12 @@ typedef struct cuda_impl {
     void *conv_plans;    /* conv.cu's cache of cuDNN descriptors and algorithms */
     double *scratch;     /* CUDA_REDUCE_BLOCKS partial sums (sumsq) */
     unsigned *dflags;    /* one word of CUDA_FLAG_* raised by kernels */
+    /* Small uploads go through a ring of pinned staging slots, so that they
+     * are truly asynchronous (an upload from pageable memory waits for the
+     * whole stream); each slot's event says when its copy is done. */
+    unsigned char *staging; /* CUDA_STAGING_SLOTS x CUDA_STAGING_SLOT bytes, or NULL */
+    cudaEvent_t staged[16];
+    unsigned next_slot;
     int failed;          /* a sticky error is recorded in msg */
     char msg[RSC_ERROR_MAX];
 } cuda_impl;
@@ -53,6 +59,8 @@ typedef struct cuda_impl {
 #define CUDA_THREADS 256
 #define CUDA_REDUCE_BLOCKS 1024
 #define CUDA_MAX_BLOCKS 65536
+#define CUDA_STAGING_SLOTS 16
+#define CUDA_STAGING_SLOT ((size_t)64 << 10)
 
 static inline cuda_impl *cuda_of(rsc_backend *be)
 {

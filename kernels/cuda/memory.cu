@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Every allocation is rounded up to this many bytes (cudaMalloc aligns to
  * 256 anyway); a 0-byte buffer still gets a valid pointer. */
@@ -111,6 +112,21 @@ static int cuda_upload(rsc_backend *be, rsc_buf *dst, size_t offset, const void 
         return rsc_backend_fail(err, "%s", impl->msg);
     if (bytes == 0)
         return 0;
+    if (impl->staging && bytes <= CUDA_STAGING_SLOT) {
+        /* Copy into the next pinned slot (once its previous copy is done)
+         * and queue the transfer: src may be reused on return, and the
+         * host does not wait for the kernels already queued. */
+        unsigned slot = impl->next_slot++ % CUDA_STAGING_SLOTS;
+        unsigned char *stage = impl->staging + slot * CUDA_STAGING_SLOT;
+        if (CUDA_CHECK(impl, cudaEventSynchronize(impl->staged[slot])))
+            return rsc_backend_fail(err, "%s", impl->msg);
+        memcpy(stage, src, bytes);
+        if (CUDA_CHECK(impl, cudaMemcpyAsync(dst->data + offset, stage, bytes,
+                                             cudaMemcpyHostToDevice, impl->stream)) ||
+            CUDA_CHECK(impl, cudaEventRecord(impl->staged[slot], impl->stream)))
+            return rsc_backend_fail(err, "%s", impl->msg);
+        return 0;
+    }
     /* Synchronous for the caller: src may be reused or freed on return. */
     if (CUDA_CHECK(impl, cudaMemcpyAsync(dst->data + offset, src, bytes, cudaMemcpyHostToDevice,
                                          impl->stream)) ||
