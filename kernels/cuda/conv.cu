@@ -68,6 +68,12 @@ static int same_geom(const rsc_conv_geom *a, const rsc_conv_geom *b)
            a->ow == b->ow;
 }
 
+/* In fp32 mode, algorithms that would use tensor cores are skipped. */
+static int math_ok(const cuda_impl *impl, cudnnMathType_t m)
+{
+    return impl->tf32 || (m != CUDNN_TENSOR_OP_MATH && m != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION);
+}
+
 /* Choose the algorithms of plan p (descriptors set).  0 or -1 (recorded). */
 static int choose(cuda_impl *impl, conv_plan *p)
 {
@@ -82,7 +88,8 @@ static int choose(cuda_impl *impl, conv_plan *p)
         return -1;
     int found = 0;
     for (int i = 0; i < n && !found; i++) {
-        if (fp[i].status != CUDNN_STATUS_SUCCESS || fp[i].determinism != CUDNN_DETERMINISTIC)
+        if (fp[i].status != CUDNN_STATUS_SUCCESS || fp[i].determinism != CUDNN_DETERMINISTIC ||
+            !math_ok(impl, fp[i].mathType))
             continue;
         if (cudnnGetConvolutionForwardWorkspaceSize(h, p->x, p->w, p->conv, p->y, fp[i].algo,
                                                     &sz) != CUDNN_STATUS_SUCCESS ||
@@ -105,7 +112,8 @@ static int choose(cuda_impl *impl, conv_plan *p)
         return -1;
     found = 0;
     for (int i = 0; i < n && !found; i++) {
-        if (dp[i].status != CUDNN_STATUS_SUCCESS || dp[i].determinism != CUDNN_DETERMINISTIC)
+        if (dp[i].status != CUDNN_STATUS_SUCCESS || dp[i].determinism != CUDNN_DETERMINISTIC ||
+            !math_ok(impl, dp[i].mathType))
             continue;
         if (cudnnGetConvolutionBackwardDataWorkspaceSize(h, p->w, p->y, p->conv, p->x,
                                                          dp[i].algo, &sz) !=
@@ -130,7 +138,8 @@ static int choose(cuda_impl *impl, conv_plan *p)
         return -1;
     found = 0;
     for (int i = 0; i < n && !found; i++) {
-        if (wp[i].status != CUDNN_STATUS_SUCCESS || wp[i].determinism != CUDNN_DETERMINISTIC)
+        if (wp[i].status != CUDNN_STATUS_SUCCESS || wp[i].determinism != CUDNN_DETERMINISTIC ||
+            !math_ok(impl, wp[i].mathType))
             continue;
         if (cudnnGetConvolutionBackwardFilterWorkspaceSize(h, p->x, p->y, p->conv, p->w,
                                                            wp[i].algo, &sz) !=
