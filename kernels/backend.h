@@ -128,6 +128,13 @@ struct rsc_backend {
     int (*sync)(rsc_backend *be, rsc_error *err);
     /* Release the backend (after every buffer is freed). */
     void (*close)(rsc_backend *be);
+    /* Host-side parallel loop, for data-parallel training on the CPU: run
+     * fn(arg, i) for i < n on the backend's threads and return when all
+     * are done.  Inside fn, use only 1-thread CPU backends
+     * (rsc_backend_open("cpu", 1)); buffers of CPU backends are plain host
+     * memory and may be passed between CPU backends.  NULL on backends
+     * that do not offer it (GPUs: one replica drives the whole device). */
+    void (*parallel)(rsc_backend *be, int n, void (*fn)(void *arg, int i), void *arg);
 
     /* ---------------------------------------------------------- linear algebra */
     /* C = alpha * op(A) op(B) + beta * C, op(X) = X or X^T (ta/tb non-zero:
@@ -269,31 +276,35 @@ struct rsc_backend {
     /* Batch normalisation (BatchNorm2d; BatchNorm1d is hw = 1) of n
      * examples of c channels of hw values.  Training mode, per channel k
      * over the N = n*hw values:
-     *   mean_k = sum x / N, var_k = sum (x - mean_k)^2 / N  (accumulated in
-     *   double), invstd_k = 1 / sqrt(var_k + eps)
+     *   mean_k = sum x / N, var_k = sum (x - mean_k)^2 / N  (accumulated
+     *   with at least float partial sums over at most a row of hw values
+     *   and double across rows), invstd_k = 1 / sqrt(var_k + eps)
      *   y = (x - mean_k) * (gamma_k * invstd_k) + beta_k
      *   save_mean[k] = mean_k, save_invstd[k] = invstd_k   (for backward)
      *   run_mean[k] = (1 - momentum) run_mean[k] + momentum mean_k
      *   run_var[k]  = (1 - momentum) run_var[k] + momentum var_k N/(N-1)
      *   (PyTorch's unbiased running variance; N = 1 uses var_k)
-     * run_mean and run_var may be NULL (no update).  y must not be x. */
+     * run_mean and run_var may be NULL (no update).  relu non-zero: a ReLU
+     * follows, y = max(y, 0) (fused).  y must not be x. */
     void (*bn_fwd_train)(rsc_backend *be, int n, int c, int hw, const rsc_buf *x,
                          const rsc_buf *gamma, const rsc_buf *beta, rsc_buf *y,
                          rsc_buf *save_mean, rsc_buf *save_invstd, rsc_buf *run_mean,
-                         rsc_buf *run_var, float momentum, float eps);
-    /* Eval mode: y = (x - run_mean_k) * (gamma_k / sqrt(run_var_k + eps)) + beta_k;
-     * y may be x. */
+                         rsc_buf *run_var, float momentum, float eps, int relu);
+    /* Eval mode: y = (x - run_mean_k) * (gamma_k / sqrt(run_var_k + eps)) + beta_k,
+     * then max(y, 0) when relu is non-zero; y may be x. */
     void (*bn_fwd_eval)(rsc_backend *be, int n, int c, int hw, const rsc_buf *x,
                         const rsc_buf *gamma, const rsc_buf *beta, const rsc_buf *run_mean,
-                        const rsc_buf *run_var, float eps, rsc_buf *y);
+                        const rsc_buf *run_var, float eps, rsc_buf *y, int relu);
     /* Backward of the training-mode forward with its saved statistics,
      * xhat = (x - mean_k) * invstd_k:
-     *   dgamma_k = sum dy * xhat, dbeta_k = sum dy   (double, overwritten)
+     *   dgamma_k = sum dy * xhat, dbeta_k = sum dy   (sums as above, overwritten)
      *   dx = gamma_k invstd_k (dy - dbeta_k / N - xhat dgamma_k / N)
+     * When y is not NULL it is the output of a fused ReLU forward, and dy
+     * is first replaced by (y > 0 ? dy : 0) (the ReLU's backward, fused).
      * dx may be NULL (parameter gradients only) or equal to dy. */
     void (*bn_bwd)(rsc_backend *be, int n, int c, int hw, const rsc_buf *x, const rsc_buf *dy,
-                   const rsc_buf *gamma, const rsc_buf *save_mean, const rsc_buf *save_invstd,
-                   rsc_buf *dx, rsc_buf *dgamma, rsc_buf *dbeta);
+                   const rsc_buf *y, const rsc_buf *gamma, const rsc_buf *save_mean,
+                   const rsc_buf *save_invstd, rsc_buf *dx, rsc_buf *dgamma, rsc_buf *dbeta);
 
     /* Option-A shortcut (rsc_shortcut_geom): y = S(x), or y += S(x) when
      * accumulate is non-zero.  Backward: dx = S^T(dy), or dx += S^T(dy):

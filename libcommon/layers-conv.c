@@ -153,43 +153,48 @@ static void bn_unit_free(rsc_net *net, bn_unit *u)
     be->free(be, u->ev_invstd);
 }
 
+/* relu: a ReLU follows, applied in the same pass. */
 static void bn_unit_fwd(rsc_net *net, bn_unit *u, const rsc_buf *x, rsc_buf *y, int batch,
-                        int train)
+                        int train, int relu)
 {
     rsc_backend *be = net->be;
     const rsc_param *w = &net->params[u->w_idx], *s = &net->states[u->s_idx];
     u->last_train = train;
     if (train)
         be->bn_fwd_train(be, batch, u->c, u->hw, x, w[0].p, w[1].p, y, u->mean, u->invstd,
-                         s[0].p, s[1].p, BN_MOMENTUM, BN_EPS);
+                         s[0].p, s[1].p, BN_MOMENTUM, BN_EPS, relu);
     else
-        be->bn_fwd_eval(be, batch, u->c, u->hw, x, w[0].p, w[1].p, s[0].p, s[1].p, BN_EPS, y);
+        be->bn_fwd_eval(be, batch, u->c, u->hw, x, w[0].p, w[1].p, s[0].p, s[1].p, BN_EPS, y,
+                        relu);
 }
 
-/* dx may be NULL or dy. */
-static void bn_unit_bwd(rsc_net *net, bn_unit *u, const rsc_buf *x, const rsc_buf *dy,
-                        rsc_buf *dx, int batch)
+/* dx may be NULL or dy.  y: the output of a fused ReLU forward (NULL if
+ * none); in eval mode dy is then masked in place. */
+static void bn_unit_bwd(rsc_net *net, bn_unit *u, const rsc_buf *x, rsc_buf *dy,
+                        const rsc_buf *y, rsc_buf *dx, int batch)
 {
     rsc_backend *be = net->be;
     const rsc_param *w = &net->params[u->w_idx], *s = &net->states[u->s_idx];
     if (u->last_train) {
-        be->bn_bwd(be, batch, u->c, u->hw, x, dy, w[0].p, u->mean, u->invstd, dx, w[0].g,
+        be->bn_bwd(be, batch, u->c, u->hw, x, dy, y, w[0].p, u->mean, u->invstd, dx, w[0].g,
                    w[1].g);
         return;
     }
+    if (y)
+        be->relu_bwd(be, y, dy, dy, (size_t)batch * u->c * u->hw);
     /* Eval mode is a per-channel affine map y = (x - rm) * gamma * k + beta
      * with k = 1/sqrt(rv + eps), computed with the eval forward itself on
      * constants: k = (0 - (-1)) * (1 * k) + 0. */
     be->bn_fwd_eval(be, 1, u->c, 1, u->zero, u->one, u->zero, u->minus_one, s[1].p, BN_EPS,
-                    u->ev_invstd);
+                    u->ev_invstd, 0);
     /* dgamma = sum dy (x - rm) k, dbeta = sum dy: the training backward's
      * sums with mean rm and invstd k (no dx). */
-    be->bn_bwd(be, batch, u->c, u->hw, x, dy, w[0].p, s[0].p, u->ev_invstd, NULL, w[0].g,
+    be->bn_bwd(be, batch, u->c, u->hw, x, dy, NULL, w[0].p, s[0].p, u->ev_invstd, NULL, w[0].g,
                w[1].g);
     /* dx = dy * gamma * k = eval forward of dy with mean 0 and beta 0. */
     if (dx)
         be->bn_fwd_eval(be, batch, u->c, u->hw, dy, w[0].p, u->zero, u->zero, s[1].p, BN_EPS,
-                        dx);
+                        dx, 0);
 }
 
 /* ------------------------------------------------------------ conv2d */
@@ -417,14 +422,15 @@ static int bn_alloc(rsc_net *net, rsc_layer *l, rsc_error *err)
 static void bn_forward(rsc_net *net, rsc_layer *l, const rsc_buf *x, rsc_buf *y, int batch,
                        int train)
 {
-    bn_unit_fwd(net, l->priv, x, y, batch, train);
+    bn_unit_fwd(net, l->priv, x, y, batch, train, 0);
 }
 
 static void bn_backward(rsc_net *net, rsc_layer *l, const rsc_buf *x, const rsc_buf *y,
                         const rsc_buf *dy, rsc_buf *dx, int batch)
 {
     (void)y;
-    bn_unit_bwd(net, l->priv, x, dy, dx, batch);
+    /* Without a fused ReLU the eval path never writes dy. */
+    bn_unit_bwd(net, l->priv, x, (rsc_buf *)dy, NULL, dx, batch);
 }
 
 static void bn_describe(const rsc_layer *l, char *buf, size_t size)
@@ -649,13 +655,11 @@ static void block_forward(rsc_net *net, rsc_layer *l, const rsc_buf *x, rsc_buf 
 {
     rsc_backend *be = net->be;
     block_priv *bp = l->priv;
-    size_t n1 = (size_t)batch * bp->conv1.g.o * bp->conv1.g.oh * bp->conv1.g.ow;
     size_t n2 = (size_t)batch * rsc_shape_size(l->out);
     conv_unit_fwd(net, &bp->conv1, x, bp->c1, batch);
-    bn_unit_fwd(net, &bp->bn1, bp->c1, bp->b1, batch, train);
-    be->relu_fwd(be, bp->b1, bp->b1, n1);
+    bn_unit_fwd(net, &bp->bn1, bp->c1, bp->b1, batch, train, 1);
     conv_unit_fwd(net, &bp->conv2, bp->b1, bp->c2, batch);
-    bn_unit_fwd(net, &bp->bn2, bp->c2, y, batch, train);
+    bn_unit_fwd(net, &bp->bn2, bp->c2, y, batch, train, 0);
     if (bp->identity)
         be->axpy(be, n2, 1.0f, x, y);
     else
@@ -668,13 +672,11 @@ static void block_backward(rsc_net *net, rsc_layer *l, const rsc_buf *x, const r
 {
     rsc_backend *be = net->be;
     block_priv *bp = l->priv;
-    size_t n1 = (size_t)batch * bp->conv1.g.o * bp->conv1.g.oh * bp->conv1.g.ow;
     size_t n2 = (size_t)batch * rsc_shape_size(l->out);
     be->relu_bwd(be, y, dy, bp->dz, n2);
-    bn_unit_bwd(net, &bp->bn2, bp->c2, bp->dz, bp->g2, batch);
+    bn_unit_bwd(net, &bp->bn2, bp->c2, bp->dz, NULL, bp->g2, batch);
     conv_unit_bwd(net, &bp->conv2, bp->b1, bp->g2, bp->g1, batch);
-    be->relu_bwd(be, bp->b1, bp->g1, bp->g1, n1);
-    bn_unit_bwd(net, &bp->bn1, bp->c1, bp->g1, bp->g1, batch);
+    bn_unit_bwd(net, &bp->bn1, bp->c1, bp->g1, bp->b1, bp->g1, batch);
     conv_unit_bwd(net, &bp->conv1, x, bp->g1, dx, batch);
     if (!dx)
         return;

@@ -268,9 +268,33 @@ rsc_buf *rsc_net_forward(rsc_net *net, int batch, int train)
 
 void rsc_net_loss(rsc_net *net, int batch, int want_grad)
 {
+    rsc_net_loss_scaled(net, batch, want_grad, 1.0f / (float)batch);
+}
+
+void rsc_net_loss_scaled(rsc_net *net, int batch, int want_grad, float grad_scale)
+{
     int n = net->nlayers;
     net->be->xent(net->be, net->act[n], net->labels, batch, net->classes,
-                  want_grad ? net->grad[n] : NULL, 1.0f / (float)batch, net->stats);
+                  want_grad ? net->grad[n] : NULL, grad_scale, net->stats);
+}
+
+int rsc_net_share_params(rsc_net *net, rsc_net *owner, rsc_error *err)
+{
+    rsc_backend *be = net->be;
+    if (!net->finalized || !owner->finalized || net->nparams != owner->nparams ||
+        net->nparam_total != owner->nparam_total)
+        return rsc_fail(err, "networks do not have the same parameters");
+    for (int i = 0; i < net->nparams; i++) {
+        rsc_param *p = &net->params[i];
+        rsc_buf *v = be->view(be, owner->P, p->offset * sizeof(float), p->count * sizeof(float), err);
+        if (!v)
+            return -1;
+        be->free(be, p->p);
+        p->p = v;
+    }
+    be->free(be, net->P);
+    net->P = be->view(be, owner->P, 0, net->nparam_total * sizeof(float), err);
+    return net->P ? 0 : -1;
 }
 
 void rsc_net_backward(rsc_net *net, int batch)

@@ -155,9 +155,18 @@ rsc_buf *rsc_net_forward(rsc_net *net, int batch, int train);
  * net->labels; adds {loss sum, correct} to net->stats, and with
  * want_grad writes d(mean loss)/d(logits) for backward. */
 void rsc_net_loss(rsc_net *net, int batch, int want_grad);
+/* The same with the gradient scaled by grad_scale instead of 1/batch (a
+ * replica's share of a larger batch: 1/total). */
+void rsc_net_loss_scaled(rsc_net *net, int batch, int want_grad, float grad_scale);
 /* Backward pass from the logits gradient left by rsc_net_loss(): fills G
  * (and grad[0] when net->input_grad). */
 void rsc_net_backward(rsc_net *net, int batch);
+
+/* Make net use owner's parameter buffer (same architecture, finalised
+ * both): net's own parameter storage is released and its parameter views
+ * point into owner->P; gradients stay net's own.  For data-parallel
+ * replicas on CPU backends.  owner must outlive net. */
+int rsc_net_share_params(rsc_net *net, rsc_net *owner, rsc_error *err);
 
 /* Parameters as one host array of nparam_total floats (download/upload). */
 int rsc_net_get_params(rsc_net *net, float *host, rsc_error *err);

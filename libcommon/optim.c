@@ -129,17 +129,28 @@ void rsc_optim_free(rsc_optim *o)
     free(o);
 }
 
-void rsc_optim_step(rsc_optim *o, rsc_buf *P, const rsc_buf *G, double lr)
+void rsc_optim_begin_step(rsc_optim *o)
 {
     o->step++;
+}
+
+void rsc_optim_apply(const rsc_optim *o, rsc_backend *be, rsc_buf *P, const rsc_buf *G, rsc_buf *m,
+                     rsc_buf *v, size_t n, double lr)
+{
     if (o->cfg.type == RSC_OPTIM_ADAM) {
         rsc_adam_hp hp = { lr, o->cfg.beta1, o->cfg.beta2, o->cfg.eps, o->cfg.weight_decay,
                            o->step };
-        o->be->adam(o->be, P, G, o->m, o->v, o->n, &hp);
+        be->adam(be, P, G, m, v, n, &hp);
     } else {
         rsc_sgd_hp hp = { lr, o->cfg.momentum, o->cfg.weight_decay, o->step == 1 };
-        o->be->sgd(o->be, P, G, o->m, o->n, &hp);
+        be->sgd(be, P, G, m, n, &hp);
     }
+}
+
+void rsc_optim_step(rsc_optim *o, rsc_buf *P, const rsc_buf *G, double lr)
+{
+    rsc_optim_begin_step(o);
+    rsc_optim_apply(o, o->be, P, G, o->m, o->v, o->n, lr);
 }
 
 int rsc_optim_state_count(const rsc_optim *o)

@@ -62,6 +62,12 @@ void rsc_optim_free(rsc_optim *o);
 
 /* One update of the n parameters P with gradients G at learning rate lr. */
 void rsc_optim_step(rsc_optim *o, rsc_buf *P, const rsc_buf *G, double lr);
+/* The same in pieces, for updates split by ranges across threads: count
+ * the step once, then apply it to each range with views of P, G and the
+ * state buffers (m, v: NULL where the optimiser has none) on backend be. */
+void rsc_optim_begin_step(rsc_optim *o);
+void rsc_optim_apply(const rsc_optim *o, rsc_backend *be, rsc_buf *P, const rsc_buf *G, rsc_buf *m,
+                     rsc_buf *v, size_t n, double lr);
 
 /* State buffers for model files: the names ("exp_avg", "exp_avg_sq" for
  * Adam; "momentum_buffer" for SGD with momentum), their count (0-2). */

@@ -47,6 +47,17 @@ struct rsc_trainer {
     int32_t *order_host;
     size_t nused;
     rsc_buf *sumsq;
+    /* Data-parallel replicas (CPU, threads > 1): replica r runs its share
+     * of each batch on its own 1-thread backend, with the parameters of
+     * t->net and its own gradients; the gradients are summed into
+     * replica 0's, range k by thread k. */
+    int nrep;
+    rsc_backend **rbe;
+    rsc_net **rnet;
+    rsc_rng *rrng;            /* per-replica dropout streams (per step) */
+    rsc_buf **gview;          /* gview[r * nrep + k]: range k of replica r's G */
+    rsc_buf **pview, **mview, **vview;   /* range k of P and the optimiser state */
+    int has_dropout;
 };
 
 void rsc_train_cfg_defaults(rsc_train_cfg *c)
@@ -129,6 +140,8 @@ int rsc_train_cfg_from_model(rsc_train_cfg *c, const rsc_file *m, const char *fn
 
 /* ------------------------------------------------------------ life cycle */
 
+static int setup_replicas(rsc_trainer *t, rsc_error *err);
+
 rsc_trainer *rsc_trainer_new(rsc_backend *be, const rsc_train_cfg *cfg, rsc_shape input,
                              int classes, rsc_error *err)
 {
@@ -153,6 +166,8 @@ rsc_trainer *rsc_trainer_new(rsc_backend *be, const rsc_train_cfg *cfg, rsc_shap
         goto fail;
     t->sumsq = be->alloc(be, sizeof(double), err);
     if (!t->sumsq)
+        goto fail;
+    if (setup_replicas(t, err) != 0)
         goto fail;
     rsc_rng_derive(&t->shuffle, cfg->train_seed, RSC_RNG_SHUFFLE);
     rsc_rng_derive(&t->noise, cfg->train_seed, RSC_RNG_NOISE);
@@ -180,10 +195,103 @@ static void free_data(rsc_trainer *t)
     t->x = t->y = t->tx = t->ty = t->order = t->ident = NULL;
 }
 
+static void free_replicas(rsc_trainer *t)
+{
+    for (int k = 0; k < t->nrep; k++) {
+        if (t->pview)
+            t->rbe[k]->free(t->rbe[k], t->pview[k]);
+        if (t->mview)
+            t->rbe[k]->free(t->rbe[k], t->mview[k]);
+        if (t->vview)
+            t->rbe[k]->free(t->rbe[k], t->vview[k]);
+    }
+    free(t->pview);
+    free(t->mview);
+    free(t->vview);
+    t->pview = t->mview = t->vview = NULL;
+    for (int r = 0; r < t->nrep; r++) {
+        for (int k = 0; k < t->nrep; k++)
+            if (t->gview && t->gview[r * t->nrep + k])
+                t->rbe[r]->free(t->rbe[r], t->gview[r * t->nrep + k]);
+        rsc_net_free(t->rnet[r]);
+        rsc_backend_close(t->rbe[r]);
+    }
+    free(t->gview);
+    free(t->rnet);
+    free(t->rbe);
+    free(t->rrng);
+    t->nrep = 0;
+    t->gview = NULL;
+    t->rnet = NULL;
+    t->rbe = NULL;
+    t->rrng = NULL;
+}
+
+/* Replicas when the backend can run them: at least 16 examples each. */
+static int setup_replicas(rsc_trainer *t, rsc_error *err)
+{
+    rsc_backend *be = t->be;
+    int T = be->threads;
+    while (T > 1 && t->cfg.batch_size / T < 16)
+        T--;
+    if (!be->parallel || T < 2 || strcmp(be->name, "cpu") != 0)
+        return 0;
+    /* Batch norm normalises with the statistics of the whole batch and
+     * keeps one set of running statistics, and augmentation transforms
+     * the batch as a whole: such networks run on the full batch, the
+     * threads splitting each operation (the convolutions by examples). */
+    if (t->net->nstates > 0 || t->cfg.augment != RSC_AUGMENT_NONE)
+        return 0;
+    t->rbe = calloc((size_t)T, sizeof *t->rbe);
+    t->rnet = calloc((size_t)T, sizeof *t->rnet);
+    t->rrng = calloc((size_t)T, sizeof *t->rrng);
+    t->gview = calloc((size_t)T * T, sizeof *t->gview);
+    t->pview = calloc((size_t)T, sizeof *t->pview);
+    t->mview = calloc((size_t)T, sizeof *t->mview);
+    t->vview = calloc((size_t)T, sizeof *t->vview);
+    if (!t->rbe || !t->rnet || !t->rrng || !t->gview || !t->pview || !t->mview || !t->vview)
+        return rsc_fail(err, "out of memory");
+    t->nrep = T;
+    int per = (t->cfg.batch_size + T - 1) / T;
+    size_t n = t->net->nparam_total;
+    for (int r = 0; r < T; r++) {
+        t->rbe[r] = rsc_backend_open("cpu", 1, err);
+        if (!t->rbe[r])
+            return -1;
+        t->rnet[r] = rsc_net_new(t->rbe[r], t->input, per, err);
+        if (!t->rnet[r] || rsc_arch_build(t->rnet[r], t->cfg.arch, t->classes, err) != 0 ||
+            rsc_net_share_params(t->rnet[r], t->net, err) != 0)
+            return -1;
+        t->rnet[r]->dropout_rng = &t->rrng[r];
+        for (int k = 0; k < T; k++) {
+            size_t lo = n * (size_t)k / (size_t)T, hi = n * (size_t)(k + 1) / (size_t)T;
+            t->gview[r * T + k] = t->rbe[r]->view(t->rbe[r], t->rnet[r]->G, lo * sizeof(float),
+                                                  (hi - lo) * sizeof(float), err);
+            if (!t->gview[r * T + k])
+                return -1;
+        }
+        /* Range r of the parameters and the optimiser state, for thread r. */
+        size_t lo = n * (size_t)r / (size_t)T, len = n * (size_t)(r + 1) / (size_t)T - lo;
+        rsc_backend *b = t->rbe[r];
+        t->pview[r] = b->view(b, t->net->P, lo * sizeof(float), len * sizeof(float), err);
+        if (!t->pview[r])
+            return -1;
+        if (t->opt->m && !(t->mview[r] = b->view(b, t->opt->m, lo * sizeof(float), len * sizeof(float), err)))
+            return -1;
+        if (t->opt->v && !(t->vview[r] = b->view(b, t->opt->v, lo * sizeof(float), len * sizeof(float), err)))
+            return -1;
+    }
+    for (int i = 0; i < t->net->nlayers; i++)
+        if (strcmp(t->net->layers[i].ops->kind, "dropout") == 0)
+            t->has_dropout = 1;
+    return 0;
+}
+
 void rsc_trainer_free(rsc_trainer *t)
 {
     if (!t)
         return;
+    free_replicas(t);
     free_data(t);
     if (t->sumsq)
         t->be->free(t->be, t->sumsq);
@@ -548,6 +656,91 @@ int rsc_trainer_exclude(rsc_trainer *t, const int64_t *idx, size_t n, rsc_error 
 
 /* ------------------------------------------------------------ the loop */
 
+/* Epoch sums of loss and correct predictions: in the network's stats, or
+ * spread over the replicas' (added in replica order). */
+static int get_sums(rsc_trainer *t, double out[2], rsc_error *err)
+{
+    if (!t->nrep)
+        return t->be->download(t->be, out, t->net->stats, 0, 2 * sizeof(double), err);
+    out[0] = out[1] = 0;
+    for (int r = 0; r < t->nrep; r++) {
+        double s[2];
+        if (t->rbe[r]->download(t->rbe[r], s, t->rnet[r]->stats, 0, sizeof s, err) != 0)
+            return -1;
+        out[0] += s[0];
+        out[1] += s[1];
+    }
+    return 0;
+}
+
+static int set_sums(rsc_trainer *t, const double in[2], rsc_error *err)
+{
+    static const double zero[2] = { 0, 0 };
+    if (!t->nrep)
+        return t->be->upload(t->be, t->net->stats, 0, in, 2 * sizeof(double), err);
+    for (int r = 0; r < t->nrep; r++)
+        if (t->rbe[r]->upload(t->rbe[r], t->rnet[r]->stats, 0, r ? zero : in, 2 * sizeof(double),
+                              err) != 0)
+            return -1;
+    return 0;
+}
+
+typedef struct step_ctx {
+    rsc_trainer *t;
+    size_t start;
+    int b;
+    uint64_t noise_seed;
+    int fused_update;         /* reduce_range also clips by value and updates */
+    double lr;
+} step_ctx;
+
+/* Replica r: forward and backward on its rows of the batch, the loss
+ * gradient scaled by 1/b so that the replicas' gradients add up to the
+ * batch mean's. */
+static void replica_step(void *arg, int r)
+{
+    step_ctx *c = arg;
+    rsc_trainer *t = c->t;
+    rsc_backend *be = t->rbe[r];
+    rsc_net *net = t->rnet[r];
+    int T = t->nrep;
+    int lo = c->b * r / T, hi = c->b * (r + 1) / T, n = hi - lo;
+    if (n <= 0) {
+        be->fill(be, net->G, net->nparam_total, 0);
+        return;
+    }
+    be->gather(be, rsc_net_input(net), t->x, RSC_GATHER_F32, t->row, t->order, c->start + (size_t)lo,
+               (size_t)n);
+    be->gather_i32(be, net->labels, t->y, t->order, c->start + (size_t)lo, (size_t)n);
+    if (t->cfg.input_noise > 0)
+        be->noise_add(be, rsc_net_input(net), (size_t)n * t->row, (float)t->cfg.input_noise,
+                      c->noise_seed + (uint64_t)r * 0x9E3779B97F4A7C15ull);
+    rsc_net_forward(net, n, 1);
+    rsc_net_loss_scaled(net, n, 1, 1.0f / (float)c->b);
+    rsc_net_backward(net, n);
+}
+
+/* Thread k: replica 0's gradient range k += the other replicas', in
+ * replica order. */
+static void reduce_range(void *arg, int k)
+{
+    step_ctx *c = arg;
+    rsc_trainer *t = c->t;
+    int T = t->nrep;
+    rsc_backend *be = t->rbe[k];
+    rsc_buf *dst = t->gview[k];
+    size_t len = be->size(dst) / sizeof(float);
+    for (int r = 1; r < T; r++)
+        be->axpy(be, len, 1.0f, t->gview[r * T + k], dst);
+    if (c->fused_update) {
+        /* No global norm needed: clip and update this range right away,
+         * while it is in this core's cache. */
+        if (t->cfg.clip_value > 0)
+            be->clamp(be, dst, len, (float)-t->cfg.clip_value, (float)t->cfg.clip_value);
+        rsc_optim_apply(t->opt, be, t->pview[k], dst, t->mview[k], t->vview[k], len, c->lr);
+    }
+}
+
 /* This epoch's order: a permutation of the used examples drawn from the
  * shuffle stream as it was at the start of the epoch.  Returns the stream
  * state after the draw (the next epoch's start) in *next. */
@@ -584,22 +777,22 @@ static uint64_t draw_seed(rsc_rng *r)
     return hi << 32 | rsc_rng_u32(r);
 }
 
-static int clip(rsc_trainer *t, rsc_error *err)
+static int clip(rsc_trainer *t, rsc_buf *G, rsc_error *err)
 {
     rsc_backend *be = t->be;
     size_t n = t->net->nparam_total;
     if (t->cfg.clip_value > 0)
-        be->clamp(be, t->net->G, n, (float)-t->cfg.clip_value, (float)t->cfg.clip_value);
+        be->clamp(be, G, n, (float)-t->cfg.clip_value, (float)t->cfg.clip_value);
     if (t->cfg.clip_norm > 0) {
         double ss;
-        be->sumsq(be, t->net->G, n, t->sumsq);
+        be->sumsq(be, G, n, t->sumsq);
         if (be->download(be, &ss, t->sumsq, 0, sizeof ss, err) != 0)
             return -1;
         /* torch.nn.utils.clip_grad_norm_: coef = max / (norm + 1e-6),
          * applied when below 1. */
         double coef = t->cfg.clip_norm / (sqrt(ss) + 1e-6);
         if (coef < 1)
-            be->scale(be, n, (float)coef, t->net->G);
+            be->scale(be, n, (float)coef, G);
     }
     return 0;
 }
@@ -641,7 +834,7 @@ int rsc_trainer_epoch(rsc_trainer *t, rsc_train_progress cb, void *ud, rsc_epoch
     rsc_rng next;
     if (draw_order(t, &next, err) != 0)
         return -1;
-    if (be->upload(be, net->stats, 0, t->part, sizeof t->part, err) != 0)
+    if (set_sums(t, t->part, err) != 0)
         return -1;
     size_t B = (size_t)t->cfg.batch_size;
     size_t nb = (t->nused + B - 1) / B;
@@ -651,36 +844,55 @@ int rsc_trainer_epoch(rsc_trainer *t, rsc_train_progress cb, void *ud, rsc_epoch
         if (sig) {
             /* Stop here: record the partial epoch so that a save now is a
              * checkpoint that resumes at this batch. */
-            if (be->download(be, t->part, net->stats, 0, sizeof t->part, err) != 0)
+            if (get_sums(t, t->part, err) != 0)
                 return -1;
             return sig;
         }
         size_t start = bi * B;
         int b = (int)(t->nused - start < B ? t->nused - start : B);
-        be->gather(be, rsc_net_input(net), t->x, RSC_GATHER_F32, elems, t->order, start, (size_t)b);
-        be->gather_i32(be, net->labels, t->y, t->order, start, (size_t)b);
-        if (rsc_augmenter_apply(t->augment, rsc_net_input(net), b, &t->augment_rng, err) != 0)
-            return -1;
-        if (t->cfg.input_noise > 0)
-            be->noise_add(be, rsc_net_input(net), (size_t)b * elems, (float)t->cfg.input_noise,
-                          draw_seed(&t->noise));
-        rsc_net_forward(net, b, 1);
-        rsc_net_loss(net, b, 1);
-        rsc_net_backward(net, b);
-        if (clip(t, err) != 0)
-            return -1;
-        rsc_optim_step(t->opt, net->P, net->G, lr);
+        rsc_buf *G = net->G;
+        int updated = 0;
+        if (t->nrep) {
+            step_ctx c = { t, start, b, t->cfg.input_noise > 0 ? draw_seed(&t->noise) : 0,
+                           t->cfg.clip_norm <= 0, lr };
+            if (t->has_dropout)
+                for (int r = 0; r < t->nrep; r++)
+                    rsc_rng_derive(&t->rrng[r], draw_seed(&t->dropout), RSC_RNG_DROPOUT);
+            be->parallel(be, t->nrep, replica_step, &c);
+            if (c.fused_update)
+                rsc_optim_begin_step(t->opt);
+            be->parallel(be, t->nrep, reduce_range, &c);
+            G = t->rnet[0]->G;
+            updated = c.fused_update;
+        } else {
+            be->gather(be, rsc_net_input(net), t->x, RSC_GATHER_F32, elems, t->order, start,
+                       (size_t)b);
+            be->gather_i32(be, net->labels, t->y, t->order, start, (size_t)b);
+            if (rsc_augmenter_apply(t->augment, rsc_net_input(net), b, &t->augment_rng, err) != 0)
+                return -1;
+            if (t->cfg.input_noise > 0)
+                be->noise_add(be, rsc_net_input(net), (size_t)b * elems, (float)t->cfg.input_noise,
+                              draw_seed(&t->noise));
+            rsc_net_forward(net, b, 1);
+            rsc_net_loss(net, b, 1);
+            rsc_net_backward(net, b);
+        }
+        if (!updated) {
+            if (clip(t, G, err) != 0)
+                return -1;
+            rsc_optim_step(t->opt, net->P, G, lr);
+        }
         t->batches_done = (long)bi + 1;
         if (cb && (bi % 16 == 15 || bi + 1 == nb)) {
             double st[2];
-            if (be->download(be, st, net->stats, 0, sizeof st, err) != 0)
+            if (get_sums(t, st, err) != 0)
                 return -1;
             size_t done = start + (size_t)b;
             cb(ud, epoch + 1, done, t->nused, st[0] / (double)done, st[1] / (double)done);
         }
     }
     double st[2];
-    if (be->download(be, st, net->stats, 0, sizeof st, err) != 0)
+    if (get_sums(t, st, err) != 0)
         return -1;
     if (!isfinite(st[0]))
         return rsc_fail(err, "epoch %d: the loss is not finite (diverged; try a lower --lr or "

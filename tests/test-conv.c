@@ -292,19 +292,36 @@ static void bn_case(const char *name)
     float *y = malloc(nx * sizeof *y), *dx = malloc(nx * sizeof *dx);
     float mean[8], invstd[8], dg[8], dbt[8];
     /* Channels in two ranges, as the backend splits them. */
-    rsc_cpu_bn_fwd_train(n, ch, hw, 0, 1, x, gm, bt, y, mean, invstd, rm, rv, 0.1f, 1e-5f);
-    rsc_cpu_bn_fwd_train(n, ch, hw, 1, ch, x, gm, bt, y, mean, invstd, rm, rv, 0.1f, 1e-5f);
+    rsc_cpu_bn_fwd_train(n, ch, hw, 0, 1, x, gm, bt, y, mean, invstd, rm, rv, 0.1f, 1e-5f, 0);
+    rsc_cpu_bn_fwd_train(n, ch, hw, 1, ch, x, gm, bt, y, mean, invstd, rm, rv, 0.1f, 1e-5f, 0);
     check(c, "y", y, nx);
     check(c, "running_mean", rm, (size_t)ch);
     check(c, "running_var", rv, (size_t)ch);
-    rsc_cpu_bn_bwd(n, ch, hw, 0, ch, x, dy, gm, mean, invstd, dx, dg, dbt);
+    rsc_cpu_bn_bwd(n, ch, hw, 0, ch, x, dy, NULL, gm, mean, invstd, dx, dg, dbt);
     check(c, "dx", dx, nx);
     check(c, "dweight", dg, (size_t)ch);
     check(c, "dbias", dbt, (size_t)ch);
+    /* Fused ReLU: the output is max(y, 0); the backward of relu(bn(x))
+     * with the upstream gradient dy * [y > 0] equals the backward of bn
+     * with that masked gradient. */
+    float *yr = malloc(nx * sizeof *yr), *dym = malloc(nx * sizeof *dym);
+    float *dxr = malloc(nx * sizeof *dxr), dg2[8], db2[8];
+    rsc_cpu_bn_fwd_train(n, ch, hw, 0, ch, x, gm, bt, yr, mean, invstd, NULL, NULL, 0.1f, 1e-5f,
+                         1);
+    for (size_t i = 0; i < nx; i++) {
+        assert_true(yr[i] == (y[i] > 0 ? y[i] : 0));
+        dym[i] = yr[i] > 0 ? dy[i] : 0;
+    }
+    rsc_cpu_bn_bwd(n, ch, hw, 0, ch, x, dy, yr, gm, mean, invstd, dxr, dg2, db2);
+    rsc_cpu_bn_bwd(n, ch, hw, 0, ch, x, dym, NULL, gm, mean, invstd, dx, dg, dbt);
+    assert_memory_equal(dxr, dx, nx * sizeof *dx);
+    assert_memory_equal(dg2, dg, (size_t)ch * sizeof *dg);
+    assert_memory_equal(db2, dbt, (size_t)ch * sizeof *dbt);
+    free(yr), free(dym), free(dxr);
     /* In place (dx = dy) gives the same. */
-    rsc_cpu_bn_bwd(n, ch, hw, 0, ch, x, dy, gm, mean, invstd, dy, dg, dbt);
+    rsc_cpu_bn_bwd(n, ch, hw, 0, ch, x, dy, NULL, gm, mean, invstd, dy, dg, dbt);
     check(c, "dx", dy, nx);
-    rsc_cpu_bn_fwd_eval(n, ch, hw, 0, ch, x, gm, bt, rm, rv, 1e-5f, y);
+    rsc_cpu_bn_fwd_eval(n, ch, hw, 0, ch, x, gm, bt, rm, rv, 1e-5f, y, 0);
     check(c, "y_eval", y, nx);
     free(x), free(gm), free(bt), free(rm), free(rv), free(dy), free(y), free(dx);
 }

@@ -37,6 +37,8 @@
 #include "arch.h"
 #include "backend.h"
 #include "convnet.h"
+#include "model.h"
+#include "modelio.h"
 #include "net.h"
 #include "optim.h"
 #include "rng.h"
@@ -676,6 +678,62 @@ static void test_running_stats(void **state)
     rsc_backend_close(be);
 }
 
+/* A model file carries the running statistics, and model.h predicts in
+ * eval mode: rsc_model_logits equals the eval-mode forward of the network
+ * that wrote it (and differs from the training-mode forward). */
+static void test_model_eval(void **state)
+{
+    (void)state;
+    enum { B = 4 };
+    rsc_backend *be = open_cpu(1);
+    rsc_net *net = new_net(be, 3, 32, 32, B);
+    OK(rsc_arch_build(net, "resnet20", 10, err));
+    OK(rsc_arch_init(net, "resnet20", 2, err));
+    size_t in = 3 * 32 * 32;
+    float *x = malloc(B * in * sizeof *x);
+    rsc_rng rng;
+    rsc_rng_seed(&rng, 4);
+    for (size_t i = 0; i < B * in; i++)
+        x[i] = (float)rsc_rng_double(&rng);
+    OK(be->upload(be, rsc_net_input(net), 0, x, B * in * sizeof *x, err));
+    for (int i = 0; i < 3; i++)
+        rsc_net_forward(net, B, 1);   /* move the running statistics */
+    float train_logits[B * 10], eval_logits[B * 10], model_logits[B * 10];
+    OK(be->download(be, train_logits, rsc_net_forward(net, B, 1), 0, sizeof train_logits, err));
+    OK(be->download(be, eval_logits, rsc_net_forward(net, B, 0), 0, sizeof eval_logits, err));
+    rsc_error e;
+    rsc_file *f = rsc_file_new(&e);
+    assert_non_null(f);
+    OK(rsc_meta_set(f, "kind", "model", err) < 0);
+    OK(rsc_meta_set(f, "arch", "resnet20", err) < 0);
+    OK(rsc_meta_set(f, "input", "3x32x32", err) < 0);
+    OK(rsc_meta_set(f, "classes", "10", err) < 0);
+    OK(rsc_model_write_params(net, f, err));
+    assert_non_null(rsc_file_find(f, "param/layer2.0.bn1.running_var"));
+    rsc_model *m = rsc_model_open(f, "mem.rsct", "cpu", 1, &e);
+    if (!m)
+        fail_msg("%s", e.msg);
+    OK(rsc_model_logits(m, x, B, model_logits, err));
+    double diff = 0, dtrain = 0;
+    for (int i = 0; i < B * 10; i++) {
+        diff = fmax(diff, fabs(model_logits[i] - eval_logits[i]));
+        dtrain = fmax(dtrain, fabs(model_logits[i] - train_logits[i]));
+    }
+    assert_true(diff == 0);
+    assert_true(dtrain > 1e-3);
+    rsc_model_free(m);
+    /* A negative running variance is refused. */
+    rsc_tensor *t = rsc_file_find(f, "param/layer2.0.bn1.running_var");
+    ((float *)t->data)[3] = -1;
+    assert_null(rsc_model_open(f, "mem.rsct", "cpu", 1, &e));
+    assert_non_null(strstr(e.msg, "mem.rsct: tensor 'param/layer2.0.bn1.running_var': element 3 is "
+                                  "negative"));
+    rsc_file_free(f);
+    free(x);
+    rsc_net_free(net);
+    rsc_backend_close(be);
+}
+
 /* ------------------------------------------------------------ determinism, threads */
 
 /* One SGD step of a small ResNet: the same bytes on each run with the
@@ -801,6 +859,7 @@ int main(void)
         cmocka_unit_test(test_arch_errors),
         cmocka_unit_test(test_init),
         cmocka_unit_test(test_running_stats),
+        cmocka_unit_test(test_model_eval),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_resnet20_learns),
     };

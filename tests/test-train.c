@@ -243,6 +243,54 @@ static void test_schedule_used(void **state)
     rsc_backend_close(be);
 }
 
+/* Two threads train data-parallel (each replica half of every batch, the
+ * gradients summed): the same parameters as one thread up to rounding.  A
+ * lost or doubled replica gradient would be off by O(lr). */
+static void compare_threads(int optimizer, double clip_norm, double clip_value)
+{
+    rsc_error err;
+    float *p[2];
+    size_t n = 0;
+    for (int k = 0; k < 2; k++) {
+        rsc_backend *be = rsc_backend_open("cpu", k + 1, &err);
+        rsc_train_cfg cfg;
+        cfg_small(&cfg);
+        cfg.optim.type = optimizer;
+        cfg.optim.lr = optimizer == RSC_OPTIM_SGD ? 0.05 : 0.001;
+        cfg.optim.weight_decay = 1e-3;
+        cfg.clip_norm = clip_norm;
+        cfg.clip_value = clip_value;
+        cfg.input_noise = 0;
+        rsc_trainer *t = new_trainer(be, &cfg);
+        for (int e = 0; e < 2; e++)
+            assert_int_equal(rsc_trainer_epoch(t, NULL, NULL, NULL, &err), 0);
+        rsc_net *net = rsc_trainer_net(t);
+        n = net->nparam_total;
+        p[k] = malloc(n * sizeof(float));
+        assert_int_equal(rsc_net_get_params(net, p[k], &err), 0);
+        rsc_trainer_free(t);
+        rsc_backend_close(be);
+    }
+    double worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)p[0][i] - p[1][i]);
+        worst = d > worst ? d : worst;
+    }
+    if (worst > 2e-5)
+        fail_msg("1 and 2 threads differ by %g", worst);
+    free(p[0]);
+    free(p[1]);
+}
+
+static void test_data_parallel(void **state)
+{
+    (void)state;
+    make_data();
+    compare_threads(RSC_OPTIM_ADAM, 0, 0);      /* fused reduce + update */
+    compare_threads(RSC_OPTIM_SGD, 0, 0.01);    /* fused, clipped by value */
+    compare_threads(RSC_OPTIM_ADAM, 0.5, 0);    /* reduce, global norm, update */
+}
+
 static void test_bad_data(void **state)
 {
     (void)state;
@@ -273,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_model_api),
         cmocka_unit_test(test_clipping),
         cmocka_unit_test(test_schedule_used),
+        cmocka_unit_test(test_data_parallel),
         cmocka_unit_test(test_bad_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

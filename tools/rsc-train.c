@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "arch-conv.h"
 #include "augment.h"
+#include "cpu/cpu.h"
 #include "dataset.h"
 #include "modelio.h"
 #include "optim.h"
@@ -414,6 +415,9 @@ static void load_data(const options *o, rsc_file **ds, float **x, int32_t **y, s
 
 int main(int argc, char **argv)
 {
+    /* Before anything else (the exec restarts the program): get OpenBLAS's
+     * fast kernels on CPUs it does not recognise (kernels/cpu/cpu.h). */
+    rsc_cpu_blas_reexec(argv);
     rsc_cli_init(argv[0]);
     options o;
     parse(argc, argv, &o);

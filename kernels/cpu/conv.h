@@ -59,13 +59,13 @@ void rsc_cpu_avgpool_bwd(int h, int w, int oh, int ow, size_t p0, size_t p1, con
 void rsc_cpu_bn_fwd_train(int n, int c, int hw, int c0, int c1, const float *x,
                           const float *gamma, const float *beta, float *y, float *mean,
                           float *invstd, float *run_mean, float *run_var, float momentum,
-                          float eps);
+                          float eps, int relu);
 void rsc_cpu_bn_fwd_eval(int n, int c, int hw, int c0, int c1, const float *x,
                          const float *gamma, const float *beta, const float *run_mean,
-                         const float *run_var, float eps, float *y);
+                         const float *run_var, float eps, float *y, int relu);
 void rsc_cpu_bn_bwd(int n, int c, int hw, int c0, int c1, const float *x, const float *dy,
-                    const float *gamma, const float *mean, const float *invstd, float *dx,
-                    float *dgamma, float *dbeta);
+                    const float *y, const float *gamma, const float *mean, const float *invstd,
+                    float *dx, float *dgamma, float *dbeta);
 
 /* Option-A shortcut of examples [n0, n1) (backend.h, shortcut_fwd/bwd). */
 void rsc_cpu_shortcut_fwd(const rsc_shortcut_geom *g, int n0, int n1, const float *x, float *y,

@@ -20,6 +20,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+/* Hot loops: cloned for AVX-512 and AVX2 with a run-time choice by CPU
+ * features (the compiler vectorises them at -O2).  Results may differ in
+ * the last bit between machines; on one machine they are deterministic. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(RSC_SANITIZERS)
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HOT
+#endif
 
 static rsc_cpu_pool *pool_of(rsc_backend *be)
 {
@@ -256,7 +267,7 @@ typedef struct rows_task {
     float *y;
 } rows_task;
 
-static void bias_act_chunk(void *arg, int chunk, int nchunks)
+HOT static void bias_act_chunk(void *arg, int chunk, int nchunks)
 {
     rows_task *t = arg;
     int lo = (int)((long)t->rows * chunk / nchunks), hi = (int)((long)t->rows * (chunk + 1) / nchunks);
@@ -292,7 +303,7 @@ static void cpu_bias_act(rsc_backend *be, rsc_buf *y, const rsc_buf *bias, int r
 }
 
 /* Column sums: split by columns, rows summed in order (deterministic). */
-static void sum_rows_chunk(void *arg, int chunk, int nchunks)
+HOT static void sum_rows_chunk(void *arg, int chunk, int nchunks)
 {
     rows_task *t = arg;
     int lo = (int)((long)t->cols * chunk / nchunks), hi = (int)((long)t->cols * (chunk + 1) / nchunks);
@@ -318,7 +329,7 @@ static void cpu_sum_rows(rsc_backend *be, const rsc_buf *x, rsc_buf *y, int rows
 
 /* ------------------------------------------------------------ elementwise */
 
-static void fill_body(range_task *t, size_t lo, size_t hi)
+HOT static void fill_body(range_task *t, size_t lo, size_t hi)
 {
     float *x = t->c, v = t->f0;
     for (size_t i = lo; i < hi; i++)
@@ -331,7 +342,7 @@ static void cpu_fill(rsc_backend *be, rsc_buf *x, size_t n, float value)
     run_range(be, &t);
 }
 
-static void relu_fwd_body(range_task *t, size_t lo, size_t hi)
+HOT static void relu_fwd_body(range_task *t, size_t lo, size_t hi)
 {
     const float *x = t->a;
     float *y = t->c;
@@ -345,7 +356,7 @@ static void cpu_relu_fwd(rsc_backend *be, const rsc_buf *x, rsc_buf *y, size_t n
     run_range(be, &t);
 }
 
-static void relu_bwd_body(range_task *t, size_t lo, size_t hi)
+HOT static void relu_bwd_body(range_task *t, size_t lo, size_t hi)
 {
     const float *y = t->a, *dy = t->b;
     float *dx = t->c;
@@ -360,7 +371,7 @@ static void cpu_relu_bwd(rsc_backend *be, const rsc_buf *y, const rsc_buf *dy, r
     run_range(be, &t);
 }
 
-static void mul_body(range_task *t, size_t lo, size_t hi)
+HOT static void mul_body(range_task *t, size_t lo, size_t hi)
 {
     const float *x = t->a, *m = t->b;
     float *y = t->c;
@@ -401,7 +412,7 @@ static void cpu_noise_add(rsc_backend *be, rsc_buf *x, size_t n, float sigma, ui
     run_range(be, &t);
 }
 
-static void axpy_body(range_task *t, size_t lo, size_t hi)
+HOT static void axpy_body(range_task *t, size_t lo, size_t hi)
 {
     const float *x = t->a;
     float *y = t->c, a = t->f0;
@@ -415,7 +426,7 @@ static void cpu_axpy(rsc_backend *be, size_t n, float alpha, const rsc_buf *x, r
     run_range(be, &t);
 }
 
-static void scale_body(range_task *t, size_t lo, size_t hi)
+HOT static void scale_body(range_task *t, size_t lo, size_t hi)
 {
     float *x = t->c, a = t->f0;
     for (size_t i = lo; i < hi; i++)
@@ -428,7 +439,7 @@ static void cpu_scale(rsc_backend *be, size_t n, float alpha, rsc_buf *x)
     run_range(be, &t);
 }
 
-static void clamp_body(range_task *t, size_t lo, size_t hi)
+HOT static void clamp_body(range_task *t, size_t lo, size_t hi)
 {
     float *x = t->c, a = t->f0, b = t->f1;
     for (size_t i = lo; i < hi; i++)
@@ -443,7 +454,7 @@ static void cpu_clamp(rsc_backend *be, rsc_buf *x, size_t n, float lo, float hi)
 
 /* Block partial sums in double, then added in block order: the same
  * result for any thread count. */
-static void sumsq_body(range_task *t, size_t lo, size_t hi)
+HOT static void sumsq_body(range_task *t, size_t lo, size_t hi)
 {
     const float *x = t->a;
     double *partial = t->d;
@@ -545,6 +556,75 @@ typedef struct opt_task {
     int first;
 } opt_task;
 
+/* The Adam loop.  sqrtf() would keep the compiler from vectorising
+ * (errno), so x86-64 gets explicit SSE and AVX versions computing the
+ * same float operations in the same order as the scalar one. */
+static void adam_scalar(opt_task *t, size_t lo, size_t hi)
+{
+    float *p = t->p, *m = t->m, *v = t->v;
+    const float *g = t->g;
+    const float wd = t->wd, b1 = t->b1, omb1 = t->omb1, b2 = t->b2, omb2 = t->omb2;
+    const float nstep = -t->step, bc2s = t->bc2s, eps = t->eps;
+    for (size_t i = lo; i < hi; i++) {
+        float gi = g[i] + wd * p[i];
+        m[i] = m[i] * b1 + omb1 * gi;
+        v[i] = v[i] * b2 + omb2 * gi * gi;
+        float denom = sqrtf(v[i]) / bc2s + eps;
+        p[i] = p[i] + nstep * m[i] / denom;
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+__attribute__((target("avx"))) static size_t adam_avx(opt_task *t, size_t lo, size_t hi)
+{
+    float *p = t->p, *m = t->m, *v = t->v;
+    const float *g = t->g;
+    const __m256 wd = _mm256_set1_ps(t->wd), b1 = _mm256_set1_ps(t->b1),
+                 omb1 = _mm256_set1_ps(t->omb1), b2 = _mm256_set1_ps(t->b2),
+                 omb2 = _mm256_set1_ps(t->omb2), nstep = _mm256_set1_ps(-t->step),
+                 bc2s = _mm256_set1_ps(t->bc2s), eps = _mm256_set1_ps(t->eps);
+    size_t i = lo;
+    for (; i + 8 <= hi; i += 8) {
+        __m256 pi = _mm256_loadu_ps(p + i), gi = _mm256_loadu_ps(g + i);
+        gi = _mm256_add_ps(gi, _mm256_mul_ps(wd, pi));
+        __m256 mi = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(m + i), b1), _mm256_mul_ps(omb1, gi));
+        __m256 vi = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(v + i), b2),
+                                  _mm256_mul_ps(_mm256_mul_ps(omb2, gi), gi));
+        _mm256_storeu_ps(m + i, mi);
+        _mm256_storeu_ps(v + i, vi);
+        __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), bc2s), eps);
+        pi = _mm256_add_ps(pi, _mm256_div_ps(_mm256_mul_ps(nstep, mi), denom));
+        _mm256_storeu_ps(p + i, pi);
+    }
+    return i;
+}
+
+static size_t adam_sse(opt_task *t, size_t lo, size_t hi)
+{
+    float *p = t->p, *m = t->m, *v = t->v;
+    const float *g = t->g;
+    const __m128 wd = _mm_set1_ps(t->wd), b1 = _mm_set1_ps(t->b1), omb1 = _mm_set1_ps(t->omb1),
+                 b2 = _mm_set1_ps(t->b2), omb2 = _mm_set1_ps(t->omb2),
+                 nstep = _mm_set1_ps(-t->step), bc2s = _mm_set1_ps(t->bc2s),
+                 eps = _mm_set1_ps(t->eps);
+    size_t i = lo;
+    for (; i + 4 <= hi; i += 4) {
+        __m128 pi = _mm_loadu_ps(p + i), gi = _mm_loadu_ps(g + i);
+        gi = _mm_add_ps(gi, _mm_mul_ps(wd, pi));
+        __m128 mi = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(m + i), b1), _mm_mul_ps(omb1, gi));
+        __m128 vi = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(v + i), b2), _mm_mul_ps(_mm_mul_ps(omb2, gi), gi));
+        _mm_storeu_ps(m + i, mi);
+        _mm_storeu_ps(v + i, vi);
+        __m128 denom = _mm_add_ps(_mm_div_ps(_mm_sqrt_ps(vi), bc2s), eps);
+        pi = _mm_add_ps(pi, _mm_div_ps(_mm_mul_ps(nstep, mi), denom));
+        _mm_storeu_ps(p + i, pi);
+    }
+    return i;
+}
+#endif
+
 static void adam_chunk(void *arg, int chunk, int nchunks)
 {
     opt_task *t = arg;
@@ -552,17 +632,10 @@ static void adam_chunk(void *arg, int chunk, int nchunks)
     (void)nchunks;
     if (hi > t->n)
         hi = t->n;
-    float *p = t->p, *m = t->m, *v = t->v;
-    const float *g = t->g;
-    const float wd = t->wd, b1 = t->b1, omb1 = t->omb1, b2 = t->b2, omb2 = t->omb2;
-    const float nstep = -t->step, bc2s = t->bc2s, eps = t->eps;
-    for (size_t i = lo; i < hi; i++) {
-        float gi = wd != 0 ? g[i] + wd * p[i] : g[i];
-        m[i] = m[i] * b1 + omb1 * gi;
-        v[i] = v[i] * b2 + omb2 * gi * gi;
-        float denom = sqrtf(v[i]) / bc2s + eps;
-        p[i] = p[i] + nstep * m[i] / denom;
-    }
+#if defined(__x86_64__) && defined(__GNUC__)
+    lo = __builtin_cpu_supports("avx") ? adam_avx(t, lo, hi) : adam_sse(t, lo, hi);
+#endif
+    adam_scalar(t, lo, hi);
 }
 
 static void run_blocks(rsc_backend *be, size_t n, rsc_cpu_task fn, void *arg)
@@ -588,7 +661,7 @@ static void cpu_adam(rsc_backend *be, rsc_buf *p, const rsc_buf *g, rsc_buf *m, 
     run_blocks(be, n, adam_chunk, &t);
 }
 
-static void sgd_chunk(void *arg, int chunk, int nchunks)
+HOT static void sgd_chunk(void *arg, int chunk, int nchunks)
 {
     opt_task *t = arg;
     size_t lo = (size_t)chunk * BLOCK, hi = lo + BLOCK;
@@ -627,7 +700,7 @@ typedef struct gather_task {
     const int32_t *idx;
 } gather_task;
 
-static void gather_chunk(void *arg, int chunk, int nchunks)
+HOT static void gather_chunk(void *arg, int chunk, int nchunks)
 {
     gather_task *t = arg;
     size_t lo = t->count * (size_t)chunk / (size_t)nchunks;
@@ -665,6 +738,71 @@ static void cpu_gather_i32(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, co
         d[j] = s[ix[j]];
 }
 
+/* ------------------------------------------------------------ parallel */
+
+typedef struct par_task {
+    void (*fn)(void *arg, int i);
+    void *arg;
+} par_task;
+
+static void par_chunk(void *arg, int chunk, int nchunks)
+{
+    par_task *t = arg;
+    (void)nchunks;
+    t->fn(t->arg, chunk);
+}
+
+static void cpu_parallel(rsc_backend *be, int n, void (*fn)(void *arg, int i), void *arg)
+{
+    par_task t = { fn, arg };
+    rsc_cpu_pool_run(pool_of(be), par_chunk, &t, n);
+}
+
+/* ------------------------------------------------------------ BLAS cores */
+
+#ifdef HAVE_OPENBLAS_GET_CONFIG
+char *openblas_get_corename(void);
+#endif
+
+const char *rsc_cpu_blas_core(void)
+{
+#ifdef HAVE_OPENBLAS_GET_CONFIG
+    return openblas_get_corename();
+#else
+    return RSC_BLAS_NAME;
+#endif
+}
+
+const char *rsc_cpu_blas_better_core(void)
+{
+#if defined(HAVE_OPENBLAS_GET_CONFIG) && defined(__x86_64__) && defined(__GNUC__)
+    const char *core = openblas_get_corename();
+    if (getenv("OPENBLAS_CORETYPE") || !core)
+        return NULL;
+    if (strcasecmp(core, "Prescott") && strcasecmp(core, "Core2") && strcasecmp(core, "Katmai") &&
+        strcasecmp(core, "Nehalem") && strcasecmp(core, "Sandybridge"))
+        return NULL;
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+        return NULL;
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                   __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")
+               ? "SkylakeX"
+               : "Haswell";
+#else
+    return NULL;
+#endif
+}
+
+void rsc_cpu_blas_reexec(char **argv)
+{
+    const char *core = rsc_cpu_blas_better_core();
+    if (!core || setenv("OPENBLAS_CORETYPE", core, 1) != 0)
+        return;
+    execv("/proc/self/exe", argv);
+    unsetenv("OPENBLAS_CORETYPE");   /* exec failed: carry on as we are */
+}
+
 /* ------------------------------------------------------------ table */
 
 int rsc_cpu_backend_init(rsc_backend *be, int threads, rsc_error *err)
@@ -686,7 +824,7 @@ int rsc_cpu_backend_init(rsc_backend *be, int threads, rsc_error *err)
     openblas_set_num_threads(1);
 #endif
     be->name = "cpu";
-    snprintf(be->desc, sizeof be->desc, "cpu/%s", RSC_BLAS_NAME);
+    snprintf(be->desc, sizeof be->desc, "cpu/%s/%s", RSC_BLAS_NAME, rsc_cpu_blas_core());
     be->threads = threads;
     be->impl = impl;
     be->alloc = cpu_alloc;
@@ -698,6 +836,7 @@ int rsc_cpu_backend_init(rsc_backend *be, int threads, rsc_error *err)
     be->copy = cpu_copy;
     be->sync = cpu_sync;
     be->close = cpu_close;
+    be->parallel = cpu_parallel;
     be->gemm = cpu_gemm;
     be->bias_act = cpu_bias_act;
     be->sum_rows = cpu_sum_rows;
