@@ -71,7 +71,7 @@ rsc-info sfull.rsct | grep -q '^  clip_norm=2$'
 
 # Resume after SIGTERM: a long run stopped mid-way by a signal writes its
 # checkpoint and exits 143; resuming it gives the uninterrupted bytes.
-long="--arch mlp-small -e 60 -b 16 -j 1 -q --milestones 30,50"
+long="--arch mlp-small -e 60 -b 32 -j 2 -q --milestones 30,50"
 rsc-train $long <toy.rsct >ref.rsct
 rsc-train $long --checkpoint ck.rsct <toy.rsct >killed.rsct 2>killed.err &
 pid=$!
@@ -86,7 +86,7 @@ set -e
 if [ $st -eq 143 ]; then
     grep -q 'stopped by signal 15 .*checkpoint written to ck.rsct' killed.err || { cat killed.err; fail "signal message"; }
     [ -s killed.rsct ] && fail "an interrupted run wrote its model to stdout"
-    rsc-train --resume ck.rsct -j 1 -q <toy.rsct >after.rsct
+    rsc-train --resume ck.rsct -j 2 -q <toy.rsct >after.rsct
     cmp ref.rsct after.rsct || fail "resumed after SIGTERM differs from the uninterrupted run"
 elif [ $st -eq 0 ]; then
     echo "note: the run ended before the signal; checkpoint check only" >&2
