@@ -1,7 +1,8 @@
 /* bn.cu - batch normalisation on the GPU (training forward with running
- * statistics, evaluation forward, backward), with the CPU backend's
- * formulas: two-pass mean and variance in double, per-channel scale and
- * shift rounded to float.
+ * statistics, evaluation forward, backward; each with the following ReLU
+ * fused when asked), with the CPU backend's formulas: two-pass mean and
+ * variance (here wholly in double), per-channel scale and shift rounded
+ * to float.
  *
  * One block per channel: its threads sum the channel's n*hw values in a
  * fixed strided order and combine the partial sums by a fixed tree
@@ -36,7 +37,7 @@ __global__ static void bn_fwd_train_kernel(int n, int c, size_t hw, const float 
                                            const float *gamma, const float *beta, float *y,
                                            float *save_mean, float *save_invstd,
                                            float *run_mean, float *run_var, float momentum,
-                                           float eps)
+                                           float eps, int relu)
 {
     __shared__ double sh[BN_THREADS];
     const int ch = blockIdx.x;
@@ -70,21 +71,22 @@ __global__ static void bn_fwd_train_kernel(int n, int c, size_t hw, const float 
     float gs = __fmul_rn(gamma[ch], is), b = beta[ch];
     for (size_t e = threadIdx.x; e < N; e += BN_THREADS) {
         size_t i = at(e, ch, c, hw);
-        y[i] = __fadd_rn(__fmul_rn(__fsub_rn(x[i], m), gs), b);
+        float v = __fadd_rn(__fmul_rn(__fsub_rn(x[i], m), gs), b);
+        y[i] = relu ? (v > 0.0f ? v : 0.0f) : v;
     }
 }
 
 static void cuda_bn_fwd_train(rsc_backend *be, int n, int c, int hw, const rsc_buf *x,
                               const rsc_buf *gamma, const rsc_buf *beta, rsc_buf *y,
                               rsc_buf *save_mean, rsc_buf *save_invstd, rsc_buf *run_mean,
-                              rsc_buf *run_var, float momentum, float eps)
+                              rsc_buf *run_var, float momentum, float eps, int relu)
 {
     cuda_impl *impl = cuda_of(be);
     if (n <= 0 || c <= 0 || hw <= 0 || impl->failed)
         return;
     bn_fwd_train_kernel<<<c, BN_THREADS, 0, impl->stream>>>(
         n, c, (size_t)hw, CF(x), CF(gamma), CF(beta), F(y), F(save_mean), F(save_invstd),
-        run_mean ? F(run_mean) : NULL, run_var ? F(run_var) : NULL, momentum, eps);
+        run_mean ? F(run_mean) : NULL, run_var ? F(run_var) : NULL, momentum, eps, relu);
     CUDA_LAUNCHED(impl, "bn_fwd_train_kernel");
 }
 
@@ -92,32 +94,40 @@ static void cuda_bn_fwd_train(rsc_backend *be, int n, int c, int hw, const rsc_b
 __global__ static void bn_fwd_eval_kernel(size_t total, int c, size_t hw, const float *x,
                                           const float *gamma, const float *beta,
                                           const float *run_mean, const float *run_var,
-                                          float eps, float *y)
+                                          float eps, float *y, int relu)
 {
     for (size_t e = blockIdx.x * (size_t)blockDim.x + threadIdx.x; e < total;
          e += (size_t)gridDim.x * blockDim.x) {
         int ch = (int)((e / hw) % (size_t)c);
         float is = (float)__ddiv_rn(1.0, sqrt(__dadd_rn((double)run_var[ch], (double)eps)));
         float gs = __fmul_rn(gamma[ch], is);
-        y[e] = __fadd_rn(__fmul_rn(__fsub_rn(x[e], run_mean[ch]), gs), beta[ch]);
+        float v = __fadd_rn(__fmul_rn(__fsub_rn(x[e], run_mean[ch]), gs), beta[ch]);
+        y[e] = relu ? (v > 0.0f ? v : 0.0f) : v;
     }
 }
 
 static void cuda_bn_fwd_eval(rsc_backend *be, int n, int c, int hw, const rsc_buf *x,
                              const rsc_buf *gamma, const rsc_buf *beta, const rsc_buf *run_mean,
-                             const rsc_buf *run_var, float eps, rsc_buf *y)
+                             const rsc_buf *run_var, float eps, rsc_buf *y, int relu)
 {
     cuda_impl *impl = cuda_of(be);
     if (n <= 0 || c <= 0 || hw <= 0 || impl->failed)
         return;
     size_t total = (size_t)n * c * hw;
     bn_fwd_eval_kernel<<<cuda_blocks(total), CUDA_THREADS, 0, impl->stream>>>(
-        total, c, (size_t)hw, CF(x), CF(gamma), CF(beta), CF(run_mean), CF(run_var), eps, F(y));
+        total, c, (size_t)hw, CF(x), CF(gamma), CF(beta), CF(run_mean), CF(run_var), eps, F(y),
+        relu);
     CUDA_LAUNCHED(impl, "bn_fwd_eval_kernel");
 }
 
+/* dy masked by the fused ReLU's output y (when given). */
+__device__ static inline float masked(const float *dy, const float *y, size_t i)
+{
+    return y && !(y[i] > 0.0f) ? 0.0f : dy[i];
+}
+
 __global__ static void bn_bwd_kernel(int n, int c, size_t hw, const float *x, const float *dy,
-                                     const float *gamma, const float *save_mean,
+                                     const float *y, const float *gamma, const float *save_mean,
                                      const float *save_invstd, float *dx, float *dgamma,
                                      float *dbeta)
 {
@@ -129,7 +139,7 @@ __global__ static void bn_bwd_kernel(int n, int c, size_t hw, const float *x, co
     double sdy = 0.0, sdyx = 0.0;
     for (size_t e = threadIdx.x; e < N; e += BN_THREADS) {
         size_t i = at(e, ch, c, hw);
-        float d = dy[i];
+        float d = masked(dy, y, i);
         sdy = __dadd_rn(sdy, (double)d);
         sdyx = __dadd_rn(sdyx, __dmul_rn((double)d, (double)__fmul_rn(__fsub_rn(x[i], m), is)));
     }
@@ -143,22 +153,25 @@ __global__ static void bn_bwd_kernel(int n, int c, size_t hw, const float *x, co
         return;
     float k1 = __fmul_rn(gamma[ch], is);
     float mdy = (float)__ddiv_rn(sdy, cnt), mdyx = (float)__ddiv_rn(sdyx, cnt);
+    float k2 = __fmul_rn(is, mdyx);
     for (size_t e = threadIdx.x; e < N; e += BN_THREADS) {
         size_t i = at(e, ch, c, hw);
-        float xh = __fmul_rn(__fsub_rn(x[i], m), is);
-        dx[i] = __fmul_rn(k1, __fsub_rn(__fsub_rn(dy[i], mdy), __fmul_rn(xh, mdyx)));
+        float d = masked(dy, y, i);
+        dx[i] = __fmul_rn(k1, __fsub_rn(__fsub_rn(d, mdy), __fmul_rn(__fsub_rn(x[i], m), k2)));
     }
 }
 
 static void cuda_bn_bwd(rsc_backend *be, int n, int c, int hw, const rsc_buf *x,
-                        const rsc_buf *dy, const rsc_buf *gamma, const rsc_buf *save_mean,
+                        const rsc_buf *dy, const rsc_buf *y, const rsc_buf *gamma,
+                        const rsc_buf *save_mean,
                         const rsc_buf *save_invstd, rsc_buf *dx, rsc_buf *dgamma, rsc_buf *dbeta)
 {
     cuda_impl *impl = cuda_of(be);
     if (n <= 0 || c <= 0 || hw <= 0 || impl->failed)
         return;
     bn_bwd_kernel<<<c, BN_THREADS, 0, impl->stream>>>(
-        n, c, (size_t)hw, CF(x), CF(dy), CF(gamma), CF(save_mean), CF(save_invstd),
+        n, c, (size_t)hw, CF(x), CF(dy), y ? CF(y) : NULL, CF(gamma), CF(save_mean),
+        CF(save_invstd),
         dx ? F(dx) : NULL, F(dgamma), F(dbeta));
     CUDA_LAUNCHED(impl, "bn_bwd_kernel");
 }
