@@ -1,19 +1,21 @@
 /* train-conv-steps.c - benchmark helper: training throughput (examples per
- * second of forward + backward + SGD step) of a convolutional
- * architecture at batch 128 on random inputs.
+ * second) of a convolutional architecture through the training loop of
+ * rsc-train (libcommon/train.h: gather, forward, backward, SGD step; the
+ * data-parallel replicas where the trainer uses them) at batch 128 on
+ * random inputs, one warm-up epoch of one batch, then one timed epoch of
+ * STEPS batches (no test set).
  *   train-conv-steps ARCH C H W THREADS STEPS
  * Prints one line: "ARCH THREADS EXAMPLES_PER_SECOND". */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
-#include "arch.h"
 #include "backend.h"
-#include "net.h"
-#include "optim.h"
 #include "rng.h"
+#include "train.h"
 
 static double now(void)
 {
@@ -22,60 +24,61 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static void die(const rsc_error *err)
+{
+    fprintf(stderr, "train-conv-steps: %s\n", err->msg);
+    exit(1);
+}
+
 int main(int argc, char **argv)
 {
+    rsc_backend_early_init(argv);   /* the right OpenBLAS kernels, as rsc-train does */
     if (argc != 7) {
         fprintf(stderr, "usage: train-conv-steps ARCH C H W THREADS STEPS\n");
         return 2;
     }
-    const char *arch = argv[1];
     rsc_shape in = { atoi(argv[2]), atoi(argv[3]), atoi(argv[4]) };
     int threads = atoi(argv[5]), steps = atoi(argv[6]);
     enum { B = 128 };
     rsc_error err;
     rsc_backend *be = rsc_backend_open("cpu", threads, &err);
-    rsc_net *net = be ? rsc_net_new(be, in, B, &err) : NULL;
-    if (!net || rsc_arch_build(net, arch, 10, &err) || rsc_arch_init(net, arch, 0, &err)) {
-        fprintf(stderr, "train-conv-steps: %s\n", err.msg);
-        return 1;
-    }
-    rsc_optim_cfg cfg;
-    rsc_optim_cfg_defaults(&cfg);
-    cfg.type = RSC_OPTIM_SGD;
-    cfg.lr = 0.01;
-    rsc_optim *opt = rsc_optim_new(be, net->nparam_total, &cfg, &err);
-    size_t n = (size_t)B * rsc_shape_size(in);
-    float *x = malloc(n * sizeof *x);
-    int32_t y[B];
+    if (!be)
+        die(&err);
+    rsc_train_cfg cfg;
+    rsc_train_cfg_defaults(&cfg);
+    snprintf(cfg.arch, sizeof cfg.arch, "%s", argv[1]);
+    cfg.optim.type = RSC_OPTIM_SGD;
+    cfg.optim.lr = 0.01;
+    cfg.optim.momentum = 0.9;
+    cfg.batch_size = B;
+    cfg.threads = threads;
+    size_t n = (size_t)B * (steps > 1 ? (size_t)steps : 1), row = rsc_shape_size(in);
+    float *x = malloc(n * row * sizeof *x);
+    int32_t *y = malloc(n * sizeof *y);
     rsc_rng rng;
     rsc_rng_seed(&rng, 0);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n * row; i++)
         x[i] = (float)rsc_rng_double(&rng);
-    for (int i = 0; i < B; i++)
-        y[i] = i % 10;
-    if (!opt || be->upload(be, rsc_net_input(net), 0, x, n * sizeof *x, &err) ||
-        be->upload(be, net->labels, 0, y, sizeof y, &err)) {
-        fprintf(stderr, "train-conv-steps: %s\n", err.msg);
-        return 1;
-    }
-    double t0 = 0;
-    for (int s = -1; s < steps; s++) {   /* one warm-up step */
-        if (s == 0)
-            t0 = now();
-        rsc_net_forward(net, B, 1);
-        rsc_net_loss(net, B, 1);
-        rsc_net_backward(net, B);
-        rsc_optim_step(opt, net->P, net->G, cfg.lr);
-    }
-    if (be->sync(be, &err) != 0) {
-        fprintf(stderr, "train-conv-steps: %s\n", err.msg);
-        return 1;
-    }
+    for (size_t i = 0; i < n; i++)
+        y[i] = (int32_t)(i % 10);
+    rsc_epoch_stats st;
+    /* Warm-up: one epoch on the first batch. */
+    rsc_trainer *t = rsc_trainer_new(be, &cfg, in, 10, &err);
+    if (!t || rsc_trainer_set_data(t, x, y, n, NULL, NULL, 0, B, &err) != 0 ||
+        rsc_trainer_epoch(t, NULL, NULL, &st, &err) < 0)
+        die(&err);
+    rsc_trainer_free(t);
+    t = rsc_trainer_new(be, &cfg, in, 10, &err);
+    if (!t || rsc_trainer_set_data(t, x, y, n, NULL, NULL, 0, 0, &err) != 0)
+        die(&err);
+    double t0 = now();
+    if (rsc_trainer_epoch(t, NULL, NULL, &st, &err) < 0 || be->sync(be, &err) != 0)
+        die(&err);
     double dt = now() - t0;
-    printf("%s %d %.1f\n", arch, threads, steps * (double)B / dt);
-    free(x);
-    rsc_optim_free(opt);
-    rsc_net_free(net);
+    printf("%s %d %.1f\n", argv[1], threads, (double)n / dt);
+    rsc_trainer_free(t);
     rsc_backend_close(be);
+    free(x);
+    free(y);
     return 0;
 }

@@ -63,7 +63,7 @@ rsc_backend *rsc_backend_open(const char *name, int threads, rsc_error *err)
         want_cuda = CUDA_BACKEND && rsc_cuda_device_count() > 0;
     if (want_cuda) {
         if (!CUDA_BACKEND) {
-            rsc_backend_fail(err, "this build has no CUDA backend (configure --with-cuda)");
+            rsc_backend_fail(err, "this build has no CUDA backend");
             return NULL;
         }
         if (rsc_cuda_device_count() == 0) {
@@ -88,6 +88,11 @@ rsc_backend *rsc_backend_open(const char *name, int threads, rsc_error *err)
         return NULL;
     }
     return be;
+}
+
+void rsc_backend_early_init(char **argv)
+{
+    rsc_cpu_blas_reexec(argv);
 }
 
 void rsc_backend_close(rsc_backend *be)

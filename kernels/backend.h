@@ -341,6 +341,13 @@ struct rsc_backend {
 rsc_backend *rsc_backend_open(const char *name, int threads, rsc_error *err);
 void rsc_backend_close(rsc_backend *be);
 
+/* Call first in main() of a program that computes with a backend (before
+ * reading stdin or printing): when OpenBLAS fell back to slow generic
+ * kernels on a CPU it does not recognise, the program re-executes itself
+ * with OPENBLAS_CORETYPE set to suitable ones (see rsc-train.1,
+ * ENVIRONMENT).  Returns normally otherwise. */
+void rsc_backend_early_init(char **argv);
+
 /* Counter-based random numbers shared by every backend (the reference for
  * dropout_mask and noise_add): a SplitMix64 finaliser of seed and index.
  *   rsc_backend_hash64(seed, i) = mix(seed + (i + 1) * 0x9E3779B97F4A7C15)

@@ -156,6 +156,12 @@ static int sniff_foreign(const char *path, rsc_error *err)
     if (n == 4 && m[0] == 0 && m[1] == 0 && m[2] == 0x08 && (m[3] == 1 || m[3] == 3))
         return rsc_fail(err, "%s: an IDX file, not an rsct dataset (give the folder that holds all four)",
                         path);
+    struct stat st;
+    size_t len = strlen(path);
+    if (len > 4 && !strcmp(path + len - 4, ".bin") && stat(path, &st) == 0 && st.st_size > 0 &&
+        st.st_size % 3073 == 0)
+        return rsc_fail(err, "%s: a CIFAR-10 batch, not an rsct dataset (give the folder that holds "
+                        "data_batch_1.bin ... test_batch.bin)", path);
     return 0;
 }
 

@@ -47,7 +47,8 @@ int rsc_dataset_validate(const rsc_file *ds, const char *fname, rsc_error *err);
  * train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte,
  * each raw or .gz (raw preferred).  CIFAR-10: data_batch_1..5.bin and
  * test_batch.bin in dir or dir/cifar-10-batches-bin.  name is recorded as
- * the `name` key (NULL: guessed from the folder name or the format). */
+ * the `name` key (NULL: fashion or mnist when the folder's name says so,
+ * else the folder's name for IDX, cifar10 for CIFAR-10). */
 rsc_file *rsc_dataset_import_idx(const char *dir, const char *name, rsc_error *err);
 rsc_file *rsc_dataset_import_cifar(const char *dir, const char *name, rsc_error *err);
 

@@ -27,7 +27,12 @@ int rsc_fail_prefix(rsc_error *err, const char *fmt, ...)
         vsnprintf(prefix, sizeof prefix, fmt, ap);
         va_end(ap);
         memcpy(old, err->msg, sizeof old);
-        snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+        /* "prefix: old", cut to fit (the message's end matters least) */
+        size_t k = 0;
+        for (const char *parts[3] = { prefix, ": ", old }, **p = parts; p < parts + 3; p++)
+            for (const char *c = *p; *c && k + 1 < sizeof err->msg; c++)
+                err->msg[k++] = *c;
+        err->msg[k] = '\0';
     }
     return -1;
 }
@@ -49,9 +54,10 @@ void *rsc_malloc(size_t n, size_t size, rsc_error *err)
         rsc_fail(err, "allocation of %zu x %zu bytes overflows", n, size);
         return NULL;
     }
-    void *p = malloc(n * size ? n * size : 1);
+    size_t bytes = n * size;
+    void *p = malloc(bytes > 0 ? bytes : 1);
     if (!p)
-        rsc_fail(err, "out of memory (%zu bytes)", n * size);
+        rsc_fail(err, "out of memory (%zu bytes)", bytes);
     return p;
 }
 

@@ -28,12 +28,17 @@ typedef struct idx_file {
     int ndim;
     uint32_t dims[3];
     uint64_t bytes;    /* element bytes the header announces */
+    uint64_t file_size;   /* bytes on disk, 0 if unknown */
 } idx_file;
 
 static int gz_problem(gzFile gz, const char *path, rsc_error *err)
 {
     int code;
     const char *m = gzerror(gz, &code);
+    /* zlib prefixes its message with the path: we already name it */
+    size_t pl = strlen(path);
+    if (!strncmp(m, path, pl) && !strncmp(m + pl, ": ", 2))
+        m += pl + 2;
     if (code == Z_ERRNO)
         return rsc_fail(err, "%s: read error: %s", path, strerror(errno));
     if (code == Z_BUF_ERROR)
@@ -128,10 +133,12 @@ static int idx_open(idx_file *f, const char *path, int ndim, rsc_error *err)
         goto fail;
     }
     /* A raw file's size is known: check it now. */
-    if (gzdirect(f->gz)) {
-        struct stat st;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        f->file_size = (uint64_t)st.st_size;
+    if (gzdirect(f->gz) && f->file_size) {
         uint64_t want = 4u + 4u * ndim + f->bytes;
-        if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size != want) {
+        if ((uint64_t)st.st_size != want) {
             rsc_fail(err, "%s: %s (header says %llu bytes, file has %llu)", path,
                      (uint64_t)st.st_size < want ? "truncated" : "wrong size",
                      (unsigned long long)want, (unsigned long long)st.st_size);
@@ -147,7 +154,10 @@ fail:
 /* Read the elements of an opened file into a malloc'ed buffer. */
 static int idx_body(idx_file *f, uint8_t **out, rsc_error *err)
 {
-    uint64_t want = f->bytes, cap = want < (64u << 20) ? want : (64u << 20), have = 0;
+    /* Start with what the input can hold (deflate expands at most ~1032
+     * times), then grow with the data: a lying header costs nothing. */
+    uint64_t limit = f->file_size ? f->file_size * 1032u + 65536u : 64u << 20;
+    uint64_t want = f->bytes, cap = want < limit ? want : limit, have = 0;
     uint8_t *buf = rsc_malloc((size_t)cap, 1, err);
     if (!buf)
         return -1;
@@ -286,22 +296,26 @@ out:
     return rc;
 }
 
-/* The dataset name a folder suggests (fashion-mnist -> fashion). */
-static const char *guess_name(const char *dir)
+/* The dataset name a folder suggests: fashion or mnist when its name says
+ * so (fashion-mnist -> fashion), else the folder's own name.  buf holds the
+ * result. */
+static const char *guess_name(const char *dir, char *buf, size_t bufsz)
 {
-    const char *b = strrchr(dir, '/');
-    char tmp[PATH_MAX];
-    if (b && b[1] == '\0') {   /* trailing slash */
-        snprintf(tmp, sizeof tmp, "%.*s", (int)(b - dir), dir);
-        dir = tmp;
-        b = strrchr(dir, '/');
-    }
-    b = b ? b + 1 : dir;
-    if (strstr(b, "fashion") || strstr(b, "Fashion"))
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    size_t start = n;
+    while (start > 0 && dir[start - 1] != '/')
+        start--;
+    snprintf(buf, bufsz, "%.*s", (int)(n - start), dir + start);
+    if (strstr(buf, "fashion") || strstr(buf, "Fashion"))
         return "fashion";
-    if (strstr(b, "mnist") || strstr(b, "MNIST"))
+    if (!strcmp(buf, "mnist") || !strcmp(buf, "MNIST"))
         return "mnist";
-    return "idx";
+    for (char *c = buf; *c; c++)   /* keep the value one plain line */
+        if (*c == '\n' || *c == '\r')
+            *c = '_';
+    return buf[0] ? buf : "idx";
 }
 
 rsc_file *rsc_dataset_import_idx(const char *dir, const char *name, rsc_error *err)
@@ -313,10 +327,10 @@ rsc_file *rsc_dataset_import_idx(const char *dir, const char *name, rsc_error *e
     if (idx_split(ds, dir, "train", "train", &h, &w, err) < 0 ||
         idx_split(ds, dir, "t10k", "test", &h, &w, err) < 0)
         goto fail;
-    char real[PATH_MAX];
+    char real[PATH_MAX], base[256];
     const char *src = realpath(dir, real) ? real : dir;
     if (rsc_meta_set(ds, "kind", "dataset", err) < 0 ||
-        rsc_meta_set(ds, "name", name ? name : guess_name(src), err) < 0 ||
+        rsc_meta_set(ds, "name", name ? name : guess_name(src, base, sizeof base), err) < 0 ||
         rsc_meta_setf(ds, "classes", err, "%d", IDX_CLASSES) < 0 ||
         rsc_meta_set(ds, "source", src, err) < 0)
         goto fail;

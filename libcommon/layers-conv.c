@@ -25,6 +25,20 @@ static rsc_buf *alloc_floats(rsc_net *net, size_t n, rsc_error *err)
     return net->be->alloc(net->be, (n ? n : 1) * sizeof(float), err);
 }
 
+/* The convolutional operations are the newest part of the backend table:
+ * refuse, with a message, a backend that does not provide them all. */
+static int check_backend(const rsc_net *net, const char *name, rsc_error *err)
+{
+    const rsc_backend *be = net->be;
+    if (!be->conv_workspace || !be->conv_fwd || !be->conv_bwd_data || !be->conv_bwd_filter ||
+        !be->maxpool_fwd || !be->maxpool_bwd || !be->avgpool_fwd || !be->avgpool_bwd ||
+        !be->bn_fwd_train || !be->bn_fwd_eval || !be->bn_bwd || !be->shortcut_fwd ||
+        !be->shortcut_bwd || !be->chan_norm_fwd || !be->chan_norm_bwd || !be->crop_flip)
+        return rsc_fail(err, "layer '%s': the %s backend has no convolutional operations", name,
+                        be->name);
+    return 0;
+}
+
 static void describe_conv(const rsc_conv_geom *g, int bias, char *buf, size_t size)
 {
     snprintf(buf, size, "%dx%d/%d p%d %d -> %d%s", g->kh, g->kw, g->stride, g->pad, g->c, g->o,
@@ -257,6 +271,8 @@ static const rsc_layer_ops conv_ops = {
 int rsc_net_add_conv2d(rsc_net *net, const char *name, int out_channels, int k, int stride,
                        int pad, int bias, rsc_error *err)
 {
+    if (check_backend(net, name, err) != 0)
+        return -1;
     if (out_channels <= 0 || k <= 0 || stride <= 0 || pad < 0)
         return rsc_fail(err, "layer '%s': bad convolution (%d channels, kernel %d, stride %d, "
                         "padding %d)", name, out_channels, k, stride, pad);
@@ -339,6 +355,8 @@ static const rsc_layer_ops maxpool_ops = {
 
 int rsc_net_add_maxpool(rsc_net *net, const char *name, int k, int stride, rsc_error *err)
 {
+    if (check_backend(net, name, err) != 0)
+        return -1;
     if (k <= 0 || stride <= 0)
         return rsc_fail(err, "layer '%s': bad pooling (kernel %d, stride %d)", name, k, stride);
     maxpool_priv *mp = rsc_calloc(1, sizeof *mp, err);
@@ -396,6 +414,8 @@ static const rsc_layer_ops avgpool_ops = {
 
 int rsc_net_add_avgpool(rsc_net *net, const char *name, int oh, int ow, rsc_error *err)
 {
+    if (check_backend(net, name, err) != 0)
+        return -1;
     if (oh <= 0 || ow <= 0)
         return rsc_fail(err, "layer '%s': bad pooling output %dx%d", name, oh, ow);
     avgpool_priv *ap = rsc_calloc(1, sizeof *ap, err);
@@ -457,6 +477,8 @@ static const rsc_layer_ops bn_ops = {
 
 int rsc_net_add_batchnorm(rsc_net *net, const char *name, rsc_error *err)
 {
+    if (check_backend(net, name, err) != 0)
+        return -1;
     bn_unit *u = rsc_calloc(1, sizeof *u, err);
     if (!u)
         return -1;
@@ -544,6 +566,8 @@ static const rsc_layer_ops norm_ops = {
 int rsc_net_add_normalize(rsc_net *net, const char *name, const float *mean, const float *std,
                           rsc_error *err)
 {
+    if (check_backend(net, name, err) != 0)
+        return -1;
     int c = net->nlayers ? net->layers[net->nlayers - 1].out.c : net->input.c;
     if (c > NORM_MAX_CHANNELS)
         return rsc_fail(err, "layer '%s': normalisation of %d channels (at most %d)", name, c,
@@ -728,6 +752,8 @@ static const rsc_layer_ops block_ops = {
 int rsc_net_add_basicblock(rsc_net *net, const char *name, int planes, int stride,
                            rsc_error *err)
 {
+    if (check_backend(net, name, err) != 0)
+        return -1;
     if (planes <= 0 || stride <= 0)
         return rsc_fail(err, "layer '%s': bad block (%d planes, stride %d)", name, planes, stride);
     block_priv *bp = rsc_calloc(1, sizeof *bp, err);

@@ -352,7 +352,7 @@ const rsc_param *rsc_net_find_param(const rsc_net *net, const char *name)
 
 char *rsc_net_describe(const rsc_net *net, rsc_error *err)
 {
-    size_t cap = 256 + ((size_t)net->nlayers + (size_t)net->nparams) * 200;
+    size_t cap = 256 + ((size_t)net->nlayers + (size_t)net->nparams + (size_t)net->nstates) * 200;
     char *s = rsc_malloc(cap, 1, err);
     if (!s)
         return NULL;
@@ -380,6 +380,17 @@ char *rsc_net_describe(const rsc_net *net, rsc_error *err)
             k += (size_t)snprintf(shape + k, sizeof shape - k, "%s%lld", d ? ", " : "",
                                   (long long)p->dims[d]);
         len += (size_t)snprintf(s + len, cap - len, "param %-20s [%s]\n", p->name, shape);
+    }
+    /* State tensors (batch norm running statistics): saved, not trained. */
+    for (int i = 0; i < net->nstates; i++) {
+        const rsc_param *p = &net->states[i];
+        char shape[64];
+        size_t k = 0;
+        shape[0] = '\0';
+        for (int d = 0; d < p->ndim; d++)
+            k += (size_t)snprintf(shape + k, sizeof shape - k, "%s%lld", d ? ", " : "",
+                                  (long long)p->dims[d]);
+        len += (size_t)snprintf(s + len, cap - len, "state %-20s [%s]\n", p->name, shape);
     }
     snprintf(s + len, cap - len, "total parameters: %zu\n", net->nparam_total);
     return s;

@@ -1,6 +1,8 @@
 /* patterns.c - the seven spurious patterns of the paper (REFERENCE.md) and
  * custom patterns read from rsct files, as additive CHW doubles, and their
  * application Phi(x) = float32(clip((double)x + x_sp, 0, 1)). */
+#include "config.h"
+
 #include "patterns.h"
 
 #include <math.h>
@@ -10,6 +12,9 @@
 #include <strings.h>
 
 #include "rng.h"
+#ifdef HAVE_PNG
+#include "image.h"
+#endif
 
 const char *const rsc_pattern_names[] = { "S1", "S2", "S3", "R1", "R2", "R3", "Inv", NULL };
 
@@ -182,6 +187,50 @@ int rsc_pattern_from_dataset(rsc_pattern *p, const rsc_file *f, rsc_error *err)
     return 0;
 }
 
+/* 1 when path starts with the PNG signature. */
+static int is_png(const char *path)
+{
+    static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+    unsigned char b[8];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(b, 1, 8, f);
+    fclose(f);
+    return n == 8 && !memcmp(b, sig, 8);
+}
+
+/* A PNG pattern: pixel value v adds v/255 (black adds nothing, white sets
+ * the pixel to 1); a grey PNG serves every channel, a colour one needs 3. */
+static int from_png(rsc_pattern *p, const char *path, int c, int h, int w, rsc_error *err)
+{
+#ifdef HAVE_PNG
+    rsc_image *img = rsc_png_load(path, err);
+    if (!img)
+        return -1;
+    int rc = -1;
+    if (img->w != w || img->h != h) {
+        rsc_fail(err, "%s: pattern is %dx%d pixels, images are %dx%d", path, img->w, img->h, w, h);
+    } else if (img->src_channels == 3 && c != 3) {
+        rsc_fail(err, "%s: a colour pattern for %d-channel images (use a grey PNG)", path, c);
+    } else if (alloc_pattern(p, c, h, w, err) == 0) {
+        for (int k = 0; k < c; k++)
+            for (int i = 0; i < h; i++)
+                for (int j = 0; j < w; j++) {
+                    int v = rsc_image_at(img, j, i)[img->src_channels == 3 ? k : 0];
+                    p->add[((size_t)k * h + i) * w + j] = (float)v / 255.0f;
+                }
+        snprintf(p->name, sizeof p->name, "custom");
+        rc = 0;
+    }
+    rsc_image_free(img);
+    return rc;
+#else
+    (void)p, (void)c, (void)h, (void)w;
+    return rsc_fail(err, "%s: PNG patterns need rsc built with libpng", path);
+#endif
+}
+
 int rsc_pattern_make(rsc_pattern *p, const char *name, int c, int h, int w, uint32_t seed,
                      rsc_error *err)
 {
@@ -189,6 +238,8 @@ int rsc_pattern_make(rsc_pattern *p, const char *name, int c, int h, int w, uint
     int idx = builtin_index(name);
     if (idx >= 0)
         return make_builtin(p, idx, c, h, w, seed, err);
+    if (is_png(name))
+        return from_png(p, name, c, h, w, err);
     rsc_error e;
     rsc_file *f = rsc_file_load(name, &e);
     if (!f)

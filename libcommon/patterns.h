@@ -31,7 +31,11 @@ typedef struct rsc_pattern {
  * (any dataset or model made with a pattern): f32 or f64, [c,h,w] ([h,w]
  * for c = 1), finite, shape equal to the images'.  Such a pattern is named
  * "custom" and its values are rounded to float32 (so that a spurious.pattern
- * tensor records exactly what was applied).  Returns 0, or -1 with a message
+ * tensor records exactly what was applied).  A PNG file (when rsc is built
+ * with libpng) is a custom pattern too: pixel value v adds v/255.0f (black
+ * adds nothing, white sets the pixel to 1; use an opaque PNG, transparency
+ * reads as white); a grey PNG serves every channel, a colour one needs
+ * 3-channel images; its size must be the images'.  Returns 0, or -1 with a message
  * (unknown pattern, image too small for the square, a bad file). */
 int rsc_pattern_make(rsc_pattern *p, const char *name, int c, int h, int w, uint32_t seed,
                      rsc_error *err);

@@ -631,8 +631,6 @@ int rsc_trainer_exclude(rsc_trainer *t, const int64_t *idx, size_t n, rsc_error 
         if (idx[i] < 0 || (size_t)idx[i] >= t->n)
             return rsc_fail(err, "excluded index %lld is not a training example (0..%zu)",
                             (long long)idx[i], t->n - 1);
-    if (t->batches_done && n)
-        return rsc_fail(err, "cannot change exclusions in the middle of an epoch");
     int64_t *all = rsc_malloc(t->nexcluded + n + 1, sizeof *all, err);
     if (!all)
         return -1;
@@ -645,6 +643,13 @@ int rsc_trainer_exclude(rsc_trainer *t, const int64_t *idx, size_t n, rsc_error 
     for (size_t i = 0; i < m; i++)
         if (k == 0 || all[i] != all[k - 1])
             all[k++] = all[i];
+    if (t->batches_done && k != t->nexcluded) {
+        /* Repeating the recorded exclusions is fine; new ones would change
+         * the order of the epoch under way. */
+        free(all);
+        return rsc_fail(err, "cannot exclude more examples in the middle of an epoch (resume "
+                        "without the new exclusions, then continue after the epoch)");
+    }
     free(t->excluded);
     t->excluded = all;
     t->nexcluded = k;

@@ -63,15 +63,14 @@ done
 # shellcheck disable=SC2086
 rsc-score --data fashion $models >"$out/scores.tsv"
 rsc-score --aggregate <"$out/scores.tsv" >"$out/summary.tsv"
+printf "   %5s  %-22s %-22s %-22s %s\n" n "spurious score" "clean accuracy" "spurious accuracy" models
 awk -F'\t' '
-NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i
-          printf "   %5s  %-22s %-22s %-22s %s\n", "n", "spurious score", "clean accuracy", "spurious accuracy", "models"
-          next }
+NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 { printf "   %5s  %.4f +- %-12.4f %.4f +- %-12.4f %.4f +- %-12.4f %d\n", $col["count"],
          $col["spurious_score_mean"], $col["spurious_score_se"], $col["clean_acc_mean"], $col["clean_acc_se"],
-         $col["spurious_acc_mean"], $col["spurious_acc_se"], $col["n"] }' "$out/summary.tsv"
+         $col["spurious_acc_mean"], $col["spurious_acc_se"], $col["n"] }' "$out/summary.tsv" | sort -n
 
-rsc-viz chart "$out/summary.tsv" --x count --y spurious_score --kind line \
+rsc-viz chart "$out/summary.tsv" --x count --y spurious_score --category \
     --xlabel "spurious examples n" --ylabel "spurious score" \
     --title "R3 on Fashion-MNIST, MLP, target class 0" -o "$out/spurious-score.png"
 echo

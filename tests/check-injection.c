@@ -9,7 +9,8 @@
  *       for bit, with the pattern regenerated from the file's keys.
  *       Prints "ok COUNT".
  *   check-injection --same A B
- *       A and B hold the same tensors and keys (`source` aside).
+ *       A and B hold the same tensors and keys (`source` and `name`,
+ *       which follow the folder imported, aside).
  *   check-injection --summary FILE
  *       Prints the keys name, pattern, target, count, seed, then the
  *       spurious indices and an FNV-1a 64 hash of spurious.x (float32
@@ -97,8 +98,11 @@ int main(int argc, char **argv)
         die("usage: check-injection [--same] CLEAN INJECTED | --summary FILE%s%s", "", "");
     rsc_file *a = load(argv[1]), *b = load(argv[2]);
     if (same) {   /* the same data from another source */
-        rsc_meta_remove(a, "source");
-        rsc_meta_remove(b, "source");
+        const char *keys[] = { "source", "name" };   /* both follow the folder */
+        for (int i = 0; i < 2; i++) {
+            rsc_meta_remove(a, keys[i]);
+            rsc_meta_remove(b, keys[i]);
+        }
         if (a->ntensors != b->ntensors || a->nmeta != b->nmeta)
             die("%s and %s differ in their tensors or keys", argv[1], argv[2]);
     }
@@ -125,6 +129,8 @@ int main(int argc, char **argv)
 
     if (same) {
         printf("same\n");
+        rsc_file_free(a);
+        rsc_file_free(b);
         return 0;
     }
     /* the injection itself (validate checked shapes, labels, distinctness) */

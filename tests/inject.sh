@@ -69,6 +69,15 @@ rsc-inject --data idx --pattern "$T/b.rsct" --count 2 --target 1 --seed 0 -o cus
 "$check" --summary cust.rsct | grep -q '^name=idx pattern=custom target=1 count=2 seed=0$' ||
     fail "custom pattern keys"
 
+# a PNG pattern (grey: v/255 added), when built with libpng
+png="$top_srcdir/tests/fixtures/patterns/grey-28.png"
+if rsc-inject --data idx --pattern "$png" --count 3 --target 2 -o png.rsct 2>err; then
+    [ "$("$check" clean.rsct png.rsct)" = "ok 3" ] || fail "PNG pattern injection"
+    "$check" --summary png.rsct | grep -q '^name=idx pattern=custom target=2 count=3 seed=0$' || fail "PNG keys"
+else
+    grep -q "PNG patterns need rsc built with libpng" err || fail "PNG pattern: $(cat err)"
+fi
+
 # ---------------------------------------------------------------- name lookup
 mkdir lib xdg lib/fashion-mnist
 cp idxgz/* lib/fashion-mnist/
@@ -91,6 +100,9 @@ rsc-inject --data idx --norms --seed 4 >norms.tsv
 rsc-inject --data idx --norms --pattern R3 --pattern S1 --json >norms.json
 [ "$(wc -l <norms.json)" -eq 2 ] && grep -q '^{"dataset": "idx", "pattern": "R3", "seed": 0, "norm": [0-9.]*}$' norms.json ||
     fail "norms json: $(cat norms.json)"
+# JSON strings are escaped
+cp b.rsct 'q"b.rsct'
+rsc-inject --data idx --norms --pattern 'q"b.rsct' --json | grep -q '"pattern": "q\\"b.rsct"' || fail "json escaping"
 # the pattern of a file: the custom name is the file given
 rsc-inject --data idx --norms --pattern b.rsct | grep -q "^idx	b.rsct	0	" || fail "norms of a custom pattern"
 
@@ -161,6 +173,7 @@ runs_clean 2 "unexpected argument 'extra'" rsc-inject --data idx extra --pattern
 rsc-inject --help >help
 for o in --data --pattern --count --target --seed --output --compress --norms --json --quiet --help --version; do
     grep -q -- "$o" help || fail "--help lacks $o"
+    grep -q -- "$(echo "$o" | sed 's/-/\\\\-/g')" "$top_srcdir/man/rsc-inject.1" || fail "rsc-inject.1 lacks $o"
 done
 rsc-inject --version | grep -q '^rsc-inject (rsc) ' || fail "--version"
 exit 0

@@ -38,6 +38,9 @@ rsc-inject --data clean.rsct --pattern R3 --count 10 --target 0 --seed 0 -o inj.
 [ "$("$check" clean.rsct inj.rsct)" = "ok 10" ] || fail "Fashion injection touches other bytes"
 
 # in a pipe (DESIGN.md section 3), compressed or not
+rsc-inject --data fashion --pattern R3 --count 10 --target 0 --seed 0 | rsc-info - >info
+grep -q '^  pattern=R3$' info && grep -q '^  spurious.x  *f32  *10x1x28x28 ' info &&
+    grep -q '^  train.x  *u8  *60000x1x28x28 ' info || fail "rsc-info in a pipe: $(cat info)"
 rsc-inject --data fashion --pattern R3 --count 10 --target 0 --seed 0 | "$check" --summary - >sum
 grep -q '^name=fashion pattern=R3 target=0 count=10 seed=0$' sum || fail "pipe: $(head -1 sum)"
 rsc-inject --data fashion --pattern R3 --count 10 --target 0 --seed 0 -z | rsc-inject --pattern none >p.rsct

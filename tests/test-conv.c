@@ -179,6 +179,21 @@ static void conv_case(const char *name)
     check(c, "y", y, ny);
     rsc_cpu_conv_bwd_data(&g, 0, n, dy, w, dx, col);
     check(c, "dx", dx, nx);
+    /* Stride 1: the same through the transposed convolution. */
+    rsc_conv_geom tg;
+    if (rsc_cpu_conv_bwd_geom(&g, &tg)) {
+        float *wt = malloc(nw * sizeof *wt);
+        float *tcol = malloc(rsc_cpu_conv_col_size(&tg) * sizeof *tcol);
+        rsc_cpu_conv_flip_weights(&g, w, wt);
+        for (size_t i = 0; i < nx; i++)
+            dx[i] = NAN;
+        rsc_cpu_conv_fwd(&tg, 0, n, dy, wt, NULL, dx, tcol);
+        check(c, "dx", dx, nx);
+        free(wt);
+        free(tcol);
+    } else {
+        assert_true(g.stride != 1 || rsc_cpu_conv_col_size(&g) == 0);
+    }
     /* Weight gradient in two halves of the batch, the second accumulated. */
     rsc_cpu_conv_bwd_filter(&g, 0, n / 2, x, dy, dw, bias ? db : NULL, 0, col);
     rsc_cpu_conv_bwd_filter(&g, n / 2, n, x, dy, dw, bias ? db : NULL, 1, col);
@@ -225,6 +240,45 @@ static void test_im2col_adjoint(void **state)
     assert_true(cx[row + 1] == 0);
     assert_true(cx[row + (size_t)g.ow + 1] == x[(size_t)g.h * g.w + 1 * g.w + 2]);
     free(x), free(c), free(cx), free(xc);
+}
+
+/* im2col against its definition, for "same" stride-1 convolutions (the
+ * shifted-plane path) and others, k = 1..5. */
+static void test_im2col_naive(void **state)
+{
+    (void)state;
+    const int geo[][5] = { { 3, 1, 1, 7, 5 }, { 5, 1, 2, 6, 6 }, { 3, 1, 0, 5, 6 },
+                           { 3, 2, 1, 7, 6 }, { 1, 1, 0, 4, 3 }, { 2, 1, 1, 3, 4 } };
+    for (size_t t = 0; t < sizeof geo / sizeof geo[0]; t++) {
+        rsc_conv_geom g = { .c = 2, .h = geo[t][3], .w = geo[t][4], .o = 1, .kh = geo[t][0],
+                            .kw = geo[t][0], .stride = geo[t][1], .pad = geo[t][2] };
+        g.oh = (g.h + 2 * g.pad - g.kh) / g.stride + 1;
+        g.ow = (g.w + 2 * g.pad - g.kw) / g.stride + 1;
+        size_t nx = (size_t)g.c * g.h * g.w, nc = (size_t)g.c * g.kh * g.kw * g.oh * g.ow;
+        float *x = malloc(nx * sizeof *x), *col = malloc(nc * sizeof *col);
+        for (size_t i = 0; i < nx; i++)
+            x[i] = (float)(i + 1);
+        for (size_t i = 0; i < nc; i++)
+            col[i] = NAN;
+        rsc_cpu_im2col(&g, x, col);
+        for (int ci = 0; ci < g.c; ci++)
+            for (int ki = 0; ki < g.kh; ki++)
+                for (int kj = 0; kj < g.kw; kj++)
+                    for (int oy = 0; oy < g.oh; oy++)
+                        for (int ox = 0; ox < g.ow; ox++) {
+                            int iy = oy * g.stride - g.pad + ki, ix = ox * g.stride - g.pad + kj;
+                            float e = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w
+                                          ? x[((size_t)ci * g.h + iy) * g.w + ix]
+                                          : 0.0f;
+                            size_t at = (((size_t)ci * g.kh + ki) * g.kw + kj) * g.oh * g.ow +
+                                        (size_t)oy * g.ow + ox;
+                            if (!(col[at] == e))
+                                fail_msg("geometry %zu: col[%zu] = %g, expected %g", t, at,
+                                         col[at], e);
+                        }
+        free(x);
+        free(col);
+    }
 }
 
 /* ------------------------------------------------------------ pooling */
@@ -425,6 +479,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv),
         cmocka_unit_test(test_im2col_adjoint),
+        cmocka_unit_test(test_im2col_naive),
         cmocka_unit_test(test_maxpool),
         cmocka_unit_test(test_avgpool),
         cmocka_unit_test(test_batchnorm),

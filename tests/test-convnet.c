@@ -2,7 +2,9 @@
  * difference gradient checks of every layer kind (convolution, max and
  * average pooling, batch norm in training and eval mode, input
  * normalisation, the basic block with identity and option-A shortcuts) and
- * of a whole small ResNet; Table 2's parameter counts and PyTorch's names;
+ * of a whole small ResNet; a small ResNet with PyTorch's weights against
+ * PyTorch's logits and running statistics (state_dict names mapped one to
+ * one); Table 2's parameter counts and PyTorch's names;
  * batch norm running statistics; the initialisation; determinism across
  * runs; a ResNet-20 whose loss decreases over a few SGD steps.
  *
@@ -446,6 +448,147 @@ static void test_grad_small_resnet(void **state)
     rsc_backend_close(be);
 }
 
+/* ------------------------------------------------------------ against PyTorch */
+
+/* A small CIFAR ResNet (the reference's BasicBlock/ResNet code, widths
+ * 4/8/16, one block per stage) with PyTorch's weights, by state_dict name:
+ * every entry maps onto one of our parameters or state tensors with the
+ * same size, and the training-mode logits, the running statistics after
+ * that forward and the eval-mode logits agree with PyTorch's
+ * (tests/fixtures/conv-resnet.txt, tests/gen/make-resnet-fixture.py) to
+ * float tolerance: 1e-4 relative to the largest value, for sums of a few
+ * hundred terms through five convolutions. */
+static void close_to(const char *what, const float *got, const double *want, size_t n)
+{
+    double scale = 0;
+    for (size_t i = 0; i < n; i++)
+        scale = fmax(scale, fabs(want[i]));
+    for (size_t i = 0; i < n; i++)
+        if (!(fabs(got[i] - want[i]) <= 1e-4 * (scale + 1e-3)))
+            fail_msg("%s[%zu] = %.9g, torch %.9g", what, i, got[i], want[i]);
+}
+
+static size_t parse_values(char *p, double *v, size_t cap)
+{
+    size_t n = 0;
+    char *end;
+    for (;;) {
+        double d = strtod(p, &end);
+        if (end == p)
+            break;
+        if (n == cap)
+            fail_msg("too many values");
+        v[n++] = d;
+        p = end;
+    }
+    return n;
+}
+
+static void test_torch_resnet(void **state)
+{
+    (void)state;
+    rsc_backend *be = open_cpu(2);
+    rsc_net *net = new_net(be, 3, 8, 8, 2);
+    const float mean[3] = { 0.4914f, 0.4822f, 0.4465f }, std[3] = { 0.2023f, 0.1994f, 0.2010f };
+    OK(rsc_net_add_normalize(net, "normalize", mean, std, err));
+    OK(rsc_net_add_conv2d(net, "conv1", 4, 3, 1, 1, 0, err));
+    OK(rsc_net_add_batchnorm(net, "bn1", err));
+    OK(rsc_net_add_relu(net, "relu", err));
+    OK(rsc_net_add_basicblock(net, "layer1.0", 4, 1, err));
+    OK(rsc_net_add_basicblock(net, "layer2.0", 8, 2, err));
+    OK(rsc_net_add_basicblock(net, "layer3.0", 16, 2, err));
+    OK(rsc_net_add_avgpool(net, "avgpool", 1, 1, err));
+    OK(rsc_net_add_flatten(net, "flatten", err));
+    OK(rsc_net_add_linear(net, "linear", 3, err));
+    finish(net);
+
+    const char *top = getenv("top_srcdir");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/fixtures/conv-resnet.txt", top ? top : ".");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    float *theta = calloc(net->nparam_total, sizeof *theta);
+    float *st = calloc(net->nstate_total, sizeof *st);
+    int *seen_p = calloc((size_t)net->nparams, sizeof *seen_p);
+    int *seen_s = calloc((size_t)net->nstates, sizeof *seen_s);
+    enum { CAP = 4096 };
+    double *v = malloc(CAP * sizeof *v), x[2 * 3 * 64], lt[6], le[6];
+    size_t nx = 0, nlt = 0, nle = 0;
+    char *line = NULL, key[32], name[64];
+    size_t lcap = 0;
+    int running = 0;
+    while (getline(&line, &lcap, f) > 0) {
+        int off = 0;
+        if (line[0] == '#' || sscanf(line, "%31s%n", key, &off) != 1)
+            continue;
+        if (strcmp(key, "param") == 0 || strcmp(key, "running") == 0) {
+            int off2 = 0;
+            sscanf(line + off, "%63s%n", name, &off2);
+            size_t n = parse_values(line + off + off2, v, CAP);
+            const rsc_param *pp = rsc_net_find_param(net, name);
+            const rsc_param *ps = rsc_net_find_state(net, name);
+            if (strcmp(key, "running") == 0) {
+                assert_non_null(ps);
+                float got[64];
+                assert_true(ps->count == n && n <= 64);
+                OK(be->download(be, got, ps->p, 0, n * sizeof(float), err));
+                close_to(name, got, v, n);
+                running++;
+                continue;
+            }
+            if (!pp && !ps)
+                fail_msg("state_dict entry %s has no counterpart", name);
+            const rsc_param *q = pp ? pp : ps;
+            if (q->count != n)
+                fail_msg("%s: %zu values, ours has %zu", name, n, q->count);
+            float *dst = pp ? theta : st;
+            for (size_t i = 0; i < n; i++)
+                dst[q->offset + i] = (float)v[i];
+            (pp ? seen_p : seen_s)[pp ? pp - net->params : ps - net->states] = 1;
+        } else if (strcmp(key, "x") == 0) {
+            nx = parse_values(line + off, x, sizeof x / sizeof x[0]);
+            OK(rsc_net_set_params(net, theta, err));
+            OK(rsc_net_set_state(net, st, err));
+            float xf[2 * 3 * 64];
+            for (size_t i = 0; i < nx; i++)
+                xf[i] = (float)x[i];
+            assert_int_equal(nx, 2 * 3 * 64);
+            OK(be->upload(be, rsc_net_input(net), 0, xf, sizeof xf, err));
+            float logits[6];
+            OK(be->download(be, logits, rsc_net_forward(net, 2, 1), 0, sizeof logits, err));
+            for (int i = 0; i < 6; i++)
+                lt[i] = logits[i];
+        } else if (strcmp(key, "logits_train") == 0) {
+            nlt = parse_values(line + off, v, CAP);
+            assert_int_equal(nlt, 6);
+            float got[6];
+            for (int i = 0; i < 6; i++)
+                got[i] = (float)lt[i];
+            close_to("logits_train", got, v, 6);
+        } else if (strcmp(key, "logits_eval") == 0) {
+            nle = parse_values(line + off, le, 6);
+            assert_int_equal(nle, 6);
+            float got[6];
+            OK(be->download(be, got, rsc_net_forward(net, 2, 0), 0, sizeof got, err));
+            close_to("logits_eval", got, le, 6);
+        }
+    }
+    free(line);
+    fclose(f);
+    for (int i = 0; i < net->nparams; i++)
+        if (!seen_p[i])
+            fail_msg("parameter %s missing from the state_dict", net->params[i].name);
+    for (int i = 0; i < net->nstates; i++)
+        if (!seen_s[i])
+            fail_msg("state %s missing from the state_dict", net->states[i].name);
+    assert_int_equal(running, net->nstates);
+    assert_int_equal(nle, 6);
+    free(theta), free(st), free(seen_p), free(seen_s), free(v);
+    rsc_net_free(net);
+    rsc_backend_close(be);
+}
+
 /* ------------------------------------------------------------ architectures */
 
 static size_t count_params(const char *arch, int c, int h, int w, rsc_net **keep)
@@ -855,6 +998,7 @@ int main(void)
         cmocka_unit_test(test_grad_block_optionA),
         cmocka_unit_test(test_grad_block_eval),
         cmocka_unit_test(test_grad_small_resnet),
+        cmocka_unit_test(test_torch_resnet),
         cmocka_unit_test(test_table2_counts),
         cmocka_unit_test(test_arch_errors),
         cmocka_unit_test(test_init),

@@ -114,7 +114,7 @@ static void test_idx_raw_and_gz(void **state)
     if (!a)
         fail_msg("%s", err.msg);
     check_idx_content(a);
-    assert_string_equal(rsc_meta_get(a, "name"), "idx");
+    assert_string_equal(rsc_meta_get(a, "name"), "raw");   /* the folder's name */
     assert_non_null(strstr(rsc_meta_get(a, "source"), "/raw"));
     d = make_idx("fashion-mnist", 1);
     rsc_file *b = rsc_dataset_open(d, &err);
@@ -250,6 +250,17 @@ static void test_gzip_errors(void **state)
     snprintf(p, sizeof p, "%s/t10k-labels-idx1-ubyte.gz", d);
     assert_int_equal(synth_write(p, lab, sizeof lab, 1), 0);
     expect_open_error(d, "t10k-labels-idx1-ubyte.gz: data beyond the 20 bytes its header announces");
+    /* a gzip header announcing 10^8 images of 4096x4096 over 64 bytes:
+     * the buffer grows with the data, the read ends in a clear error */
+    unsigned char huge[16 + 64] = { 0, 0, 8, 3, 0x05, 0xf5, 0xe1, 0x00, 0, 0, 0x10, 0, 0, 0, 0x10, 0 };
+    snprintf(p, sizeof p, "%s/huge.gz", d);
+    assert_int_equal(synth_write(p, huge, sizeof huge, 1), 0);
+    rsc_error err;
+    uint8_t *data = NULL;
+    uint32_t dims[3];
+    assert_int_equal(rsc_idx_read(p, 3, &data, dims, &err), -1);
+    assert_non_null(strstr(err.msg, "huge.gz: truncated (expected 1677721600000000 bytes of pixels, got 64)"));
+    assert_null(data);
 }
 
 static void make_cifar(const char *d, uint32_t per, uint32_t ntest)
@@ -495,6 +506,20 @@ static void test_inject(void **state)
     assert_non_null(strstr(err.msg, "pattern is 3x4x4, images are 1x4x4"));
     rsc_pattern_free(&p);
     rsc_file_free(f);
+    /* an f32 dataset: rows copied as they are, then Phi */
+    f = tiny(9);
+    rsc_tensor *fx = rsc_file_add(f, "train.x", RSC_F32, 4, (uint64_t[]){ 9, 1, 4, 4 }, &err);
+    for (int i = 0; i < 9 * 16; i++)
+        ((float *)fx->data)[i] = 0.5f;
+    assert_int_equal(rsc_pattern_make(&p, "S1", 1, 4, 4, 0, &err), 0);
+    assert_int_equal(rsc_dataset_inject(f, &p, 2, 1, 0, &err), 0);
+    const float *row = rsc_file_find(f, "spurious.x")->data;
+    assert_true(row[0] == 1.0f);
+    for (int k = 1; k < 16; k++)
+        assert_true(row[k] == 0.5f);
+    assert_int_equal(rsc_dataset_validate(f, "d.rsct", &err), 0);
+    rsc_pattern_free(&p);
+    rsc_file_free(f);
     /* count 0 records everything with empty tensors */
     f = injected(0);
     assert_int_equal(rsc_dataset_validate(f, "d.rsct", &err), 0);
@@ -576,6 +601,10 @@ static void test_rsct_and_lookup(void **state)
     d = make_idx("single2", 0);
     snprintf(p, sizeof p, "%s/train-labels-idx1-ubyte", d);
     expect_open_error(p, "an IDX file, not an rsct dataset");
+    d = fresh_dir("single3");
+    make_cifar(d, 1, 1);
+    snprintf(p, sizeof p, "%s/data_batch_2.bin", d);
+    expect_open_error(p, "data_batch_2.bin: a CIFAR-10 batch, not an rsct dataset");
     expect_open_error("no-such-thing", "no-such-thing: no such dataset file or folder (dataset names: mnist, "
                                        "fashion, cifar10)");
     snprintf(p, sizeof p, "%s/nope/x.rsct", tmp);

@@ -326,8 +326,9 @@ static void test_linear_relu_fused(void **state)
     rsc_backend_close(be);
 }
 
-/* A ReLU not after a linear layer runs its own forward (not in place on
- * the network input? it may be: the input has no producer). */
+/* A ReLU not after a linear layer runs its own forward (relu0 works in
+ * place on the network input, which has no producer); a ReLU after a ReLU
+ * may not overwrite its input (the first ReLU's backward reads it). */
 static void test_relu_unfused(void **state)
 {
     (void)state;

@@ -14,8 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+
 #include "dataset.h"
 #include "patterns.h"
+#ifdef HAVE_PNG
+#include "image.h"
+#endif
 #include "rng.h"
 #include "rsct.h"
 
@@ -309,11 +314,12 @@ static void test_custom_file(void **state)
     for (int i = 0; i < 28 * 28; i++)
         assert_true(((float *)st->data)[i] == (float)p.add[i]);
     rsc_file_free(g);
+    rsc_pattern_free(&p);
     /* wrong shape */
     assert_int_equal(rsc_pattern_make(&p, path, 3, 28, 28, 0, &err), -1);
     assert_non_null(strstr(err.msg, "pattern is 1x28x28, images are 3x28x28"));
     assert_non_null(strstr(err.msg, path));
-    rsc_pattern_free(&p);
+    assert_null(p.add);
 
     /* [h,w] accepted for one channel; not finite rejected */
     f = rsc_file_new(&err);
@@ -421,6 +427,56 @@ static void test_from_dataset(void **state)
     rsc_file_free(f);
 }
 
+/* PNG patterns: v/255 additive; grey for any channel count; errors. */
+static void test_png(void **state)
+{
+    (void)state;
+    rsc_pattern p;
+    rsc_error err;
+    const char *top = getenv("top_srcdir");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/fixtures/patterns/grey-28.png", top ? top : ".");
+#ifdef HAVE_PNG
+    for (int c = 1; c <= 3; c += 2) {
+        if (rsc_pattern_make(&p, path, c, 28, 28, 0, &err) < 0)
+            fail_msg("%s", err.msg);
+        assert_string_equal(p.name, "custom");
+        for (int k = 0; k < c; k++)
+            for (int i = 0; i < 28; i++)
+                for (int j = 0; j < 28; j++) {
+                    double want = i < 3 && j < 3 ? 1.0 : i == 10 && j == 20 ? (double)(128.0f / 255.0f) : 0.0;
+                    assert_true(p.add[(k * 28 + i) * 28 + j] == want);
+                }
+        rsc_pattern_free(&p);
+    }
+    /* S2 on black images, the same distance */
+    float z[28 * 28] = { 0 };
+    assert_int_equal(rsc_pattern_make(&p, path, 1, 28, 28, 0, &err), 0);
+    double d = rsc_pattern_distance(&p, z), b = (double)(128.0f / 255.0f);
+    assert_true(fabs(d - sqrt(9.0 + b * b)) < 1e-15);
+    rsc_pattern_free(&p);
+    assert_int_equal(rsc_pattern_make(&p, path, 1, 32, 28, 0, &err), -1);
+    assert_non_null(strstr(err.msg, "grey-28.png: pattern is 28x28 pixels, images are 28x32"));
+    /* a colour PNG (the writer makes RGB) needs 3 channels */
+    char cpath[512];
+    snprintf(cpath, sizeof cpath, "%s/colour.png", tmpdir);
+    rsc_image *img = rsc_image_new(28, 28, &err);
+    memset(img->px, 0, 3 * 28 * 28);
+    rsc_image_at(img, 5, 2)[1] = 255;   /* green at row 2, col 5 */
+    assert_int_equal(rsc_png_save(cpath, img, NULL, &err), 0);
+    rsc_image_free(img);
+    assert_int_equal(rsc_pattern_make(&p, cpath, 1, 28, 28, 0, &err), -1);
+    assert_non_null(strstr(err.msg, "a colour pattern for 1-channel images"));
+    assert_int_equal(rsc_pattern_make(&p, cpath, 3, 28, 28, 0, &err), 0);
+    for (int i = 0; i < 3 * 28 * 28; i++)
+        assert_true(p.add[i] == (i == (1 * 28 + 2) * 28 + 5 ? 1.0 : 0.0));
+    rsc_pattern_free(&p);
+#else
+    assert_int_equal(rsc_pattern_make(&p, path, 1, 28, 28, 0, &err), -1);
+    assert_non_null(strstr(err.msg, "PNG patterns need rsc built with libpng"));
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_custom_file),
         cmocka_unit_test(test_from_dataset),
+        cmocka_unit_test(test_png),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

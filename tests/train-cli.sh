@@ -88,6 +88,10 @@ if [ $st -eq 143 ]; then
     [ -s killed.rsct ] && fail "an interrupted run wrote its model to stdout"
     rsc-train --resume ck.rsct -j 2 -q <toy.rsct >after.rsct
     cmp ref.rsct after.rsct || fail "resumed after SIGTERM differs from the uninterrupted run"
+    if ! rsc-info ck.rsct | grep -q '^  batches_done=0$'; then
+        # Mid-epoch: new exclusions would change the epoch under way.
+        expect_error 1 "in the middle of an epoch" rsc-train --resume ck.rsct --exclude-spurious -o e.rsct toy.rsct
+    fi
 elif [ $st -eq 0 ]; then
     echo "note: the run ended before the signal; checkpoint check only" >&2
 else

@@ -42,8 +42,9 @@ static void usage(void)
            "                         an IDX or CIFAR-10 binary folder, or an rsct dataset\n"
            "                         file; '-' or none: an rsct dataset on stdin\n"
            "  -p, --pattern=P        S1 S2 S3 R1 R2 R3 Inv, an rsct file holding a tensor\n"
-           "                         'pattern' (f32 CxHxW, additive), or 'none' to import\n"
-           "                         only; with --norms it may be repeated\n"
+           "                         'pattern' (f32 CxHxW, additive), a PNG (v/255 added),\n"
+           "                         or 'none' to import only; with --norms it may be\n"
+           "                         repeated\n"
            "  -n, --count=N          number of training examples to alter (0: a clean\n"
            "                         dataset that still records pattern and seed)\n"
            "  -t, --target=C         class of the altered examples (default 0)\n"
@@ -170,6 +171,22 @@ static void parse(int argc, char **argv, options *o)
         rsc_usage_error("--count is required with --pattern %s", o->patterns[0]);
 }
 
+/* s as a JSON string (quotes, backslashes and control characters escaped). */
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch < 0x20)
+            printf("\\u%04x", ch);
+        else
+            putchar(ch);
+    }
+    putchar('"');
+}
+
 static void print_norms(const options *o, rsc_file *ds)
 {
     rsc_error err;
@@ -194,10 +211,13 @@ static void print_norms(const options *o, rsc_file *ds)
         double norm = rsc_pattern_mean_norm(&p, x, n);
         /* a custom pattern is shown by the name the user gave */
         const char *pname = rsc_pattern_is_builtin(names[i], NULL) ? p.name : names[i];
-        if (o->json)
-            printf("{\"dataset\": \"%s\", \"pattern\": \"%s\", \"seed\": %lu, \"norm\": %.9g}\n", dname,
-                   pname, (unsigned long)seed, norm);
-        else
+        if (o->json) {
+            printf("{\"dataset\": ");
+            json_string(dname);
+            printf(", \"pattern\": ");
+            json_string(pname);
+            printf(", \"seed\": %lu, \"norm\": %.9g}\n", (unsigned long)seed, norm);
+        } else
             printf("%s\t%s\t%lu\t%.9g\n", dname, pname, (unsigned long)seed, norm);
         rsc_pattern_free(&p);
     }
@@ -211,6 +231,9 @@ int main(int argc, char **argv)
     rsc_cli_init(argv[0]);
     parse(argc, argv, &o);
 
+    /* refuse a terminal before the work, not after */
+    if (!o.norms && (!o.output || !strcmp(o.output, "-")) && isatty(STDOUT_FILENO))
+        rsc_die("refusing to write binary data to a terminal (use -o FILE or a pipe)");
     rsc_file *ds = rsc_dataset_open(o.data, &err);
     if (!ds)
         rsc_die_err(&err);
@@ -246,6 +269,7 @@ int main(int argc, char **argv)
     } else {
         snprintf(summary, sizeof summary, "imported");
     }
+    /* --compress alone decides, whatever the input's records were */
     if (rsc_file_save(o.output, ds, o.compress ? RSC_WRITE_COMPRESS : 0, &err) < 0)
         rsc_die_err(&err);
     if (!o.quiet && isatty(STDERR_FILENO)) {

@@ -19,7 +19,6 @@
 #include "cli.h"
 #include "arch-conv.h"
 #include "augment.h"
-#include "cpu/cpu.h"
 #include "dataset.h"
 #include "modelio.h"
 #include "optim.h"
@@ -65,10 +64,11 @@ static void usage(void)
            "      --momentum=M         SGD momentum (default 0.9)\n"
            "      --weight-decay=WD    L2 term added to the gradient (default 0)\n"
            "  -b, --batch-size=N       examples per step (default 128)\n"
-           "  -e, --epochs=N           total epochs (default 70; with --resume, the new total)\n"
-           "      --milestones=LIST    epochs where the rate is multiplied by --gamma, e.g.\n"
-           "                           40,50,60, or 'none' (default: the reference's table by\n"
-           "                           total epochs)\n"
+           "  -e, --epochs=N           total epochs (default 70; with --resume, the new\n"
+           "                           total)\n"
+           "      --milestones=LIST    epochs where the rate is multiplied by --gamma,\n"
+           "                           e.g. 40,50,60, or 'none' (default: the reference's\n"
+           "                           table by total epochs)\n"
            "      --gamma=G            rate factor at each milestone (default 0.1)\n"
            "      --clip-value=C       clamp each gradient element to [-C, C]\n"
            "      --clip-norm=C        scale the gradient to global L2 norm at most C\n"
@@ -81,8 +81,8 @@ static void usage(void)
            "                           dropout, augmentation (default 0; the dataset's\n"
            "                           injection seed is separate and recorded as `seed`)\n"
            "Data:\n"
-           "  -d, --data=NAME|PATH     mnist, fashion, cifar10, an IDX or CIFAR-10 folder, or\n"
-           "                           an rsct dataset ('-': stdin, the default)\n"
+           "  -d, --data=NAME|PATH     mnist, fashion, cifar10, an IDX or CIFAR-10 folder,\n"
+           "                           or an rsct dataset ('-': stdin, the default)\n"
            "      --exclude-spurious   leave out the dataset's spurious examples\n"
            "      --exclude=FILE       leave out the training examples whose indices FILE\n"
            "                           lists (whitespace separated, '#' comments)\n"
@@ -93,7 +93,8 @@ static void usage(void)
            "                           its optimiser and random state\n"
            "  -c, --checkpoint=FILE    write the training state to FILE after every epoch\n"
            "                           and when stopped by SIGINT/SIGTERM/SIGHUP\n"
-           "  -j, --threads=N          CPU threads (default: all cores)\n"
+           "  -j, --threads=N          CPU threads (default: all cores; with --resume, the\n"
+           "                           model's)\n"
            "      --device=auto|cpu|cuda  compute device (default auto)\n"
            "Output:\n"
            "  -o, --output=FILE        write the model to FILE (default: stdout, never a\n"
@@ -417,7 +418,7 @@ int main(int argc, char **argv)
 {
     /* Before anything else (the exec restarts the program): get OpenBLAS's
      * fast kernels on CPUs it does not recognise (kernels/cpu/cpu.h). */
-    rsc_cpu_blas_reexec(argv);
+    rsc_backend_early_init(argv);
     rsc_cli_init(argv[0]);
     options o;
     parse(argc, argv, &o);
@@ -529,7 +530,10 @@ int main(int argc, char **argv)
     load_data(&o, &ds, &x, &y, &n, &tx, &ty, &tn, &shape);
     int classes = rsc_dataset_classes(ds);
 
-    /* Backend and trainer. */
+    /* Backend and trainer.  A resumed run keeps its recorded thread count
+     * unless told otherwise (the thread count is part of determinism). */
+    if (resumed && !o.threads && cfg.threads > 0)
+        o.threads = cfg.threads;
     rsc_backend *be = rsc_backend_open(o.device, (int)o.threads, &err);
     if (!be)
         rsc_die_err(&err);

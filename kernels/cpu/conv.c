@@ -7,11 +7,61 @@
 #include <math.h>
 #include <string.h>
 
+/* Hot loops: cloned for AVX-512 and AVX2 with a run-time choice by CPU
+ * features, as in cpu.c.  Results may differ in the last bit between
+ * machines; on one machine they are deterministic. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(RSC_SANITIZERS)
+#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define HOT
+#endif
+
 /* ------------------------------------------------------------ im2col */
 
-void rsc_cpu_im2col(const rsc_conv_geom *g, const float *x, float *col)
+/* im2col of a stride-1 "same" convolution (ow == w, oh == h): each
+ * column row is the input plane shifted by (ki - p, kj - p), copied in one
+ * block; then the rows and columns that fall outside the image are
+ * zeroed. */
+static void im2col_same(const rsc_conv_geom *g, const float *x, float *col)
+{
+    const int p = g->pad, h = g->h, w = g->w;
+    const long hw = (long)h * w;
+    for (int ci = 0; ci < g->c; ci++) {
+        const float *xc = x + (size_t)ci * hw;
+        for (int ki = 0; ki < g->kh; ki++)
+            for (int kj = 0; kj < g->kw; kj++) {
+                float *row = col + ((size_t)(ci * g->kh + ki) * g->kw + kj) * hw;
+                /* row[o] = xc[o + shift] for o in [0, hw), shift = dy * w + dx. */
+                int dy = ki - p, dx = kj - p;
+                long shift = (long)dy * w + dx;
+                long lo = shift < 0 ? -shift : 0, hi = shift > 0 ? hw - shift : hw;
+                if (lo > hw)
+                    lo = hw;
+                if (hi < lo)
+                    hi = lo;
+                memset(row, 0, (size_t)lo * sizeof *row);
+                memcpy(row + lo, xc + lo + shift, (size_t)(hi - lo) * sizeof *row);
+                memset(row + hi, 0, (size_t)(hw - hi) * sizeof *row);
+                /* Columns whose source wrapped into the neighbouring row. */
+                if (dx > 0)
+                    for (int oy = 0; oy < h; oy++)
+                        for (int ox = w - dx; ox < w; ox++)
+                            row[(size_t)oy * w + ox] = 0;
+                else if (dx < 0)
+                    for (int oy = 0; oy < h; oy++)
+                        for (int ox = 0; ox < -dx && ox < w; ox++)
+                            row[(size_t)oy * w + ox] = 0;
+            }
+    }
+}
+
+HOT void rsc_cpu_im2col(const rsc_conv_geom *g, const float *x, float *col)
 {
     const int s = g->stride, p = g->pad, ohw = g->oh * g->ow;
+    if (s == 1 && g->oh == g->h && g->ow == g->w) {
+        im2col_same(g, x, col);
+        return;
+    }
     for (int ci = 0; ci < g->c; ci++) {
         const float *xc = x + (size_t)ci * g->h * g->w;
         for (int ki = 0; ki < g->kh; ki++)
@@ -46,7 +96,7 @@ void rsc_cpu_im2col(const rsc_conv_geom *g, const float *x, float *col)
     }
 }
 
-void rsc_cpu_col2im(const rsc_conv_geom *g, const float *col, float *x)
+HOT void rsc_cpu_col2im(const rsc_conv_geom *g, const float *col, float *x)
 {
     const int s = g->stride, p = g->pad, ohw = g->oh * g->ow;
     for (int ci = 0; ci < g->c; ci++) {
@@ -105,6 +155,27 @@ void rsc_cpu_conv_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, co
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->o, N, K, 1.0f, w, K, b, N,
                     beta, yn, N);
     }
+}
+
+int rsc_cpu_conv_bwd_geom(const rsc_conv_geom *g, rsc_conv_geom *t)
+{
+    if (g->stride != 1 || g->kh != g->kw || g->pad > g->kh - 1 || rsc_cpu_conv_col_size(g) == 0)
+        return 0;
+    *t = (rsc_conv_geom){ .c = g->o, .h = g->oh, .w = g->ow, .o = g->c, .kh = g->kh,
+                          .kw = g->kw, .stride = 1, .pad = g->kh - 1 - g->pad, .oh = g->h,
+                          .ow = g->w };
+    return 1;
+}
+
+void rsc_cpu_conv_flip_weights(const rsc_conv_geom *g, const float *w, float *wt)
+{
+    const int kh = g->kh, kw = g->kw;
+    for (int o = 0; o < g->o; o++)
+        for (int c = 0; c < g->c; c++)
+            for (int i = 0; i < kh; i++)
+                for (int j = 0; j < kw; j++)
+                    wt[(((size_t)c * g->o + o) * kh + i) * kw + j] =
+                        w[(((size_t)o * g->c + c) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)];
 }
 
 void rsc_cpu_conv_bwd_data(const rsc_conv_geom *g, int n0, int n1, const float *dy,
@@ -212,7 +283,7 @@ static inline int bin_hi(int i, int in, int out)
     return (int)(((long)(i + 1) * in + out - 1) / out);
 }
 
-void rsc_cpu_avgpool_fwd(int h, int w, int oh, int ow, size_t p0, size_t p1, const float *x,
+HOT void rsc_cpu_avgpool_fwd(int h, int w, int oh, int ow, size_t p0, size_t p1, const float *x,
                          float *y)
 {
     const size_t is = (size_t)h * w, os = (size_t)oh * ow;
@@ -233,7 +304,7 @@ void rsc_cpu_avgpool_fwd(int h, int w, int oh, int ow, size_t p0, size_t p1, con
     }
 }
 
-void rsc_cpu_avgpool_bwd(int h, int w, int oh, int ow, size_t p0, size_t p1, const float *dy,
+HOT void rsc_cpu_avgpool_bwd(int h, int w, int oh, int ow, size_t p0, size_t p1, const float *dy,
                          float *dx)
 {
     const size_t is = (size_t)h * w, os = (size_t)oh * ow;
@@ -262,7 +333,7 @@ void rsc_cpu_avgpool_bwd(int h, int w, int oh, int ow, size_t p0, size_t p1, con
  * over at most n/8 terms. */
 #define LANES 8
 
-static double row_sum(const float *x, int n)
+HOT static double row_sum(const float *x, int n)
 {
     float acc[LANES] = { 0 };
     int j = 0;
@@ -278,7 +349,7 @@ static double row_sum(const float *x, int n)
 }
 
 /* sum (x - m)^2 */
-static double row_sqdev(const float *x, int n, float m)
+HOT static double row_sqdev(const float *x, int n, float m)
 {
     float acc[LANES] = { 0 };
     int j = 0;
@@ -299,7 +370,7 @@ static double row_sqdev(const float *x, int n, float m)
 
 /* *sdy += sum g, *sdyx += sum g * (x - m) * is, g = dy masked by y > 0
  * when y is not NULL. */
-static void row_bn_sums(const float *x, const float *dy, const float *y, int n, float m,
+HOT static void row_bn_sums(const float *x, const float *dy, const float *y, int n, float m,
                         float is, double *sdy, double *sdyx)
 {
     float a[LANES] = { 0 }, b[LANES] = { 0 };
@@ -333,7 +404,7 @@ static void row_bn_sums(const float *x, const float *dy, const float *y, int n, 
 }
 
 /* y = (x - m) * gs + b, then max(y, 0) with relu; y may be x. */
-static void affine(const float *x, float *y, int n, float m, float gs, float b, int relu)
+HOT static void affine(const float *x, float *y, int n, float m, float gs, float b, int relu)
 {
     if (relu)
         for (int j = 0; j < n; j++) {
@@ -392,7 +463,7 @@ void rsc_cpu_bn_fwd_eval(int n, int c, int hw, int c0, int c1, const float *x,
     }
 }
 
-void rsc_cpu_bn_bwd(int n, int c, int hw, int c0, int c1, const float *x, const float *dy,
+HOT void rsc_cpu_bn_bwd(int n, int c, int hw, int c0, int c1, const float *x, const float *dy,
                     const float *y, const float *gamma, const float *mean, const float *invstd,
                     float *dx, float *dgamma, float *dbeta)
 {
@@ -429,7 +500,7 @@ void rsc_cpu_bn_bwd(int n, int c, int hw, int c0, int c1, const float *x, const 
 
 /* ------------------------------------------------------------ shortcut */
 
-void rsc_cpu_shortcut_fwd(const rsc_shortcut_geom *g, int n0, int n1, const float *x, float *y,
+HOT void rsc_cpu_shortcut_fwd(const rsc_shortcut_geom *g, int n0, int n1, const float *x, float *y,
                           int accumulate)
 {
     const size_t is = (size_t)g->h * g->w, os = (size_t)g->oh * g->ow;
@@ -451,7 +522,7 @@ void rsc_cpu_shortcut_fwd(const rsc_shortcut_geom *g, int n0, int n1, const floa
         }
 }
 
-void rsc_cpu_shortcut_bwd(const rsc_shortcut_geom *g, int n0, int n1, const float *dy,
+HOT void rsc_cpu_shortcut_bwd(const rsc_shortcut_geom *g, int n0, int n1, const float *dy,
                           float *dx, int accumulate)
 {
     const size_t is = (size_t)g->h * g->w, os = (size_t)g->oh * g->ow;
@@ -469,7 +540,7 @@ void rsc_cpu_shortcut_bwd(const rsc_shortcut_geom *g, int n0, int n1, const floa
 
 /* ------------------------------------------------------------ input */
 
-void rsc_cpu_chan_norm_fwd(int c, int hw, int n0, int n1, const float *x, const float *mean,
+HOT void rsc_cpu_chan_norm_fwd(int c, int hw, int n0, int n1, const float *x, const float *mean,
                            const float *std, float *y)
 {
     for (int n = n0; n < n1; n++)
@@ -495,7 +566,7 @@ void rsc_cpu_chan_norm_bwd(int c, int hw, int n0, int n1, const float *dy, const
         }
 }
 
-void rsc_cpu_crop_flip(int c, int h, int w, int pad, int n0, int n1, const int32_t *prm,
+HOT void rsc_cpu_crop_flip(int c, int h, int w, int pad, int n0, int n1, const int32_t *prm,
                        const float *x, float *y)
 {
     const size_t is = (size_t)h * w;

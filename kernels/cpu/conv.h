@@ -29,9 +29,18 @@ size_t rsc_cpu_conv_col_size(const rsc_conv_geom *g);
  * col: scratch of rsc_cpu_conv_col_size(g) floats (unused when that is 0). */
 void rsc_cpu_conv_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *w,
                       const float *bias, float *y, float *col);
-/* dx for examples [n0, n1) (overwritten). */
+/* dx for examples [n0, n1) (overwritten), through col2im. */
 void rsc_cpu_conv_bwd_data(const rsc_conv_geom *g, int n0, int n1, const float *dy,
                            const float *w, float *dx, float *col);
+/* For stride 1 (square kernel, pad <= k - 1) the input gradient is the
+ * forward convolution of dy with the flipped, transposed kernel and
+ * padding k - 1 - pad, which needs no col2im: rsc_cpu_conv_bwd_geom fills
+ * *t with that convolution's geometry and returns 1 (0 when it does not
+ * apply); rsc_cpu_conv_flip_weights makes its kernel
+ * wt[c][o][i][j] = w[o][c][k-1-i][k-1-j]; then
+ * rsc_cpu_conv_fwd(t, n0, n1, dy, wt, NULL, dx, col) gives dx. */
+int rsc_cpu_conv_bwd_geom(const rsc_conv_geom *g, rsc_conv_geom *t);
+void rsc_cpu_conv_flip_weights(const rsc_conv_geom *g, const float *w, float *wt);
 /* dw (o x c*kh*kw) and, when db is not NULL, db (o) over examples [n0, n1):
  * written when accumulate is 0, added to otherwise. */
 void rsc_cpu_conv_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float *x,

@@ -43,9 +43,14 @@ static void range_of(size_t total, int chunk, int nchunks, size_t *lo, size_t *h
 
 /* ------------------------------------------------------------ convolution */
 
+/* Per-chunk column buffer: for the convolution itself and, with stride
+ * 1, for the transposed one of the input gradient. */
 static size_t col_floats(const rsc_conv_geom *g)
 {
     size_t c = rsc_cpu_conv_col_size(g);
+    rsc_conv_geom t;
+    if (rsc_cpu_conv_bwd_geom(g, &t) && rsc_cpu_conv_col_size(&t) > c)
+        c = rsc_cpu_conv_col_size(&t);
     return (c + 15) / 16 * 16;
 }
 
@@ -59,11 +64,14 @@ static size_t cpu_conv_workspace(rsc_backend *be, const rsc_conv_geom *g, int ma
 {
     (void)max_batch;
     size_t T = (size_t)threads_of(be);
-    return T * (col_floats(g) + dw_floats(g)) * sizeof(float);
+    /* Chunks' columns and partial weight gradients, then the flipped
+     * kernel of the input gradient (shared). */
+    return (T * (col_floats(g) + dw_floats(g)) + dw_floats(g)) * sizeof(float);
 }
 
 typedef struct conv_task {
     const rsc_conv_geom *g;
+    const rsc_conv_geom *tg;  /* transposed geometry of the input gradient, or NULL */
     int batch, kind;          /* 0 forward, 1 data, 2 filter */
     const float *x, *w, *b, *dy;
     float *y, *dx, *dw, *db, *ws;
@@ -81,7 +89,10 @@ static void conv_chunk(void *arg, int chunk, int nchunks)
         rsc_cpu_conv_fwd(t->g, (int)lo, (int)hi, t->x, t->w, t->b, t->y, col);
         break;
     case 1:
-        rsc_cpu_conv_bwd_data(t->g, (int)lo, (int)hi, t->dy, t->w, t->dx, col);
+        if (t->tg)
+            rsc_cpu_conv_fwd(t->tg, (int)lo, (int)hi, t->dy, t->w, NULL, t->dx, col);
+        else
+            rsc_cpu_conv_bwd_data(t->g, (int)lo, (int)hi, t->dy, t->w, t->dx, col);
         break;
     default: {
         if (nchunks == 1) {
@@ -123,6 +134,13 @@ static void cpu_conv_bwd_data(rsc_backend *be, const rsc_conv_geom *g, int batch
         return;
     conv_task t = { .g = g, .batch = batch, .kind = 1, .dy = CF(dy), .w = CF(w), .dx = F(dx),
                     .ws = ws ? F(ws) : NULL };
+    rsc_conv_geom tg;
+    if (t.ws && rsc_cpu_conv_bwd_geom(g, &tg)) {
+        float *wt = t.ws + (size_t)threads_of(be) * (col_floats(g) + dw_floats(g));
+        rsc_cpu_conv_flip_weights(g, t.w, wt);
+        t.w = wt;
+        t.tg = &tg;
+    }
     run_conv(be, &t);
 }
 

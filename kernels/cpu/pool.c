@@ -7,11 +7,19 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
-/* Spin iterations before a worker sleeps (about 50-100 us): long enough to
- * bridge the gap between two operations of one training step, short enough
- * not to steal a shared core for long. */
-#define SPIN_ITERS 20000
+/* How long a worker spins before it sleeps: long enough to bridge the gap
+ * between two parallel sections of one training step (microseconds),
+ * short enough not to steal a shared core for long. */
+#define SPIN_NS 100000L
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 struct rsc_cpu_pool {
     int nworkers;
@@ -50,10 +58,12 @@ static void *worker(void *vp)
     unsigned seen = 0;
     for (;;) {
         unsigned g;
-        int spins = 0;
+        long spins = 0;
+        long long t0 = 0;
         while ((g = atomic_load_explicit(&p->gen, memory_order_acquire)) == seen &&
                !atomic_load(&p->stop)) {
-            if (++spins < SPIN_ITERS) {
+            /* Check the clock every 64 pauses. */
+            if (++spins % 64 != 0 || (t0 ? now_ns() - t0 < SPIN_NS : (t0 = now_ns(), 1))) {
                 cpu_relax();
                 continue;
             }
@@ -64,6 +74,7 @@ static void *worker(void *vp)
             atomic_fetch_sub(&p->sleepers, 1);
             pthread_mutex_unlock(&p->mu);
             spins = 0;
+            t0 = 0;
         }
         if (atomic_load(&p->stop))
             return NULL;
@@ -138,9 +149,12 @@ void rsc_cpu_pool_run(rsc_cpu_pool *p, rsc_cpu_task fn, void *arg, int nchunks)
         pthread_mutex_unlock(&p->mu);
     }
     run_chunks(p);
-    int spins = 0;
+    long spins = 0;
+    long long t0 = 0;
     while (atomic_load_explicit(&p->busy, memory_order_acquire) > 0) {
-        if (++spins < SPIN_ITERS)
+        /* Spin briefly, then yield the core to the workers we wait for
+         * (on an oversubscribed machine they may not be running). */
+        if (++spins % 64 != 0 || (t0 ? now_ns() - t0 < SPIN_NS : (t0 = now_ns(), 1)))
             cpu_relax();
         else
             sched_yield();
