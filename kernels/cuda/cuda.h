@@ -3,7 +3,7 @@
  * launch geometry, and the device side of the counter-based RNG.
  *
  * Errors: memory calls and sync() report errors directly.  Operations
- * return nothing; a failing CUDA/cuBLAS call or kernel launch inside one
+ * return nothing; a failing CUDA, cuBLAS or cuDNN call or kernel launch in one
  * records the first error in the backend ("sticky", as backend.h says) and
  * later operations become no-ops, so that the next sync() or download()
  * returns -1 with that message.  Kernels that find bad input (a label or a
@@ -29,10 +29,19 @@ struct rsc_buf {
     int is_view;
 };
 
+/* Reductions run on a fixed grid, independent of the device, so that a
+ * given n is always summed in the same order. */
+#define CUDA_THREADS 256
+#define CUDA_REDUCE_BLOCKS 1024
+#define CUDA_MAX_BLOCKS 65536
+/* Pinned staging for small uploads: slots and their size. */
+#define CUDA_STAGING_SLOTS 16
+#define CUDA_STAGING_SLOT ((size_t)64 << 10)
+
 /* Flags raised by kernels in cuda_impl.dflags (bit masks). */
 enum {
     CUDA_FLAG_LABEL = 1,  /* xent: a label outside [0, cols) */
-    CUDA_FLAG_INDEX = 2,  /* gather: a row index outside the source */
+    CUDA_FLAG_INDEX = 2,  /* gather, gather_i32: a row index outside the source */
 };
 
 typedef struct cuda_impl {
@@ -48,19 +57,11 @@ typedef struct cuda_impl {
      * are truly asynchronous (an upload from pageable memory waits for the
      * whole stream); each slot's event says when its copy is done. */
     unsigned char *staging; /* CUDA_STAGING_SLOTS x CUDA_STAGING_SLOT bytes, or NULL */
-    cudaEvent_t staged[16];
+    cudaEvent_t staged[CUDA_STAGING_SLOTS];
     unsigned next_slot;
     int failed;          /* a sticky error is recorded in msg */
     char msg[RSC_ERROR_MAX];
 } cuda_impl;
-
-/* Reductions run on a fixed grid, independent of the device, so that a
- * given n is always summed in the same order. */
-#define CUDA_THREADS 256
-#define CUDA_REDUCE_BLOCKS 1024
-#define CUDA_MAX_BLOCKS 65536
-#define CUDA_STAGING_SLOTS 16
-#define CUDA_STAGING_SLOT ((size_t)64 << 10)
 
 static inline cuda_impl *cuda_of(rsc_backend *be)
 {
