@@ -4,13 +4,18 @@
  * variance (here wholly in double), per-channel scale and shift rounded
  * to float.
  *
- * One block per channel: its threads sum the channel's n*hw values in a
- * fixed strided order and combine the partial sums by a fixed tree
- * (deterministic; no atomics), then the same block writes the channel's
- * outputs. */
+ * One block per channel: each thread keeps BN_UNROLL partial sums of the
+ * channel's n*hw values in a fixed strided order (independent loads in
+ * flight), the block combines them by a fixed tree (deterministic; no
+ * atomics), then the same block writes the channel's outputs.  Indices
+ * are 32-bit (a channel holds fewer than 2^31 values; checked). */
 #include "cuda.h"
 
+#include <limits.h>
+
 #define BN_THREADS 512
+#define BN_UNROLL 4
+#define BN_STRIDE (BN_THREADS * BN_UNROLL)
 
 /* Sum of v over the block by a fixed tree; every thread gets the total. */
 __device__ static double block_sum(double v, double *sh)
@@ -28,12 +33,18 @@ __device__ static double block_sum(double v, double *sh)
 }
 
 /* Element e (0 <= e < n*hw) of channel ch: index of (e / hw, ch, e % hw). */
-__device__ static inline size_t at(size_t e, int ch, int c, size_t hw)
+__device__ static inline size_t at(unsigned e, int ch, int c, unsigned hw)
 {
-    return ((e / hw) * (size_t)c + (size_t)ch) * hw + e % hw;
+    return ((size_t)(e / hw) * (size_t)c + (size_t)ch) * hw + e % hw;
 }
 
-__global__ static void bn_fwd_train_kernel(int n, int c, size_t hw, const float *x,
+/* The partial sums of one thread added in a fixed order. */
+__device__ static inline double lanes(const double *a)
+{
+    return __dadd_rn(__dadd_rn(a[0], a[1]), __dadd_rn(a[2], a[3]));
+}
+
+__global__ static void bn_fwd_train_kernel(int n, int c, unsigned hw, const float *x,
                                            const float *gamma, const float *beta, float *y,
                                            float *save_mean, float *save_invstd,
                                            float *run_mean, float *run_var, float momentum,
@@ -41,18 +52,30 @@ __global__ static void bn_fwd_train_kernel(int n, int c, size_t hw, const float 
 {
     __shared__ double sh[BN_THREADS];
     const int ch = blockIdx.x;
-    const size_t N = (size_t)n * hw;
+    const unsigned N = (unsigned)n * hw;
     const double cnt = (double)N;
-    double s = 0.0;
-    for (size_t e = threadIdx.x; e < N; e += BN_THREADS)
-        s = __dadd_rn(s, (double)x[at(e, ch, c, hw)]);
-    double mu = __ddiv_rn(block_sum(s, sh), cnt);
-    double ss = 0.0;
-    for (size_t e = threadIdx.x; e < N; e += BN_THREADS) {
-        double d = __dsub_rn((double)x[at(e, ch, c, hw)], mu);
-        ss = __dadd_rn(ss, __dmul_rn(d, d));
+    double a[BN_UNROLL] = { 0.0, 0.0, 0.0, 0.0 };
+    for (unsigned base = threadIdx.x; base < N; base += BN_STRIDE) {
+#pragma unroll
+        for (int u = 0; u < BN_UNROLL; u++) {
+            unsigned e = base + u * BN_THREADS;
+            if (e < N)
+                a[u] = __dadd_rn(a[u], (double)x[at(e, ch, c, hw)]);
+        }
     }
-    ss = block_sum(ss, sh);
+    double mu = __ddiv_rn(block_sum(lanes(a), sh), cnt);
+    double q[BN_UNROLL] = { 0.0, 0.0, 0.0, 0.0 };
+    for (unsigned base = threadIdx.x; base < N; base += BN_STRIDE) {
+#pragma unroll
+        for (int u = 0; u < BN_UNROLL; u++) {
+            unsigned e = base + u * BN_THREADS;
+            if (e < N) {
+                double d = __dsub_rn((double)x[at(e, ch, c, hw)], mu);
+                q[u] = __dadd_rn(q[u], __dmul_rn(d, d));
+            }
+        }
+    }
+    double ss = block_sum(lanes(q), sh);
     double var = __ddiv_rn(ss, cnt);
     float is = (float)__ddiv_rn(1.0, sqrt(__dadd_rn(var, (double)eps)));
     float m = (float)mu;
@@ -69,7 +92,7 @@ __global__ static void bn_fwd_train_kernel(int n, int c, size_t hw, const float 
         }
     }
     float gs = __fmul_rn(gamma[ch], is), b = beta[ch];
-    for (size_t e = threadIdx.x; e < N; e += BN_THREADS) {
+    for (unsigned e = threadIdx.x; e < N; e += BN_THREADS) {
         size_t i = at(e, ch, c, hw);
         float v = __fadd_rn(__fmul_rn(__fsub_rn(x[i], m), gs), b);
         y[i] = relu ? (v > 0.0f ? v : 0.0f) : v;
@@ -84,8 +107,13 @@ static void cuda_bn_fwd_train(rsc_backend *be, int n, int c, int hw, const rsc_b
     cuda_impl *impl = cuda_of(be);
     if (n <= 0 || c <= 0 || hw <= 0 || impl->failed)
         return;
+    if ((size_t)n * (size_t)hw > UINT_MAX / 2) {
+        rsc_cuda_record(impl, __FILE__, __LINE__, "batch norm over %zu values per channel",
+                        (size_t)n * (size_t)hw);
+        return;
+    }
     bn_fwd_train_kernel<<<c, BN_THREADS, 0, impl->stream>>>(
-        n, c, (size_t)hw, CF(x), CF(gamma), CF(beta), F(y), F(save_mean), F(save_invstd),
+        n, c, (unsigned)hw, CF(x), CF(gamma), CF(beta), F(y), F(save_mean), F(save_invstd),
         run_mean ? F(run_mean) : NULL, run_var ? F(run_var) : NULL, momentum, eps, relu);
     CUDA_LAUNCHED(impl, "bn_fwd_train_kernel");
 }
@@ -126,25 +154,32 @@ __device__ static inline float masked(const float *dy, const float *y, size_t i)
     return y && !(y[i] > 0.0f) ? 0.0f : dy[i];
 }
 
-__global__ static void bn_bwd_kernel(int n, int c, size_t hw, const float *x, const float *dy,
+__global__ static void bn_bwd_kernel(int n, int c, unsigned hw, const float *x, const float *dy,
                                      const float *y, const float *gamma, const float *save_mean,
                                      const float *save_invstd, float *dx, float *dgamma,
                                      float *dbeta)
 {
     __shared__ double sh[BN_THREADS];
     const int ch = blockIdx.x;
-    const size_t N = (size_t)n * hw;
+    const unsigned N = (unsigned)n * hw;
     const double cnt = (double)N;
     const float m = save_mean[ch], is = save_invstd[ch];
-    double sdy = 0.0, sdyx = 0.0;
-    for (size_t e = threadIdx.x; e < N; e += BN_THREADS) {
-        size_t i = at(e, ch, c, hw);
-        float d = masked(dy, y, i);
-        sdy = __dadd_rn(sdy, (double)d);
-        sdyx = __dadd_rn(sdyx, __dmul_rn((double)d, (double)__fmul_rn(__fsub_rn(x[i], m), is)));
+    double a[BN_UNROLL] = { 0.0, 0.0, 0.0, 0.0 }, b[BN_UNROLL] = { 0.0, 0.0, 0.0, 0.0 };
+    for (unsigned base = threadIdx.x; base < N; base += BN_STRIDE) {
+#pragma unroll
+        for (int u = 0; u < BN_UNROLL; u++) {
+            unsigned e = base + u * BN_THREADS;
+            if (e < N) {
+                size_t i = at(e, ch, c, hw);
+                float d = masked(dy, y, i);
+                a[u] = __dadd_rn(a[u], (double)d);
+                b[u] = __dadd_rn(b[u], __dmul_rn((double)d,
+                                                 (double)__fmul_rn(__fsub_rn(x[i], m), is)));
+            }
+        }
     }
-    sdy = block_sum(sdy, sh);
-    sdyx = block_sum(sdyx, sh);
+    double sdy = block_sum(lanes(a), sh);
+    double sdyx = block_sum(lanes(b), sh);
     if (threadIdx.x == 0) {
         dgamma[ch] = (float)sdyx;
         dbeta[ch] = (float)sdy;
@@ -154,7 +189,7 @@ __global__ static void bn_bwd_kernel(int n, int c, size_t hw, const float *x, co
     float k1 = __fmul_rn(gamma[ch], is);
     float mdy = (float)__ddiv_rn(sdy, cnt), mdyx = (float)__ddiv_rn(sdyx, cnt);
     float k2 = __fmul_rn(is, mdyx);
-    for (size_t e = threadIdx.x; e < N; e += BN_THREADS) {
+    for (unsigned e = threadIdx.x; e < N; e += BN_THREADS) {
         size_t i = at(e, ch, c, hw);
         float d = masked(dy, y, i);
         dx[i] = __fmul_rn(k1, __fsub_rn(__fsub_rn(d, mdy), __fmul_rn(__fsub_rn(x[i], m), k2)));
@@ -169,8 +204,13 @@ static void cuda_bn_bwd(rsc_backend *be, int n, int c, int hw, const rsc_buf *x,
     cuda_impl *impl = cuda_of(be);
     if (n <= 0 || c <= 0 || hw <= 0 || impl->failed)
         return;
+    if ((size_t)n * (size_t)hw > UINT_MAX / 2) {
+        rsc_cuda_record(impl, __FILE__, __LINE__, "batch norm over %zu values per channel",
+                        (size_t)n * (size_t)hw);
+        return;
+    }
     bn_bwd_kernel<<<c, BN_THREADS, 0, impl->stream>>>(
-        n, c, (size_t)hw, CF(x), CF(dy), y ? CF(y) : NULL, CF(gamma), CF(save_mean),
+        n, c, (unsigned)hw, CF(x), CF(dy), y ? CF(y) : NULL, CF(gamma), CF(save_mean),
         CF(save_invstd),
         dx ? F(dx) : NULL, F(dgamma), F(dbeta));
     CUDA_LAUNCHED(impl, "bn_bwd_kernel");
