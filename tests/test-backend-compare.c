@@ -7,23 +7,25 @@
  * zero after cancellation does not dominate); NaN must meet NaN.
  * Tolerances:
  *   - 0 (bit-identical) where each element is one correctly rounded
- *     operation or none: fill, ReLU, mul, scale, clamp, bias_act, gathers,
- *     dropout masks;
- *   - 1e-6 for axpy, Adam and SGD: the GPU evaluates the CPU backend's
- *     expressions in its order without fused multiply-adds, but the CPU
- *     backend's AVX2/AVX-512 clones may contract a*b+c into an FMA, which
- *     changes the last bit of some elements;
+ *     operation or none, or the same sums in the same order: fill, ReLU,
+ *     mul, bias_act, gathers, dropout masks, max pooling (the GPU gathers
+ *     in the CPU's order what the CPU scatters), the ResNet shortcut,
+ *     input normalisation and crop-flip;
+ *   - 1e-6 for axpy (and the scale and clamp tested after it), Adam, SGD,
+ *     average pooling and batch-norm evaluation: the GPU evaluates the CPU
+ *     backend's expressions in its order without fused multiply-adds, but
+ *     the CPU backend's AVX2/AVX-512 clones may contract a*b+c into an
+ *     FMA, which changes the last bit of some elements;
  *   - 1e-6 for the Gaussian noise and the softmax/cross-entropy gradient
  *     (double-precision exp, log, sin and cos of CUDA's math library are
  *     within 2 ulp of glibc's, then rounded to float);
- *   - 1e-5 for GEMM and column sums (float sums in a different order;
- *     1e-2 when RSC_CUDA_TF32=1 lets cuBLAS use TF32);
+ *   - 1e-5 for GEMM, convolutions (cuDNN) and column sums (float sums in
+ *     a different order; 1e-2 when RSC_CUDA_TF32=1 lets cuBLAS and cuDNN
+ *     use TF32);
  *   - 1e-10 for sums of squares and cross-entropy statistics (double);
- *   - convolutions (cuDNN) as GEMMs; batch norm 1e-5 forward and 1e-4
- *     backward (the CPU backend sums each row in 8 float lanes, the GPU
- *     wholly in double; the backward's sums cancel); evaluation 1e-6; pooling,
- *     shortcuts, input normalisation and crop-flip exactly or 1e-6 as
- *     above (the GPU gathers in the CPU's order what the CPU scatters).
+ *   - batch norm in training mode 1e-5 forward and 1e-4 backward (the CPU
+ *     backend sums each row in 8 float lanes, the GPU wholly in double;
+ *     the backward's sums cancel).
  * GPU results must also repeat bit for bit (determinism), and the error
  * paths must report: bad labels and row indices at the next download, out
  * of GPU memory as such, copies outside a buffer.
