@@ -702,6 +702,18 @@ static void test_pool(void)
     }
 }
 
+typedef struct bn_args {
+    int n, c, hw;
+    pair x, dy, gamma, mean, invstd, dg, dbt;
+} bn_args;
+
+static void bn_bwd_gpu(void *arg)
+{
+    bn_args *a = arg;
+    B[1]->bn_bwd(B[1], a->n, a->c, a->hw, a->x.b[1], a->dy.b[1], NULL, a->gamma.b[1],
+                 a->mean.b[1], a->invstd.b[1], NULL, a->dg.b[1], a->dbt.b[1]);
+}
+
 static void test_bn_case(int n, int c, int hw, int relu, uint64_t seed)
 {
     char what[96], name[48];
@@ -743,6 +755,8 @@ static void test_bn_case(int n, int c, int hw, int relu, uint64_t seed)
                         X(invstd), NULL, X(dg), X(dbt));
     snprintf(what, sizeof what, "%s bwd, parameters only", name);
     cmp_f32(what, dg, c, BN_BWD_TOL);
+    bn_args ba = { n, c, hw, x, dy, gamma, mean, invstd, dg, dbt };
+    gpu_repeat(what, dg, bn_bwd_gpu, &ba);
     FOR_BOTH BE->bn_bwd(BE, n, c, hw, X(x), X(dy), relu ? X(y) : NULL, X(gamma), X(mean),
                         X(invstd), X(dy), X(dg), X(dbt));
     snprintf(what, sizeof what, "%s bwd in place (dx = dy)", name);
