@@ -225,7 +225,7 @@ for opt in --data --pattern --pattern-seed --target --epsilon --aggregate --metr
     --sensitivity --examples --seed --fractions --split --json --threads --device --batch-size \
     --progress --quiet --help --version; do
     grep -q -- "$opt" "$T/out" || fail "--help lacks $opt"
-    grep -qF -- "\\fB$(printf '%s' "$opt" | sed 's/-/\\-/g')" "$top_srcdir/man/rsc-score.1" ||
+    grep -qF -- "\\fB\\-\\-${opt#--}" "$top_srcdir/man/rsc-score.1" ||
         fail "rsc-score.1 lacks $opt"
 done
 expect_status 0 rsc-score --version
