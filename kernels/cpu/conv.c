@@ -121,8 +121,12 @@ HOT void rsc_cpu_col2im(const rsc_conv_geom *g, const float *col, float *x)
                         continue;
                     const float *r = row + (size_t)oy * g->ow;
                     float *xr = xc + (size_t)iy * g->w - p + kj;
-                    for (int ox = lo; ox < hi; ox++)
-                        xr[ox * s] += r[ox];
+                    if (s == 1)   /* contiguous: vectorised */
+                        for (int ox = lo; ox < hi; ox++)
+                            xr[ox] += r[ox];
+                    else
+                        for (int ox = lo; ox < hi; ox++)
+                            xr[ox * s] += r[ox];
                 }
             }
     }
