@@ -308,6 +308,37 @@ static void test_maxpool(void **state)
     maxpool_case("maxpool-odd");
 }
 
+/* The 2x2 stride-2 path against PyTorch's rules written out: every
+ * pattern of {1, 2, NaN} over a window (81 windows, in a 2 x 5 x 18 plane
+ * of 1 x 9 window pairs, plus an odd last column that no window reads):
+ * the first maximum wins, the first NaN propagates. */
+static void test_maxpool2_ties_nan(void **state)
+{
+    (void)state;
+    enum { H = 2, W = 2 * 81 + 1 };
+    static float x[H * W];
+    const float vals[3] = { 1.0f, 2.0f, NAN };
+    for (int win = 0; win < 81; win++)
+        for (int k = 0, code = win; k < 4; k++, code /= 3)
+            x[(k / 2) * W + 2 * win + k % 2] = vals[code % 3];
+    x[W - 1] = x[2 * W - 1] = 5.0f;
+    rsc_pool_geom g = { .h = H, .w = W, .k = 2, .stride = 2, .oh = 1, .ow = 81 };
+    float y[81];
+    int32_t arg[81];
+    rsc_cpu_maxpool_fwd(&g, 0, 1, x, y, arg);
+    for (int win = 0; win < 81; win++) {
+        const int at[4] = { 2 * win, 2 * win + 1, W + 2 * win, W + 2 * win + 1 };
+        int best = at[0];
+        for (int k = 1; k < 4 && !isnan(x[best]); k++)
+            if (x[at[k]] > x[best] || isnan(x[at[k]]))
+                best = at[k];
+        if (arg[win] != best)
+            fail_msg("window %d: argmax %d, expected %d", win, arg[win], best);
+        if (isnan(x[best]) ? !isnan(y[win]) : y[win] != x[best])
+            fail_msg("window %d: max %g, expected %g", win, y[win], x[best]);
+    }
+}
+
 static void avgpool_case(const char *name)
 {
     const fcase *c = get_case(name);
@@ -481,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_im2col_adjoint),
         cmocka_unit_test(test_im2col_naive),
         cmocka_unit_test(test_maxpool),
+        cmocka_unit_test(test_maxpool2_ties_nan),
         cmocka_unit_test(test_avgpool),
         cmocka_unit_test(test_batchnorm),
         cmocka_unit_test(test_shortcut),

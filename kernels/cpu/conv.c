@@ -8,10 +8,16 @@
 #include <string.h>
 
 /* Hot loops: cloned for AVX-512 and AVX2 with a run-time choice by CPU
- * features, as in cpu.c.  Results may differ in the last bit between
- * machines; on one machine they are deterministic. */
+ * features, and vectorised with GCC's dynamic cost model: at -O2 GCC 12
+ * uses its "very cheap" model, which never adds the run-time overlap test
+ * that loops over possibly aliasing (in-place) arrays need, so they stayed
+ * scalar.  Vectorisation does not reorder floating-point sums (no
+ * -ffast-math).  Results may differ in the last bit between machines; on
+ * one machine they are deterministic. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(RSC_SANITIZERS)
-#define HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#define HOT                                                                                \
+    __attribute__((target_clones("avx512f", "avx2", "default"),                            \
+                   optimize("tree-vectorize", "vect-cost-model=dynamic")))
 #else
 #define HOT
 #endif
@@ -115,8 +121,12 @@ HOT void rsc_cpu_col2im(const rsc_conv_geom *g, const float *col, float *x)
                         continue;
                     const float *r = row + (size_t)oy * g->ow;
                     float *xr = xc + (size_t)iy * g->w - p + kj;
-                    for (int ox = lo; ox < hi; ox++)
-                        xr[ox * s] += r[ox];
+                    if (s == 1)   /* contiguous: vectorised */
+                        for (int ox = lo; ox < hi; ox++)
+                            xr[ox] += r[ox];
+                    else
+                        for (int ox = lo; ox < hi; ox++)
+                            xr[ox * s] += r[ox];
                 }
             }
     }
@@ -229,10 +239,50 @@ void rsc_cpu_conv_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float
 
 /* ------------------------------------------------------------ pooling */
 
+/* The 2x2 window of stride 2 (the paper's CNN), branch-free so that it
+ * vectorises: a candidate v replaces the maximum m when m is a number and
+ * v is not <= m, that is when v > m or v is NaN: the first maximum wins and
+ * the first NaN propagates, as in the loop below. */
+HOT static void maxpool2_fwd(const rsc_pool_geom *g, size_t p0, size_t p1, const float *x,
+                             float *y, int32_t *arg)
+{
+    const size_t is = (size_t)g->h * g->w, os = (size_t)g->oh * g->ow;
+    const int w = g->w, ow = g->ow;
+    for (size_t p = p0; p < p1; p++)
+        for (int oy = 0; oy < g->oh; oy++) {
+            const float *r0 = x + p * is + (size_t)2 * oy * w, *r1 = r0 + w;
+            float *yr = y + p * os + (size_t)oy * ow;
+            int32_t *ar = arg + p * os + (size_t)oy * ow;
+            const int32_t base = 2 * oy * w;
+            for (int ox = 0; ox < ow; ox++) {
+                float m = r0[2 * ox], v;
+                int32_t at = base + 2 * ox, best = at, t;
+                v = r0[2 * ox + 1];
+                t = (m == m) & !(v <= m);
+                m = t ? v : m;
+                best = t ? at + 1 : best;
+                v = r1[2 * ox];
+                t = (m == m) & !(v <= m);
+                m = t ? v : m;
+                best = t ? at + w : best;
+                v = r1[2 * ox + 1];
+                t = (m == m) & !(v <= m);
+                m = t ? v : m;
+                best = t ? at + w + 1 : best;
+                yr[ox] = m;
+                ar[ox] = best;
+            }
+        }
+}
+
 void rsc_cpu_maxpool_fwd(const rsc_pool_geom *g, size_t p0, size_t p1, const float *x, float *y,
                          int32_t *arg)
 {
     const size_t is = (size_t)g->h * g->w, os = (size_t)g->oh * g->ow;
+    if (g->k == 2 && g->stride == 2) {
+        maxpool2_fwd(g, p0, p1, x, y, arg);
+        return;
+    }
     for (size_t p = p0; p < p1; p++) {
         const float *xp = x + p * is;
         float *yp = y + p * os;
@@ -378,7 +428,7 @@ HOT static void row_bn_sums(const float *x, const float *dy, const float *y, int
     if (y) {
         for (; j + LANES <= n; j += LANES)
             for (int l = 0; l < LANES; l++) {
-                float g = y[j + l] > 0 ? dy[j + l] : 0.0f;
+                float d = dy[j + l], g = y[j + l] > 0 ? d : 0.0f;
                 a[l] += g;
                 b[l] += g * ((x[j + l] - m) * is);
             }
@@ -488,7 +538,8 @@ HOT void rsc_cpu_bn_bwd(int n, int c, int hw, int c0, int c1, const float *x, co
             float k2 = is * mdyx;
             if (yp)
                 for (int j = 0; j < hw; j++) {
-                    float d = yp[j] > 0 ? dp[j] : 0.0f;
+                    float d = dp[j];
+                    d = yp[j] > 0 ? d : 0.0f;
                     op[j] = k1 * (d - mdy - (xp[j] - m) * k2);
                 }
             else

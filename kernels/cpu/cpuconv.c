@@ -134,8 +134,14 @@ static void cpu_conv_bwd_data(rsc_backend *be, const rsc_conv_geom *g, int batch
         return;
     conv_task t = { .g = g, .batch = batch, .kind = 1, .dy = CF(dy), .w = CF(w), .dx = F(dx),
                     .ws = ws ? F(ws) : NULL };
+    /* The transposed convolution (im2col of dy, one GEMM) where its
+     * column matrix is no larger than the convolution's own: with the
+     * padding of a "same" convolution.  Without padding (the CNN) it would
+     * pad dy by kh - 1 on each side, and the GEMM then col2im of
+     * rsc_cpu_conv_bwd_data is faster (CNN training step: 5-10%). */
     rsc_conv_geom tg;
-    if (t.ws && rsc_cpu_conv_bwd_geom(g, &tg)) {
+    if (t.ws && rsc_cpu_conv_bwd_geom(g, &tg) &&
+        rsc_cpu_conv_col_size(&tg) <= rsc_cpu_conv_col_size(g)) {
         float *wt = t.ws + (size_t)threads_of(be) * (col_floats(g) + dw_floats(g));
         rsc_cpu_conv_flip_weights(g, t.w, wt);
         t.w = wt;
