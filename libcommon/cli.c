@@ -5,6 +5,7 @@
 #include "atomic.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -58,6 +59,16 @@ void rsc_usage_error(const char *fmt, ...)
     fprintf(stderr, "Try '%s --help' for more information.\n", progname);
     rsc_output_abort_all();
     exit(RSC_EXIT_USAGE);
+}
+
+void rsc_option_error(int c, char **argv)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    if (c == ':')
+        rsc_usage_error("option '%s' requires an argument", arg);
+    if (optopt > 0 && optopt < 256 && strncmp(arg, "--", 2) != 0)
+        rsc_usage_error("invalid option -- '%c'", optopt);
+    rsc_usage_error("unrecognized option '%s'", arg);
 }
 
 void rsc_warn(const char *fmt, ...)

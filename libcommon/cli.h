@@ -23,6 +23,10 @@ noreturn void rsc_die(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 noreturn void rsc_die_err(const rsc_error *err);
 /* "prog: message" and "Try 'prog --help'." on stderr, exit 2. */
 noreturn void rsc_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* getopt_long's complaint in GNU's words, as a usage error (exit 2): call
+ * with the value getopt_long returned ('?' or ':', the latter when the
+ * optstring starts with ':') after setting opterr = 0. */
+noreturn void rsc_option_error(int c, char **argv);
 /* Print a warning "prog: warning: ..." on stderr. */
 void rsc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

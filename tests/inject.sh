@@ -164,8 +164,8 @@ runs_clean 2 "do not apply to --pattern none" rsc-inject --data idx --pattern no
 runs_clean 2 "norms prints a table" rsc-inject --data idx --norms -o od/x.rsct
 runs_clean 2 "seed" rsc-inject --data idx --pattern S1 --count 1 --seed 4294967296 -o od/x.rsct
 runs_clean 2 "count" rsc-inject --data idx --pattern S1 --count -1 -o od/x.rsct
-runs_clean 2 "unknown option '--frobnicate'" rsc-inject --frobnicate
-runs_clean 2 "option '--count' needs an argument" rsc-inject --data idx --pattern S1 --count
+runs_clean 2 "unrecognized option '--frobnicate'" rsc-inject --frobnicate
+runs_clean 2 "option '--count' requires an argument" rsc-inject --data idx --pattern S1 --count
 runs_clean 2 "only one --pattern" rsc-inject --data idx --pattern S1 --pattern S2 --count 1
 runs_clean 2 "unexpected argument 'extra'" rsc-inject --data idx extra --pattern none
 

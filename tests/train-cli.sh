@@ -122,7 +122,7 @@ cmp v1.txt v3.txt || fail "--exclude FILE differs from --exclude-spurious"
 
 # Error paths: exit status, one message, no output file left.
 expect_error 2 "unknown architecture 'resnet9'" rsc-train --arch resnet9 -o e.rsct toy.rsct
-expect_error 2 "unknown option" rsc-train --bogus toy.rsct
+expect_error 2 "unrecognized option '--bogus'" rsc-train --bogus toy.rsct
 expect_error 2 "'x' is not a finite number" rsc-train --lr x toy.rsct
 expect_error 2 "not adam or sgd" rsc-train --optimizer adamw toy.rsct
 expect_error 2 "not ascending" rsc-train --milestones 5,3 toy.rsct

@@ -110,7 +110,7 @@ expect_error 2 "--where 'name': expected COLUMN=VALUE" rsc-viz chart --where nam
 expect_error 2 "--kind bar needs a category x axis" rsc-viz chart --kind bar --logx --x a --y b
 expect_error 2 "unexpected argument 'b.tsv'" rsc-viz chart a.tsv b.tsv --x a --y b
 expect_error 2 "unrecognized option '--bogus'" rsc-viz chart --bogus --x a --y b
-expect_error 2 "unrecognized option '-q'" rsc-viz chart -q --x a --y b
+expect_error 2 "invalid option -- 'q'" rsc-viz chart -q --x a --y b
 expect_error 2 "option '--y' requires an argument" rsc-viz chart --x a --y
 expect_error 2 "unknown command 'pie'" rsc-viz pie
 expect_error 2 "missing COMMAND" rsc-viz

@@ -130,12 +130,8 @@ static void parse(int argc, char **argv, options *o)
         case 'V':
             rsc_print_version();
             exit(rsc_close_stdout());
-        case ':':
-            rsc_usage_error("option '%s' needs an argument", argv[optind - 1]);
         default:
-            if (optopt)
-                rsc_usage_error("unknown option '-%c'", optopt);
-            rsc_usage_error("unknown option '%s'", argv[optind - 1]);
+            rsc_option_error(c, argv);
         }
     }
     if (optind < argc) {

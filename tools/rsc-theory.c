@@ -176,11 +176,7 @@ static void parse_options(int argc, char **argv, options *o)
         case 'q': o->progress = -1; break;
         case 'h': usage(); exit(rsc_close_stdout());
         case 'V': rsc_print_version(); exit(rsc_close_stdout());
-        case ':': rsc_usage_error("option '%s' requires an argument", argv[optind - 1]);
-        default:
-            if (optopt && optopt < 256)
-                rsc_usage_error("invalid option -- '%c'", optopt);
-            rsc_usage_error("unrecognized option '%s'", argv[optind - 1]);
+        default: rsc_option_error(c, argv);
         }
     }
     if (optind < argc)

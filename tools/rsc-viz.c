@@ -61,17 +61,6 @@ static void parse_size(const char *s, int *w, int *h)
     *h = (int)rsc_opt_long("--size", x + 1, 100, RSC_IMAGE_MAX_SIDE);
 }
 
-/* getopt's complaint, in our format (opterr is 0). */
-static void bad_option(int c, char **argv)
-{
-    const char *arg = argv[optind - 1];
-    if (c == ':')
-        rsc_usage_error("option '%s' requires an argument", arg);
-    if (optopt && arg[0] == '-' && arg[1] != '-')
-        rsc_usage_error("unrecognized option '-%c'", optopt);
-    rsc_usage_error("unrecognized option '%s'", arg);
-}
-
 /* A comma list split into pointers into a copy. */
 struct list {
     char *buf;
@@ -216,7 +205,7 @@ static int cmd_patterns(int argc, char **argv)
         case OPT_SIZE: parse_size(optarg, &w, &h); break;
         case 'o': output = optarg; break;
         case 'h': patterns_usage(stdout); exit(rsc_close_stdout());
-        default: bad_option(c, argv);
+        default: rsc_option_error(c, argv);
         }
     }
     if (optind < argc)
@@ -404,7 +393,7 @@ static int cmd_importance(int argc, char **argv)
         case 'o': output = optarg; break;
         case OPT_DATA_OUT: data_out = optarg; break;
         case 'h': importance_usage(stdout); exit(rsc_close_stdout());
-        default: bad_option(c, argv);
+        default: rsc_option_error(c, argv);
         }
     }
     size_t n = (size_t)(argc - optind);
@@ -634,7 +623,7 @@ static int cmd_chart(int argc, char **argv)
         case 'o': o.output = optarg; break;
         case OPT_DATA_OUT: o.data_out = optarg; break;
         case 'h': chart_usage(stdout); exit(rsc_close_stdout());
-        default: bad_option(c, argv);
+        default: rsc_option_error(c, argv);
         }
     }
     if (optind < argc)
