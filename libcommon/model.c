@@ -70,60 +70,42 @@ int rsc_model_read_header(const rsc_file *f, const char *fname, char arch[32], r
     return 0;
 }
 
-/* State tensors (batch norm running statistics) as param/<name>, beside
- * the parameters, as in a PyTorch state_dict. */
-static int write_states(rsc_net *net, rsc_file *f, rsc_error *err)
+/* Add one f32 tensor "param/<name>" per entry of list, from host (the
+ * flat array the entries' offsets index). */
+static int add_tensors(const rsc_param *list, int n, const float *host, rsc_file *f, rsc_error *err)
 {
-    if (net->nstates == 0)
-        return 0;
-    float *host = rsc_malloc(net->nstate_total, sizeof *host, err);
-    if (!host || rsc_net_get_state(net, host, err) != 0) {
-        free(host);
-        return -1;
-    }
-    for (int i = 0; i < net->nstates; i++) {
-        const rsc_param *p = &net->states[i];
+    for (int i = 0; i < n; i++) {
+        const rsc_param *p = &list[i];
         char name[RSC_PARAM_NAME + 8];
         uint64_t dims[4];
         for (int d = 0; d < p->ndim; d++)
             dims[d] = (uint64_t)p->dims[d];
         snprintf(name, sizeof name, "param/%s", p->name);
         rsc_tensor *t = rsc_file_add(f, name, RSC_F32, p->ndim, dims, err);
-        if (!t) {
-            free(host);
+        if (!t)
             return -1;
-        }
         memcpy(t->data, host + p->offset, p->count * sizeof(float));
     }
-    free(host);
     return 0;
 }
 
+/* Parameters, then the non-trained state (batch-norm running statistics). */
 int rsc_model_write_params(rsc_net *net, rsc_file *f, rsc_error *err)
 {
-    float *host = rsc_malloc(net->nparam_total ? net->nparam_total : 1, sizeof *host, err);
+    size_t total = net->nparam_total > net->nstate_total ? net->nparam_total : net->nstate_total;
+    float *host = rsc_malloc(total ? total : 1, sizeof *host, err);
     if (!host)
         return -1;
-    if (rsc_net_get_params(net, host, err) != 0) {
-        free(host);
-        return -1;
-    }
-    for (int i = 0; i < net->nparams; i++) {
-        const rsc_param *p = &net->params[i];
-        char name[RSC_PARAM_NAME + 8];
-        uint64_t dims[4];
-        for (int d = 0; d < p->ndim; d++)
-            dims[d] = (uint64_t)p->dims[d];
-        snprintf(name, sizeof name, "param/%s", p->name);
-        rsc_tensor *t = rsc_file_add(f, name, RSC_F32, p->ndim, dims, err);
-        if (!t) {
-            free(host);
-            return -1;
-        }
-        memcpy(t->data, host + p->offset, p->count * sizeof(float));
+    int rc = rsc_net_get_params(net, host, err);
+    if (rc == 0)
+        rc = add_tensors(net->params, net->nparams, host, f, err);
+    if (rc == 0 && net->nstates > 0) {
+        rc = rsc_net_get_state(net, host, err);
+        if (rc == 0)
+            rc = add_tensors(net->states, net->nstates, host, f, err);
     }
     free(host);
-    return write_states(net, f, err);
+    return rc;
 }
 
 /* Check that tensor `name` is f32 with exactly the shape of p. */
@@ -158,66 +140,45 @@ static const rsc_tensor *expect_shape(const rsc_file *f, const char *fname, cons
     return t;
 }
 
-/* The state tensors written by write_states(); running variances must
- * be non-negative. */
-static int read_states(rsc_net *net, const rsc_file *f, const char *fname, rsc_error *err)
+/* Fill host from the "param/<name>" tensors of list, checking dtype,
+ * shape and values: finite, and running variances non-negative. */
+static int gather_tensors(const rsc_param *list, int n, float *host, const rsc_file *f,
+                          const char *fname, rsc_error *err)
 {
-    if (net->nstates == 0)
-        return 0;
-    float *host = rsc_malloc(net->nstate_total, sizeof *host, err);
-    if (!host)
-        return -1;
-    for (int i = 0; i < net->nstates; i++) {
-        const rsc_param *p = &net->states[i];
+    for (int i = 0; i < n; i++) {
+        const rsc_param *p = &list[i];
         char name[RSC_PARAM_NAME + 8];
         snprintf(name, sizeof name, "param/%s", p->name);
         const rsc_tensor *t = expect_shape(f, fname, name, p->ndim, p->dims, err);
-        if (!t) {
-            free(host);
+        if (!t)
             return -1;
-        }
         const float *v = t->data;
         int var = strstr(p->name, "running_var") != NULL;
-        for (size_t j = 0; j < p->count; j++) {
-            if (!isfinite(v[j]) || (var && v[j] < 0)) {
-                free(host);
+        for (size_t j = 0; j < p->count; j++)
+            if (!isfinite(v[j]) || (var && v[j] < 0))
                 return rsc_fail(err, "%s: tensor '%s': element %zu is %s", fname, name, j,
                                 isfinite(v[j]) ? "negative" : "not finite");
-            }
-        }
         memcpy(host + p->offset, v, p->count * sizeof(float));
     }
-    int rc = rsc_net_set_state(net, host, err);
-    free(host);
-    return rc;
+    return 0;
 }
 
 int rsc_model_read_params(rsc_net *net, const rsc_file *f, const char *fname, rsc_error *err)
 {
-    float *host = rsc_malloc(net->nparam_total ? net->nparam_total : 1, sizeof *host, err);
+    size_t total = net->nparam_total > net->nstate_total ? net->nparam_total : net->nstate_total;
+    float *host = rsc_malloc(total ? total : 1, sizeof *host, err);
     if (!host)
         return -1;
-    for (int i = 0; i < net->nparams; i++) {
-        const rsc_param *p = &net->params[i];
-        char name[RSC_PARAM_NAME + 8];
-        snprintf(name, sizeof name, "param/%s", p->name);
-        const rsc_tensor *t = expect_shape(f, fname, name, p->ndim, p->dims, err);
-        if (!t) {
-            free(host);
-            return -1;
-        }
-        const float *v = t->data;
-        for (size_t j = 0; j < p->count; j++) {
-            if (!isfinite(v[j])) {
-                free(host);
-                return rsc_fail(err, "%s: tensor '%s': element %zu is not finite", fname, name, j);
-            }
-        }
-        memcpy(host + p->offset, v, p->count * sizeof(float));
+    int rc = gather_tensors(net->params, net->nparams, host, f, fname, err);
+    if (rc == 0)
+        rc = rsc_net_set_params(net, host, err);
+    if (rc == 0 && net->nstates > 0) {
+        rc = gather_tensors(net->states, net->nstates, host, f, fname, err);
+        if (rc == 0)
+            rc = rsc_net_set_state(net, host, err);
     }
-    int rc = rsc_net_set_params(net, host, err);
     free(host);
-    return rc != 0 ? rc : read_states(net, f, fname, err);
+    return rc;
 }
 
 int rsc_model_read_state(const rsc_file *f, const char *fname, const char *name, rsc_backend *be,
