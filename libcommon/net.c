@@ -94,18 +94,22 @@ int rsc_net_add(rsc_net *net, const rsc_layer_ops *ops, const char *name, void *
     return 0;
 }
 
-int rsc_net_declare_param(rsc_net *net, rsc_layer *l, const char *suffix, int ndim,
-                          const int64_t *dims, int fan_in, rsc_error *err)
+/* Append an entry named "<layer>.<suffix>" of the given shape to a
+ * parameter table (*list, *n, *cap), at offset *total of its flat buffer. */
+static rsc_param *declare(rsc_param **list, int *n, int *cap, size_t *total, const rsc_layer *l,
+                          const char *suffix, int ndim, const int64_t *dims, rsc_error *err)
 {
-    if (net->nparams == net->cap_params) {
-        int nc = net->cap_params ? 2 * net->cap_params : 16;
-        rsc_param *np = realloc(net->params, (size_t)nc * sizeof *np);
-        if (!np)
-            return rsc_fail(err, "out of memory");
-        net->params = np;
-        net->cap_params = nc;
+    if (*n == *cap) {
+        int nc = *cap ? 2 * *cap : 16;
+        rsc_param *np = realloc(*list, (size_t)nc * sizeof *np);
+        if (!np) {
+            rsc_fail(err, "out of memory");
+            return NULL;
+        }
+        *list = np;
+        *cap = nc;
     }
-    rsc_param *p = &net->params[net->nparams];
+    rsc_param *p = &(*list)[*n];
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s.%s", l->name, suffix);
     p->ndim = ndim;
@@ -115,10 +119,20 @@ int rsc_net_declare_param(rsc_net *net, rsc_layer *l, const char *suffix, int nd
         count *= (size_t)dims[i];
     }
     p->count = count;
-    p->offset = net->nparam_total;
+    p->offset = *total;
+    *total += count;
+    (*n)++;
+    return p;
+}
+
+int rsc_net_declare_param(rsc_net *net, rsc_layer *l, const char *suffix, int ndim,
+                          const int64_t *dims, int fan_in, rsc_error *err)
+{
+    rsc_param *p = declare(&net->params, &net->nparams, &net->cap_params, &net->nparam_total, l,
+                           suffix, ndim, dims, err);
+    if (!p)
+        return -1;
     p->fan_in = fan_in;
-    net->nparam_total += count;
-    net->nparams++;
     l->nparams++;
     return 0;
 }
@@ -126,27 +140,9 @@ int rsc_net_declare_param(rsc_net *net, rsc_layer *l, const char *suffix, int nd
 int rsc_net_declare_state(rsc_net *net, rsc_layer *l, const char *suffix, int ndim,
                           const int64_t *dims, rsc_error *err)
 {
-    if (net->nstates == net->cap_states) {
-        int nc = net->cap_states ? 2 * net->cap_states : 16;
-        rsc_param *np = realloc(net->states, (size_t)nc * sizeof *np);
-        if (!np)
-            return rsc_fail(err, "out of memory");
-        net->states = np;
-        net->cap_states = nc;
-    }
-    rsc_param *p = &net->states[net->nstates];
-    memset(p, 0, sizeof *p);
-    snprintf(p->name, sizeof p->name, "%s.%s", l->name, suffix);
-    p->ndim = ndim;
-    size_t count = 1;
-    for (int i = 0; i < ndim; i++) {
-        p->dims[i] = dims[i];
-        count *= (size_t)dims[i];
-    }
-    p->count = count;
-    p->offset = net->nstate_total;
-    net->nstate_total += count;
-    net->nstates++;
+    if (!declare(&net->states, &net->nstates, &net->cap_states, &net->nstate_total, l, suffix, ndim,
+                 dims, err))
+        return -1;
     l->nstates++;
     return 0;
 }
