@@ -200,6 +200,37 @@ static void conv_case(const char *name)
     check(c, "dweight", dw, nw);
     if (bias)
         check(c, "dbias", db, (size_t)g.o);
+    /* The direct convolution, with the kernels of every instruction set
+     * this CPU has. */
+    if (rsc_cpu_direct_ok(&g)) {
+        size_t ss = rsc_cpu_direct_scratch(&g);
+        if (rsc_cpu_conv_bwd_geom(&g, &tg) && rsc_cpu_direct_scratch(&tg) > ss)
+            ss = rsc_cpu_direct_scratch(&tg);
+        float *scratch = malloc(ss * sizeof *scratch), *wt = malloc(nw * sizeof *wt);
+        for (int level = 0; level <= 2; level++) {
+            if (!rsc_cpu_direct_isa(level))
+                continue;
+            for (size_t i = 0; i < ny; i++)
+                y[i] = NAN;
+            rsc_cpu_direct_fwd(&g, 0, n, x, w, b, y, scratch);
+            check(c, "y", y, ny);
+            if (rsc_cpu_conv_bwd_geom(&g, &tg)) {
+                assert_true(rsc_cpu_direct_ok(&tg));
+                rsc_cpu_conv_flip_weights(&g, w, wt);
+                for (size_t i = 0; i < nx; i++)
+                    dx[i] = NAN;
+                rsc_cpu_direct_fwd(&tg, 0, n, dy, wt, NULL, dx, scratch);
+                check(c, "dx", dx, nx);
+            }
+            rsc_cpu_direct_bwd_filter(&g, 0, 1, x, dy, dw, bias ? db : NULL, 0, scratch);
+            rsc_cpu_direct_bwd_filter(&g, 1, n, x, dy, dw, bias ? db : NULL, 1, scratch);
+            check(c, "dweight", dw, nw);
+            if (bias)
+                check(c, "dbias", db, (size_t)g.o);
+        }
+        rsc_cpu_direct_isa(-1);
+        free(scratch), free(wt);
+    }
     free(x), free(w), free(b), free(dy), free(col), free(y), free(dx), free(dw), free(db);
 }
 
@@ -210,6 +241,81 @@ static void test_conv(void **state)
     conv_case("conv-s1p0");
     conv_case("conv-s1p1");
     conv_case("conv-1x1");
+}
+
+/* The direct convolution equals im2col + GEMM exactly on small integers
+ * (every partial sum is exact in float), over geometries that exercise
+ * channel counts off the register tile (o % 8, c odd), odd and non-square
+ * images, padding 0-2, strides 1 and 2, and batches spanning several
+ * groups of examples. */
+static void test_direct_exact(void **state)
+{
+    (void)state;
+    /* c, h, w, o, stride, pad, n */
+    const int geo[][7] = { { 9, 7, 10, 17, 1, 1, 5 },  { 8, 12, 12, 16, 1, 0, 3 },
+                           { 5, 6, 5, 3, 1, 2, 2 },    { 16, 11, 9, 8, 2, 1, 4 },
+                           { 10, 8, 8, 19, 2, 0, 3 },  { 8, 9, 13, 9, 2, 2, 2 },
+                           { 8, 4, 4, 8, 1, 1, 150 },  { 12, 5, 7, 24, 2, 1, 140 } };
+    for (size_t t = 0; t < sizeof geo / sizeof geo[0]; t++) {
+        rsc_conv_geom g = { .c = geo[t][0], .h = geo[t][1], .w = geo[t][2], .o = geo[t][3],
+                            .kh = 3, .kw = 3, .stride = geo[t][4], .pad = geo[t][5] };
+        const int n = geo[t][6];
+        g.oh = (g.h + 2 * g.pad - 3) / g.stride + 1;
+        g.ow = (g.w + 2 * g.pad - 3) / g.stride + 1;
+        assert_true(rsc_cpu_direct_ok(&g));
+        size_t nx = (size_t)n * g.c * g.h * g.w, ny = (size_t)n * g.o * g.oh * g.ow;
+        size_t nw = (size_t)g.o * g.c * 9;
+        float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *b = malloc(g.o * 4);
+        float *dy = malloc(ny * sizeof *dy), *y0 = malloc(ny * 4), *y1 = malloc(ny * 4);
+        float *dw0 = malloc(nw * 4), *dw1 = malloc(nw * 4), *db0 = malloc(g.o * 4);
+        float *db1 = malloc(g.o * 4);
+        float *col = malloc(rsc_cpu_conv_col_size(&g) * sizeof *col);
+        float *scratch = malloc(rsc_cpu_direct_scratch(&g) * sizeof *scratch);
+        for (size_t i = 0; i < nx; i++)
+            x[i] = (float)((i * 7919 + t) % 5) - 2;
+        for (size_t i = 0; i < nw; i++)
+            w[i] = (float)((i * 104729 + t) % 5) - 2;
+        for (size_t i = 0; i < ny; i++)
+            dy[i] = (float)((i * 15485863 + t) % 5) - 2;
+        for (int i = 0; i < g.o; i++)
+            b[i] = (float)(i % 3) - 1;
+        rsc_cpu_conv_fwd(&g, 0, n, x, w, b, y0, col);
+        rsc_cpu_conv_bwd_filter(&g, 0, n, x, dy, dw0, db0, 0, col);
+        for (int level = 0; level <= 2; level++) {
+            if (!rsc_cpu_direct_isa(level))
+                continue;
+            for (size_t i = 0; i < ny; i++)
+                y1[i] = NAN;
+            rsc_cpu_direct_fwd(&g, 0, n, x, w, b, y1, scratch);
+            for (size_t i = 0; i < ny; i++)
+                if (!(y1[i] == y0[i]))
+                    fail_msg("geometry %zu, isa %d: y[%zu] = %g, im2col %g", t, level, i,
+                             y1[i], y0[i]);
+            rsc_cpu_direct_bwd_filter(&g, 0, n, x, dy, dw1, db1, 0, scratch);
+            for (size_t i = 0; i < nw; i++)
+                if (!(dw1[i] == dw0[i]))
+                    fail_msg("geometry %zu, isa %d: dw[%zu] = %g, im2col %g", t, level, i,
+                             dw1[i], dw0[i]);
+            for (int i = 0; i < g.o; i++)
+                assert_true(db1[i] == db0[i]);
+        }
+        rsc_cpu_direct_isa(-1);
+        free(x), free(w), free(b), free(dy), free(y0), free(y1), free(dw0), free(dw1);
+        free(db0), free(db1), free(col), free(scratch);
+    }
+    /* Not a direct convolution: other kernel sizes, strides, paddings. */
+    rsc_conv_geom g5 = { .c = 8, .h = 8, .w = 8, .o = 8, .kh = 5, .kw = 5, .stride = 1,
+                         .pad = 2, .oh = 8, .ow = 8 };
+    assert_false(rsc_cpu_direct_ok(&g5));
+    assert_true(rsc_cpu_direct_scratch(&g5) == 0);
+    rsc_conv_geom g3 = { .c = 8, .h = 8, .w = 8, .o = 8, .kh = 3, .kw = 3, .stride = 3,
+                         .pad = 1, .oh = 3, .ow = 3 };
+    assert_false(rsc_cpu_direct_ok(&g3));
+    g3.stride = 1, g3.pad = 3, g3.oh = g3.ow = 12;
+    assert_false(rsc_cpu_direct_ok(&g3));
+    g3.pad = 1, g3.oh = 7;   /* inconsistent output size */
+    assert_false(rsc_cpu_direct_ok(&g3));
+    assert_false(rsc_cpu_direct_isa(3) == 0);   /* out of range: back to automatic */
 }
 
 /* im2col and col2im are adjoint: <col(x), c> == <x, col2im(c)>. */
@@ -509,6 +615,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv),
+        cmocka_unit_test(test_direct_exact),
         cmocka_unit_test(test_im2col_adjoint),
         cmocka_unit_test(test_im2col_naive),
         cmocka_unit_test(test_maxpool),

@@ -15,6 +15,7 @@
 
 #include "backend.h"
 
+
 /* col[(ci*kh + ki)*kw + kj][oy*ow + ox] = x[ci][oy*s - p + ki][ox*s - p + kj]
  * (0 outside the image), for one example x of g->c x g->h x g->w. */
 void rsc_cpu_im2col(const rsc_conv_geom *g, const float *x, float *col);
@@ -45,6 +46,28 @@ void rsc_cpu_conv_flip_weights(const rsc_conv_geom *g, const float *w, float *wt
  * written when accumulate is 0, added to otherwise. */
 void rsc_cpu_conv_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float *x,
                              const float *dy, float *dw, float *db, int accumulate, float *col);
+
+/* Direct convolution of 3x3 kernels with stride 1 or 2 and padding at
+ * most 2 (direct.c): no column matrix; rsc_cpu_direct_ok says whether g
+ * is such a convolution, rsc_cpu_direct_scratch gives the floats of
+ * scratch each range of examples needs (0 when not applicable).  Same
+ * results as rsc_cpu_conv_fwd and rsc_cpu_conv_bwd_filter up to float
+ * rounding (other summation order). */
+int rsc_cpu_direct_ok(const rsc_conv_geom *g);
+/* Whether the CPU backend uses the direct convolution for g: where it is
+ * faster than im2col + GEMM (measured: bench/conv-layers), that is with
+ * at least 8 input channels (fewer: too little work per packed value). */
+int rsc_cpu_direct_pays(const rsc_conv_geom *g);
+/* For tests: use the kernels of one instruction set (0 baseline, 1 AVX2 +
+ * FMA, 2 AVX-512); returns 0 (and changes nothing) when this CPU lacks it.
+ * Any other level restores the choice by CPU features.  Not thread-safe. */
+int rsc_cpu_direct_isa(int level);
+size_t rsc_cpu_direct_scratch(const rsc_conv_geom *g);
+void rsc_cpu_direct_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *w,
+                        const float *bias, float *y, float *scratch);
+void rsc_cpu_direct_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float *x,
+                               const float *dy, float *dw, float *db, int accumulate,
+                               float *scratch);
 
 /* Max pooling of planes [p0, p1) (a plane is one channel of one example):
  * y = max over each window, arg = index of the (first) maximum in its input

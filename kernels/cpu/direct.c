@@ -1,0 +1,433 @@
+/* direct.c - direct 3x3 convolution (stride 1 or 2) without im2col
+ * (conv.h, rsc_cpu_direct_*).
+ *
+ * The input planes of a group of examples are copied, zero-padded, into
+ * one flat buffer per channel in which every tap (ki, kj) of every output
+ * pixel is the same flat offset away from the pixel's own index q:
+ *
+ *   stride 1: rows of pitch Wq = w + p (the p zero columns at the end of a
+ *     row are also the left padding of the next one), examples stacked at
+ *     Hq = h + p rows (the p zero rows between two examples pad both);
+ *     input (g, iy, ix) sits at M + (g*Hq + p + iy)*Wq + ix and output
+ *     (g, oy, ox) at q = (g*Hq + oy)*Wq + ox, so tap (ki, kj) reads
+ *     q + M + ki*Wq + kj - p.
+ *   stride 2: four phase planes P[a][b][g][i][j] = x[g][2i+a-p][2j+b-p]
+ *     (0 outside), each Hq x Wq = ceil((h+2p)/2) x ceil((w+2p)/2) per
+ *     example; output (g, oy, ox) at q = (g*Hq + oy)*Wq + ox reads tap
+ *     (ki, kj) from plane (ki & 1, kj & 1) at q + (ki>>1)*Wq + (kj>>1).
+ *
+ * The convolution is then, for every output channel and tap, a sum of
+ * shifted copies of whole flat rows: contiguous vector loads, no packing,
+ * each input value reused from registers for a block of output channels.
+ * Output positions outside the oh x ow image (a few columns and rows per
+ * example) are computed and dropped; for the weight gradient dy is laid
+ * out the same way with zeros there, so they add nothing.
+ *
+ * Kernels are instantiated for AVX-512, AVX2+FMA and the baseline with
+ * register tiles that fit each register file, and chosen once at run time
+ * by CPU features.  Sums run in a fixed order for a given CPU and group
+ * size, so results are deterministic on one machine. */
+#include "config.h"
+
+#include "conv.h"
+#include "hot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    TAPS = 9,     /* 3x3 */
+    QPAD = 64,    /* floats past a flat range that kernels may touch */
+    BUDGET = 96 * 1024,  /* floats of one group's buffers (384 KiB) */
+};
+
+/* Layout of one group of G examples. */
+typedef struct plan {
+    int G;
+    long Hq, Wq;          /* flat pitch: rows per example, floats per row */
+    long Q;               /* flat outputs: G * Hq * Wq */
+    long cs;              /* floats per input channel in the source buffer */
+    long ys;              /* floats per output channel in the output buffer */
+    long off[TAPS];       /* tap offsets from q in a channel's source */
+} plan;
+
+int rsc_cpu_direct_ok(const rsc_conv_geom *g)
+{
+    if (g->kh != 3 || g->kw != 3 || (g->stride != 1 && g->stride != 2) || g->pad < 0 ||
+        g->pad > 2 || g->c < 1 || g->o < 1 || g->h < 1 || g->w < 1)
+        return 0;
+    return g->oh == (g->h + 2 * g->pad - 3) / g->stride + 1 &&
+           g->ow == (g->w + 2 * g->pad - 3) / g->stride + 1 && g->oh > 0 && g->ow > 0;
+}
+
+int rsc_cpu_direct_pays(const rsc_conv_geom *g)
+{
+    return rsc_cpu_direct_ok(g) && g->c >= 8;
+}
+
+static long round16(long n)
+{
+    return (n + 15) / 16 * 16;
+}
+
+/* The layout for groups of at most G examples (G = 0: chosen from the
+ * buffer budget). */
+static void plan_for(const rsc_conv_geom *g, int G, plan *pl)
+{
+    const long p = g->pad;
+    if (g->stride == 1) {
+        pl->Wq = g->w + p;
+        pl->Hq = g->h + p;
+    } else {
+        pl->Wq = (g->w + 2 * p + 1) / 2;
+        pl->Hq = (g->h + 2 * p + 1) / 2;
+    }
+    long per = pl->Hq * pl->Wq * ((long)g->c * (g->stride == 1 ? 1 : 4) + g->o);
+    if (G <= 0) {
+        G = (int)(BUDGET / (per > 0 ? per : 1));
+        if (G < 1)
+            G = 1;
+        if (G > 64)
+            G = 64;
+    }
+    pl->G = G;
+    pl->Q = (long)G * pl->Hq * pl->Wq;
+    pl->ys = round16(pl->Q + QPAD);
+    if (g->stride == 1) {
+        /* M = p leading zeros; rows 0..p-1 and the p rows after each
+         * example are zero; tail for the last rows' taps and overruns. */
+        long M = p;
+        for (int t = 0; t < TAPS; t++)
+            pl->off[t] = M + (t / 3) * pl->Wq + (t % 3) - p;
+        pl->cs = round16(M + pl->Q + 3 * pl->Wq + 3 + QPAD);
+    } else {
+        long ps = round16(pl->Q + pl->Wq + 2 + QPAD);
+        for (int t = 0; t < TAPS; t++) {
+            int ki = t / 3, kj = t % 3;
+            pl->off[t] = ((ki & 1) * 2 + (kj & 1)) * ps + (ki >> 1) * pl->Wq + (kj >> 1);
+        }
+        pl->cs = 4 * ps;
+    }
+}
+
+/* Register tiles: R output channels by V vectors of output pixels
+ * (forward), FR output channels by the 9 taps (weight gradient). */
+#define FWD_R 8
+#define MAX_VW 16
+
+size_t rsc_cpu_direct_scratch(const rsc_conv_geom *g)
+{
+    if (!rsc_cpu_direct_ok(g))
+        return 0;
+    plan pl;
+    plan_for(g, 0, &pl);
+    size_t wpk = (size_t)(g->o + FWD_R - 1) / FWD_R * FWD_R * g->c * TAPS;
+    return (size_t)g->c * pl.cs + (size_t)g->o * pl.ys + round16((long)wpk) + 16;
+}
+
+/* ------------------------------------------------------------ packing */
+
+/* d[j] = s[2j] for j in [lo, hi). */
+HOT static void deinterleave(float *restrict d, const float *restrict s, long lo, long hi)
+{
+    for (long j = lo; j < hi; j++)
+        d[j] = s[2 * j];
+}
+
+/* Source buffer of examples [n, n + G) of x (c x h x w each). */
+static void pack_src(const rsc_conv_geom *g, const plan *pl, int G, const float *x, float *src)
+{
+    const long p = g->pad, h = g->h, w = g->w, hw = h * w;
+    memset(src, 0, (size_t)g->c * pl->cs * sizeof *src);
+    for (int ci = 0; ci < g->c; ci++) {
+        float *sc = src + (size_t)ci * pl->cs;
+        for (int e = 0; e < G; e++) {
+            const float *xp = x + ((size_t)e * g->c + ci) * hw;
+            if (g->stride == 1) {
+                float *dst = sc + p + (e * pl->Hq + p) * pl->Wq;
+                for (long iy = 0; iy < h; iy++)
+                    memcpy(dst + iy * pl->Wq, xp + iy * w, (size_t)w * sizeof *xp);
+                continue;
+            }
+            long ps = pl->cs / 4;
+            for (int a = 0; a < 2; a++)
+                for (int b = 0; b < 2; b++) {
+                    float *dst = sc + (a * 2 + b) * ps + e * pl->Hq * pl->Wq;
+                    /* Columns j with 0 <= 2j + b - p < w. */
+                    long jlo = (p - b + 1) / 2, jhi = (w + p - b + 1) / 2;
+                    if (jlo < 0)
+                        jlo = 0;
+                    if (jhi > pl->Wq)
+                        jhi = pl->Wq;
+                    for (long i = 0; i < pl->Hq; i++) {
+                        long iy = 2 * i + a - p;
+                        if (iy >= 0 && iy < h)
+                            deinterleave(dst + i * pl->Wq, xp + iy * w + b - p, jlo, jhi);
+                    }
+                }
+        }
+    }
+}
+
+/* dy of examples [n, n + G) (o x oh x ow each) at the output positions of
+ * the flat layout, zero elsewhere. */
+static void pack_dy(const rsc_conv_geom *g, const plan *pl, int G, const float *dy, float *dyf)
+{
+    const long ohw = (long)g->oh * g->ow;
+    for (int oc = 0; oc < g->o; oc++) {
+        float *d = dyf + (size_t)oc * pl->ys;
+        memset(d, 0, (size_t)pl->ys * sizeof *d);
+        for (int e = 0; e < G; e++) {
+            const float *dp = dy + ((size_t)e * g->o + oc) * ohw;
+            for (long oy = 0; oy < g->oh; oy++)
+                memcpy(d + (e * pl->Hq + oy) * pl->Wq, dp + oy * g->ow,
+                       (size_t)g->ow * sizeof *dp);
+        }
+    }
+}
+
+/* y of examples [n, n + G) from the flat outputs, plus the bias. */
+HOT static void unpack_y(const rsc_conv_geom *g, const plan *pl, int G, const float *yf,
+                     const float *bias, float *y)
+{
+    const long ohw = (long)g->oh * g->ow;
+    for (int e = 0; e < G; e++)
+        for (int oc = 0; oc < g->o; oc++) {
+            const float *s = yf + (size_t)oc * pl->ys + e * pl->Hq * pl->Wq;
+            float *d = y + ((size_t)e * g->o + oc) * ohw;
+            float b = bias ? bias[oc] : 0.0f;
+            for (long oy = 0; oy < g->oh; oy++)
+                for (long ox = 0; ox < g->ow; ox++)
+                    d[oy * g->ow + ox] = s[oy * pl->Wq + ox] + b;
+        }
+}
+
+/* wpk[ob][ci][t][r] = w[ob*FWD_R + r][ci][t] (0 past the last channel). */
+static void pack_w(const rsc_conv_geom *g, const float *w, float *wpk)
+{
+    int blocks = (g->o + FWD_R - 1) / FWD_R;
+    for (int ob = 0; ob < blocks; ob++)
+        for (int ci = 0; ci < g->c; ci++)
+            for (int t = 0; t < TAPS; t++)
+                for (int r = 0; r < FWD_R; r++) {
+                    int oc = ob * FWD_R + r;
+                    wpk[(((size_t)ob * g->c + ci) * TAPS + t) * FWD_R + r] =
+                        oc < g->o ? w[((size_t)oc * g->c + ci) * TAPS + t] : 0.0f;
+                }
+}
+
+/* ------------------------------------------------------------ kernels */
+
+/* Keeps v in a register: one load feeding several FMAs, rather than one
+ * (possibly cache-line-splitting) memory operand per FMA. */
+#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
+#define REG(v) __asm__("" : "+v"(v))
+#else
+#define REG(v) ((void)0)
+#endif
+
+/* KERNELS(SUF, TARGET, VW, V, FR): the forward kernel (R = FWD_R output
+ * channels by V vectors of VW floats) and the weight-gradient kernel (FR
+ * output channels by 9 taps of VW-float partial sums).
+ *
+ * fwd: yf[oc][q] = sum_ci,t wpk[..] * src[ci][q + off[t]] for q in [0, Q).
+ * filt: dw[oc][ci][t] += sum_q dyf[oc][q] * src[ci][q + off[t]]. */
+#define KERNELS(SUF, TARGET, VW, V, FR)                                                      \
+    TARGET static void fwd_##SUF(const plan *pl, int c, int o, const float *src,            \
+                                 const float *wpk, float *yf)                               \
+    {                                                                                       \
+        typedef float vt __attribute__((vector_size(VW * 4), aligned(4)));                  \
+        const long *off = pl->off;                                                          \
+        for (int ob = 0; ob * FWD_R < o; ob++) {                                            \
+            const float *wb = wpk + (size_t)ob * c * TAPS * FWD_R;                          \
+            int rn = o - ob * FWD_R < FWD_R ? o - ob * FWD_R : FWD_R;                       \
+            for (long q0 = 0; q0 < pl->Q; q0 += VW * V) {                                   \
+                vt acc[FWD_R][V];                                                           \
+                _Pragma("GCC unroll 8") for (int r = 0; r < FWD_R; r++)                     \
+                    _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) acc[r][v] =         \
+                        (vt){ 0 };                                                          \
+                for (int ci = 0; ci < c; ci++) {                                            \
+                    const float *s = src + (size_t)ci * pl->cs + q0;                        \
+                    const float *wc = wb + (size_t)ci * TAPS * FWD_R;                       \
+                    _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++) {                \
+                        vt xv[V];                                                           \
+                        _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) xv[v] =         \
+                            *(const vt *)(s + off[t] + v * VW);                             \
+                        _Pragma("GCC unroll 8") for (int r = 0; r < FWD_R; r++)             \
+                        {                                                                   \
+                            vt wv = wc[t * FWD_R + r] - (vt){ 0 };                          \
+                            _Pragma("GCC unroll 8") for (int v = 0; v < V; v++)             \
+                                acc[r][v] += wv * xv[v];                                    \
+                        }                                                                   \
+                    }                                                                       \
+                }                                                                           \
+                for (int r = 0; r < rn; r++) {                                              \
+                    float *d = yf + (size_t)(ob * FWD_R + r) * pl->ys + q0;                 \
+                    _Pragma("GCC unroll 8") for (int v = 0; v < V; v++)                     \
+                        *(vt *)(d + v * VW) = acc[r][v];                                    \
+                }                                                                           \
+            }                                                                               \
+        }                                                                                   \
+    }                                                                                       \
+                                                                                            \
+    TARGET static void filt_##SUF(const plan *pl, int c, int o, const float *src,           \
+                                  const float *dyf, float *dw)                              \
+    {                                                                                       \
+        typedef float vt __attribute__((vector_size(VW * 4), aligned(4)));                  \
+        const long *off = pl->off;                                                          \
+        for (int ob = 0; ob < o; ob += FR) {                                                \
+            int rn = o - ob < FR ? o - ob : FR;                                             \
+            const float *d[FR];                                                             \
+            for (int r = 0; r < FR; r++)                                                    \
+                d[r] = dyf + (size_t)(ob + (r < rn ? r : rn - 1)) * pl->ys;                 \
+            for (int ci = 0; ci < c; ci++) {                                                \
+                const float *s = src + (size_t)ci * pl->cs;                                 \
+                vt acc[FR][TAPS];                                                           \
+                _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++)                        \
+                    _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++) acc[r][t] =      \
+                        (vt){ 0 };                                                          \
+                for (long q = 0; q < pl->Q; q += VW) {                                      \
+                    vt dv[FR];                                                              \
+                    _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++) dv[r] =            \
+                        *(const vt *)(d[r] + q);                                            \
+                    _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++)                  \
+                    {                                                                       \
+                        vt xv = *(const vt *)(s + off[t] + q);                              \
+                        REG(xv);                                                            \
+                        _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++)                \
+                            acc[r][t] += dv[r] * xv;                                        \
+                    }                                                                       \
+                }                                                                           \
+                for (int r = 0; r < rn; r++)                                                \
+                    for (int t = 0; t < TAPS; t++) {                                        \
+                        float sum = 0;                                                      \
+                        for (int l = 0; l < VW; l++)                                        \
+                            sum += acc[r][t][l];                                            \
+                        dw[((size_t)(ob + r) * c + ci) * TAPS + t] += sum;                  \
+                    }                                                                       \
+            }                                                                               \
+        }                                                                                   \
+    }
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define X86_KERNELS 1
+KERNELS(avx512, __attribute__((target("avx512f,fma"))), 16, 3, 3)
+KERNELS(avx2, __attribute__((target("avx2,fma"))), 8, 1, 1)
+#endif
+KERNELS(base, , 4, 2, 1)
+
+typedef void (*fwd_fn)(const plan *, int, int, const float *, const float *, float *);
+typedef void (*filt_fn)(const plan *, int, int, const float *, const float *, float *);
+
+static int forced = -1;
+
+int rsc_cpu_direct_isa(int level)
+{
+    if (level < 0 || level > 2) {
+        forced = -1;
+        return 1;
+    }
+#ifdef X86_KERNELS
+    __builtin_cpu_init();
+    if ((level == 2 && !__builtin_cpu_supports("avx512f")) ||
+        (level == 1 && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))))
+        return 0;
+#else
+    if (level > 0)
+        return 0;
+#endif
+    forced = level;
+    return 1;
+}
+
+static void pick(fwd_fn *f, filt_fn *b)
+{
+#ifdef X86_KERNELS
+    __builtin_cpu_init();
+    int level = forced;
+    if (level < 0)
+        level = __builtin_cpu_supports("avx512f")                                    ? 2
+                : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1
+                                                                                  : 0;
+    if (level == 2) {
+        *f = fwd_avx512;
+        *b = filt_avx512;
+        return;
+    }
+    if (level == 1) {
+        *f = fwd_avx2;
+        *b = filt_avx2;
+        return;
+    }
+#endif
+    *f = fwd_base;
+    *b = filt_base;
+}
+
+/* ------------------------------------------------------------ entry points */
+
+/* The layout of a last, smaller group of G examples in the buffers of
+ * full groups (plan pl): their strides and offsets, its own extent. */
+static void group_plan(const rsc_conv_geom *g, const plan *pl, int G, plan *gp)
+{
+    *gp = *pl;
+    gp->G = G;
+    gp->Q = (long)G * pl->Hq * pl->Wq;
+}
+
+void rsc_cpu_direct_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *w,
+                        const float *bias, float *y, float *scratch)
+{
+    fwd_fn fwd;
+    filt_fn filt;
+    pick(&fwd, &filt);
+    plan pl;
+    plan_for(g, 0, &pl);
+    const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * g->oh * g->ow;
+    float *src = scratch, *yf = src + (size_t)g->c * pl.cs, *wpk = yf + (size_t)g->o * pl.ys;
+    pack_w(g, w, wpk);
+    for (int n = n0; n < n1; n += pl.G) {
+        int G = n1 - n < pl.G ? n1 - n : pl.G;
+        plan gp;
+        group_plan(g, &pl, G, &gp);
+        pack_src(g, &gp, G, x + (size_t)n * xs, src);
+        fwd(&gp, g->c, g->o, src, wpk, yf);
+        unpack_y(g, &gp, G, yf, bias, y + (size_t)n * ys);
+    }
+}
+
+void rsc_cpu_direct_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float *x,
+                               const float *dy, float *dw, float *db, int accumulate,
+                               float *scratch)
+{
+    fwd_fn fwd;
+    filt_fn filt;
+    pick(&fwd, &filt);
+    plan pl;
+    plan_for(g, 0, &pl);
+    const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * g->oh * g->ow;
+    const int ohw = g->oh * g->ow;
+    float *src = scratch, *dyf = src + (size_t)g->c * pl.cs;
+    if (!accumulate) {
+        memset(dw, 0, (size_t)g->o * g->c * TAPS * sizeof *dw);
+        if (db)
+            memset(db, 0, (size_t)g->o * sizeof *db);
+    }
+    for (int n = n0; n < n1; n += pl.G) {
+        int G = n1 - n < pl.G ? n1 - n : pl.G;
+        plan gp;
+        group_plan(g, &pl, G, &gp);
+        pack_src(g, &gp, G, x + (size_t)n * xs, src);
+        pack_dy(g, &gp, G, dy + (size_t)n * ys, dyf);
+        filt(&gp, g->c, g->o, src, dyf, dw);
+    }
+    if (db)
+        for (int n = n0; n < n1; n++)
+            for (int oc = 0; oc < g->o; oc++) {
+                const float *r = dy + (size_t)n * ys + (size_t)oc * ohw;
+                float s = 0;
+                for (int j = 0; j < ohw; j++)
+                    s += r[j];
+                db[oc] += s;
+            }
+}
