@@ -38,7 +38,13 @@
 enum {
     TAPS = 9,     /* 3x3 */
     QPAD = 64,    /* floats past a flat range that kernels may touch */
-    BUDGET = 96 * 1024,  /* floats of one group's buffers (384 KiB) */
+    /* Floats of one group's buffers: the forward pass is as fast with
+     * small groups; the weight gradient sums over whole groups in
+     * registers and is faster with larger ones (bench/conv-layers). */
+    FWD_BUDGET = 96 * 1024,
+    FILT_BUDGET = 192 * 1024,
+    MAX_GROUP = 128,
+    QCHUNK = 1024,  /* weight gradient: outputs per pass over the channels */
 };
 
 /* Layout of one group of G examples. */
@@ -70,9 +76,8 @@ static long round16(long n)
     return (n + 15) / 16 * 16;
 }
 
-/* The layout for groups of at most G examples (G = 0: chosen from the
- * buffer budget). */
-static void plan_for(const rsc_conv_geom *g, int G, plan *pl)
+/* The layout for groups of as many examples as fit `budget` floats. */
+static void plan_for(const rsc_conv_geom *g, long budget, plan *pl)
 {
     const long p = g->pad;
     if (g->stride == 1) {
@@ -83,14 +88,12 @@ static void plan_for(const rsc_conv_geom *g, int G, plan *pl)
         pl->Hq = (g->h + 2 * p + 1) / 2;
     }
     long per = pl->Hq * pl->Wq * ((long)g->c * (g->stride == 1 ? 1 : 4) + g->o);
-    if (G <= 0) {
-        G = (int)(BUDGET / (per > 0 ? per : 1));
-        if (G < 1)
-            G = 1;
-        if (G > 64)
-            G = 64;
-    }
-    pl->G = G;
+    long G = budget / (per > 0 ? per : 1);
+    if (G < 1)
+        G = 1;
+    if (G > MAX_GROUP)
+        G = MAX_GROUP;
+    pl->G = (int)G;
     pl->Q = (long)G * pl->Hq * pl->Wq;
     pl->ys = round16(pl->Q + QPAD);
     if (g->stride == 1) {
@@ -113,16 +116,27 @@ static void plan_for(const rsc_conv_geom *g, int G, plan *pl)
 /* Register tiles: R output channels by V vectors of output pixels
  * (forward), FR output channels by the 9 taps (weight gradient). */
 #define FWD_R 8
+#define MAX_FR 3
 #define MAX_VW 16
+
+/* Floats of the weight gradient's partial sums: one vector per tap, input
+ * channel and output channel of a register tile. */
+static size_t filt_partials(const rsc_conv_geom *g)
+{
+    return (size_t)g->c * MAX_FR * TAPS * MAX_VW;
+}
 
 size_t rsc_cpu_direct_scratch(const rsc_conv_geom *g)
 {
     if (!rsc_cpu_direct_ok(g))
         return 0;
-    plan pl;
-    plan_for(g, 0, &pl);
+    plan fp, bp;
+    plan_for(g, FWD_BUDGET, &fp);
+    plan_for(g, FILT_BUDGET, &bp);
     size_t wpk = (size_t)(g->o + FWD_R - 1) / FWD_R * FWD_R * g->c * TAPS;
-    return (size_t)g->c * pl.cs + (size_t)g->o * pl.ys + round16((long)wpk) + 16;
+    size_t fwd = (size_t)g->c * fp.cs + (size_t)g->o * fp.ys + round16((long)wpk);
+    size_t filt = (size_t)g->c * bp.cs + (size_t)g->o * bp.ys + filt_partials(g);
+    return (fwd > filt ? fwd : filt) + 16;
 }
 
 /* ------------------------------------------------------------ packing */
@@ -271,41 +285,54 @@ static void pack_w(const rsc_conv_geom *g, const float *w, float *wpk)
     }                                                                                       \
                                                                                             \
     TARGET static void filt_##SUF(const plan *pl, int c, int o, const float *src,           \
-                                  const float *dyf, float *dw)                              \
+                                  const float *dyf, float *part, float *dw)                 \
     {                                                                                       \
         typedef float vt __attribute__((vector_size(VW * 4), aligned(4)));                  \
         const long *off = pl->off;                                                          \
+        vt *pv = (vt *)part;                                                                \
         for (int ob = 0; ob < o; ob += FR) {                                                \
             int rn = o - ob < FR ? o - ob : FR;                                             \
             const float *d[FR];                                                             \
             for (int r = 0; r < FR; r++)                                                    \
                 d[r] = dyf + (size_t)(ob + (r < rn ? r : rn - 1)) * pl->ys;                 \
-            for (int ci = 0; ci < c; ci++) {                                                \
-                const float *s = src + (size_t)ci * pl->cs;                                 \
-                vt acc[FR][TAPS];                                                           \
-                _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++)                        \
-                    _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++) acc[r][t] =      \
-                        (vt){ 0 };                                                          \
-                for (long q = 0; q < pl->Q; q += VW) {                                      \
-                    vt dv[FR];                                                              \
-                    _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++) dv[r] =            \
-                        *(const vt *)(d[r] + q);                                            \
-                    _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++)                  \
-                    {                                                                       \
-                        vt xv = *(const vt *)(s + off[t] + q);                              \
-                        REG(xv);                                                            \
-                        _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++)                \
-                            acc[r][t] += dv[r] * xv;                                        \
+            memset(part, 0, (size_t)c * FR * TAPS * VW * sizeof *part);                     \
+            /* Chunks of outputs, so that dy stays in L1 across the input              \
+             * channels; partial sums in memory between chunks. */                        \
+            for (long q0 = 0; q0 < pl->Q; q0 += QCHUNK) {                                   \
+                long q1 = q0 + QCHUNK < pl->Q ? q0 + QCHUNK : pl->Q;                        \
+                for (int ci = 0; ci < c; ci++) {                                            \
+                    const float *s = src + (size_t)ci * pl->cs;                             \
+                    vt *pc = pv + (size_t)ci * FR * TAPS;                                   \
+                    vt acc[FR][TAPS];                                                       \
+                    _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++)                    \
+                        _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++) acc[r][t] =  \
+                            pc[r * TAPS + t];                                               \
+                    for (long q = q0; q < q1; q += VW) {                                    \
+                        vt dv[FR];                                                          \
+                        _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++) dv[r] =        \
+                            *(const vt *)(d[r] + q);                                        \
+                        _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++)              \
+                        {                                                                   \
+                            vt xv = *(const vt *)(s + off[t] + q);                          \
+                            REG(xv);                                                        \
+                            _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++)            \
+                                acc[r][t] += dv[r] * xv;                                    \
+                        }                                                                   \
                     }                                                                       \
+                    _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++)                    \
+                        _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++)              \
+                            pc[r * TAPS + t] = acc[r][t];                                   \
                 }                                                                           \
+            }                                                                               \
+            for (int ci = 0; ci < c; ci++)                                                  \
                 for (int r = 0; r < rn; r++)                                                \
                     for (int t = 0; t < TAPS; t++) {                                        \
+                        vt a = pv[((size_t)ci * FR + r) * TAPS + t];                        \
                         float sum = 0;                                                      \
                         for (int l = 0; l < VW; l++)                                        \
-                            sum += acc[r][t][l];                                            \
+                            sum += a[l];                                                    \
                         dw[((size_t)(ob + r) * c + ci) * TAPS + t] += sum;                  \
                     }                                                                       \
-            }                                                                               \
         }                                                                                   \
     }
 
@@ -317,7 +344,8 @@ KERNELS(avx2, __attribute__((target("avx2,fma"))), 8, 1, 1)
 KERNELS(base, , 4, 2, 1)
 
 typedef void (*fwd_fn)(const plan *, int, int, const float *, const float *, float *);
-typedef void (*filt_fn)(const plan *, int, int, const float *, const float *, float *);
+typedef void (*filt_fn)(const plan *, int, int, const float *, const float *, float *,
+                        float *);
 
 static int forced = -1;
 
@@ -382,7 +410,7 @@ void rsc_cpu_direct_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, 
     filt_fn filt;
     pick(&fwd, &filt);
     plan pl;
-    plan_for(g, 0, &pl);
+    plan_for(g, FWD_BUDGET, &pl);
     const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * g->oh * g->ow;
     float *src = scratch, *yf = src + (size_t)g->c * pl.cs, *wpk = yf + (size_t)g->o * pl.ys;
     pack_w(g, w, wpk);
@@ -404,10 +432,10 @@ void rsc_cpu_direct_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const flo
     filt_fn filt;
     pick(&fwd, &filt);
     plan pl;
-    plan_for(g, 0, &pl);
+    plan_for(g, FILT_BUDGET, &pl);
     const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * g->oh * g->ow;
     const int ohw = g->oh * g->ow;
-    float *src = scratch, *dyf = src + (size_t)g->c * pl.cs;
+    float *src = scratch, *dyf = src + (size_t)g->c * pl.cs, *part = dyf + (size_t)g->o * pl.ys;
     if (!accumulate) {
         memset(dw, 0, (size_t)g->o * g->c * TAPS * sizeof *dw);
         if (db)
@@ -419,7 +447,7 @@ void rsc_cpu_direct_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const flo
         group_plan(g, &pl, G, &gp);
         pack_src(g, &gp, G, x + (size_t)n * xs, src);
         pack_dy(g, &gp, G, dy + (size_t)n * ys, dyf);
-        filt(&gp, g->c, g->o, src, dyf, dw);
+        filt(&gp, g->c, g->o, src, dyf, part, dw);
     }
     if (db)
         for (int n = n0; n < n1; n++)
