@@ -207,6 +207,8 @@ static void conv_case(const char *name)
         if (rsc_cpu_conv_bwd_geom(&g, &tg) && rsc_cpu_direct_scratch(&tg) > ss)
             ss = rsc_cpu_direct_scratch(&tg);
         float *scratch = malloc(ss * sizeof *scratch), *wt = malloc(nw * sizeof *wt);
+        for (size_t i = 0; i < ss; i++)
+            scratch[i] = NAN;
         for (int level = 0; level <= 2; level++) {
             if (!rsc_cpu_direct_isa(level))
                 continue;
@@ -270,7 +272,11 @@ static void test_direct_exact(void **state)
         float *dw0 = malloc(nw * 4), *dw1 = malloc(nw * 4), *db0 = malloc(g.o * 4);
         float *db1 = malloc(g.o * 4);
         float *col = malloc(rsc_cpu_conv_col_size(&g) * sizeof *col);
-        float *scratch = malloc(rsc_cpu_direct_scratch(&g) * sizeof *scratch);
+        /* NaN scratch: any padding the packing fails to zero shows. */
+        size_t ns = rsc_cpu_direct_scratch(&g);
+        float *scratch = malloc(ns * sizeof *scratch);
+        for (size_t i = 0; i < ns; i++)
+            scratch[i] = NAN;
         for (size_t i = 0; i < nx; i++)
             x[i] = (float)((i * 7919 + t) % 5) - 2;
         for (size_t i = 0; i < nw; i++)

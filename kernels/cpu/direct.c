@@ -148,38 +148,69 @@ HOT static void deinterleave(float *restrict d, const float *restrict s, long lo
         d[j] = s[2 * j];
 }
 
-/* Source buffer of examples [n, n + G) of x (c x h x w each). */
+static void zero(float *d, long n)
+{
+    if (n > 0)
+        memset(d, 0, (size_t)n * sizeof *d);
+}
+
+/* Copies `rows` rows of `len` floats, source rows `sstride` apart, to
+ * rows of `pitch` floats filled up with zeros; returns the end. */
+static float *copy_rows(float *d, const float *s, long rows, long len, long sstride, long pitch)
+{
+    for (long r = 0; r < rows; r++, d += pitch, s += sstride) {
+        memcpy(d, s, (size_t)len * sizeof *d);
+        zero(d + len, pitch - len);
+    }
+    return d;
+}
+
+/* Source buffer of examples [n, n + G) of x (c x h x w each), written
+ * once: values and the zeros around them. */
 static void pack_src(const rsc_conv_geom *g, const plan *pl, int G, const float *x, float *src)
 {
-    const long p = g->pad, h = g->h, w = g->w, hw = h * w;
-    memset(src, 0, (size_t)g->c * pl->cs * sizeof *src);
+    const long p = g->pad, h = g->h, w = g->w, hw = h * w, Wq = pl->Wq, Hq = pl->Hq;
     for (int ci = 0; ci < g->c; ci++) {
         float *sc = src + (size_t)ci * pl->cs;
-        for (int e = 0; e < G; e++) {
-            const float *xp = x + ((size_t)e * g->c + ci) * hw;
-            if (g->stride == 1) {
-                float *dst = sc + p + (e * pl->Hq + p) * pl->Wq;
-                for (long iy = 0; iy < h; iy++)
-                    memcpy(dst + iy * pl->Wq, xp + iy * w, (size_t)w * sizeof *xp);
-                continue;
+        if (g->stride == 1) {
+            /* [p][p zero rows] then per example h rows and p zero rows. */
+            float *d = sc;
+            zero(d, p + p * Wq);
+            d += p + p * Wq;
+            for (int e = 0; e < G; e++) {
+                d = copy_rows(d, x + ((size_t)e * g->c + ci) * hw, h, w, w, Wq);
+                zero(d, p * Wq);
+                d += p * Wq;
             }
-            long ps = pl->cs / 4;
-            for (int a = 0; a < 2; a++)
-                for (int b = 0; b < 2; b++) {
-                    float *dst = sc + (a * 2 + b) * ps + e * pl->Hq * pl->Wq;
-                    /* Columns j with 0 <= 2j + b - p < w. */
-                    long jlo = (p - b + 1) / 2, jhi = (w + p - b + 1) / 2;
-                    if (jlo < 0)
-                        jlo = 0;
-                    if (jhi > pl->Wq)
-                        jhi = pl->Wq;
-                    for (long i = 0; i < pl->Hq; i++) {
+            zero(d, sc + pl->cs - d);
+            continue;
+        }
+        long ps = pl->cs / 4;
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 2; b++) {
+                float *ph = sc + (a * 2 + b) * ps;
+                /* Columns j with 0 <= 2j + b - p < w. */
+                long jlo = (p - b + 1) / 2, jhi = (w + p - b + 1) / 2;
+                if (jlo < 0)
+                    jlo = 0;
+                if (jhi > Wq)
+                    jhi = Wq;
+                for (int e = 0; e < G; e++) {
+                    const float *xp = x + ((size_t)e * g->c + ci) * hw;
+                    for (long i = 0; i < Hq; i++) {
+                        float *dr = ph + (e * Hq + i) * Wq;
                         long iy = 2 * i + a - p;
-                        if (iy >= 0 && iy < h)
-                            deinterleave(dst + i * pl->Wq, xp + iy * w + b - p, jlo, jhi);
+                        if (iy < 0 || iy >= h) {
+                            zero(dr, Wq);
+                            continue;
+                        }
+                        zero(dr, jlo);
+                        deinterleave(dr, xp + iy * w + b - p, jlo, jhi);
+                        zero(dr + jhi, Wq - jhi);
                     }
                 }
-        }
+                zero(ph + G * Hq * Wq, ps - G * Hq * Wq);
+            }
     }
 }
 
@@ -187,16 +218,15 @@ static void pack_src(const rsc_conv_geom *g, const plan *pl, int G, const float 
  * the flat layout, zero elsewhere. */
 static void pack_dy(const rsc_conv_geom *g, const plan *pl, int G, const float *dy, float *dyf)
 {
-    const long ohw = (long)g->oh * g->ow;
+    const long ohw = (long)g->oh * g->ow, Wq = pl->Wq;
     for (int oc = 0; oc < g->o; oc++) {
-        float *d = dyf + (size_t)oc * pl->ys;
-        memset(d, 0, (size_t)pl->ys * sizeof *d);
+        float *d = dyf + (size_t)oc * pl->ys, *end = d + pl->ys;
         for (int e = 0; e < G; e++) {
-            const float *dp = dy + ((size_t)e * g->o + oc) * ohw;
-            for (long oy = 0; oy < g->oh; oy++)
-                memcpy(d + (e * pl->Hq + oy) * pl->Wq, dp + oy * g->ow,
-                       (size_t)g->ow * sizeof *dp);
+            d = copy_rows(d, dy + ((size_t)e * g->o + oc) * ohw, g->oh, g->ow, g->ow, Wq);
+            zero(d, (pl->Hq - g->oh) * Wq);
+            d += (pl->Hq - g->oh) * Wq;
         }
+        zero(d, end - d);
     }
 }
 
