@@ -156,11 +156,14 @@ static void zero(float *d, long n)
 
 /* Copies `rows` rows of `len` floats, source rows `sstride` apart, to
  * rows of `pitch` floats filled up with zeros; returns the end. */
-static float *copy_rows(float *d, const float *s, long rows, long len, long sstride, long pitch)
+HOT static float *copy_rows(float *restrict d, const float *restrict s, long rows, long len,
+                            long sstride, long pitch)
 {
     for (long r = 0; r < rows; r++, d += pitch, s += sstride) {
-        memcpy(d, s, (size_t)len * sizeof *d);
-        zero(d + len, pitch - len);
+        for (long j = 0; j < len; j++)
+            d[j] = s[j];
+        for (long j = len; j < pitch; j++)
+            d[j] = 0;
     }
     return d;
 }
