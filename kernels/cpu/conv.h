@@ -54,10 +54,17 @@ void rsc_cpu_conv_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float
  * results as rsc_cpu_conv_fwd and rsc_cpu_conv_bwd_filter up to float
  * rounding (other summation order). */
 int rsc_cpu_direct_ok(const rsc_conv_geom *g);
-/* Whether the CPU backend uses the direct convolution for g: where it is
- * faster than im2col + GEMM (measured: bench/conv-layers), that is with
- * at least 8 input channels (fewer: too little work per packed value). */
-int rsc_cpu_direct_pays(const rsc_conv_geom *g);
+/* Whether the CPU backend uses the direct convolution for g's forward
+ * pass (and a transposed convolution's), filter = 0, or for its weight
+ * gradient, filter = 1: where it is faster than im2col + GEMM, as
+ * measured by bench/conv-layers on the paper's architectures (one
+ * AVX-512 core).  Never with fewer than 8 input channels (too little work
+ * per packed value).  Forward: up to 64 x 64 channels, and on images of
+ * at most 16 pixels, where GEMMs of one example are narrow (ResNet-20,
+ * the CNN: 1.3-2.8x; VGG16 from 128 channels on 8x8 and larger: 0.7-0.8x,
+ * on 4x4 and 2x2: 1.2-2.6x).  Weight gradient: up to 32 x 64 channels
+ * (1.0-1.6x there; 0.3-0.5x with 128 or more). */
+int rsc_cpu_direct_pays(const rsc_conv_geom *g, int filter);
 /* For tests: use the kernels of one instruction set (0 baseline, 1 AVX2 +
  * FMA, 2 AVX-512); returns 0 (and changes nothing) when this CPU lacks it.
  * Any other level restores the choice by CPU features.  Not thread-safe. */

@@ -48,13 +48,14 @@ static void range_of(size_t total, int chunk, int nchunks, size_t *lo, size_t *h
 static size_t col_floats(const rsc_conv_geom *g)
 {
     size_t c = rsc_cpu_conv_col_size(g);
-    if (rsc_cpu_direct_pays(g) && rsc_cpu_direct_scratch(g) > c)
+    if ((rsc_cpu_direct_pays(g, 0) || rsc_cpu_direct_pays(g, 1)) &&
+        rsc_cpu_direct_scratch(g) > c)
         c = rsc_cpu_direct_scratch(g);
     rsc_conv_geom t;
     if (rsc_cpu_conv_bwd_geom(g, &t)) {
         if (rsc_cpu_conv_col_size(&t) > c)
             c = rsc_cpu_conv_col_size(&t);
-        if (rsc_cpu_direct_pays(&t) && rsc_cpu_direct_scratch(&t) > c)
+        if (rsc_cpu_direct_pays(&t, 0) && rsc_cpu_direct_scratch(&t) > c)
             c = rsc_cpu_direct_scratch(&t);
     }
     return (c + 15) / 16 * 16;
@@ -92,13 +93,13 @@ static void conv_chunk(void *arg, int chunk, int nchunks)
     float *col = t->ws + (size_t)chunk * (col_floats(t->g) + dw_floats(t->g));
     switch (t->kind) {
     case 0:
-        if (rsc_cpu_direct_pays(t->g))
+        if (rsc_cpu_direct_pays(t->g, 0))
             rsc_cpu_direct_fwd(t->g, (int)lo, (int)hi, t->x, t->w, t->b, t->y, col);
         else
             rsc_cpu_conv_fwd(t->g, (int)lo, (int)hi, t->x, t->w, t->b, t->y, col);
         break;
     case 1:
-        if (t->tg && rsc_cpu_direct_pays(t->tg))
+        if (t->tg && rsc_cpu_direct_pays(t->tg, 0))
             rsc_cpu_direct_fwd(t->tg, (int)lo, (int)hi, t->dy, t->w, NULL, t->dx, col);
         else if (t->tg)
             rsc_cpu_conv_fwd(t->tg, (int)lo, (int)hi, t->dy, t->w, NULL, t->dx, col);
@@ -112,7 +113,7 @@ static void conv_chunk(void *arg, int chunk, int nchunks)
             dw = col + col_floats(t->g);
             db = t->db ? dw + nw : NULL;
         }
-        if (rsc_cpu_direct_pays(t->g))
+        if (rsc_cpu_direct_pays(t->g, 1))
             rsc_cpu_direct_bwd_filter(t->g, (int)lo, (int)hi, t->x, t->dy, dw, db, 0, col);
         else
             rsc_cpu_conv_bwd_filter(t->g, (int)lo, (int)hi, t->x, t->dy, dw, db, 0, col);
@@ -154,7 +155,7 @@ static void cpu_conv_bwd_data(rsc_backend *be, const rsc_conv_geom *g, int batch
      * rsc_cpu_conv_bwd_data is faster (CNN training step: 5-10%). */
     rsc_conv_geom tg;
     if (t.ws && rsc_cpu_conv_bwd_geom(g, &tg) &&
-        (rsc_cpu_direct_pays(&tg) || rsc_cpu_conv_col_size(&tg) <= rsc_cpu_conv_col_size(g))) {
+        (rsc_cpu_direct_pays(&tg, 0) || rsc_cpu_conv_col_size(&tg) <= rsc_cpu_conv_col_size(g))) {
         float *wt = t.ws + (size_t)threads_of(be) * (col_floats(g) + dw_floats(g));
         rsc_cpu_conv_flip_weights(g, t.w, wt);
         t.w = wt;

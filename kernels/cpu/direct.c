@@ -66,9 +66,14 @@ int rsc_cpu_direct_ok(const rsc_conv_geom *g)
            g->ow == (g->w + 2 * g->pad - 3) / g->stride + 1 && g->oh > 0 && g->ow > 0;
 }
 
-int rsc_cpu_direct_pays(const rsc_conv_geom *g)
+int rsc_cpu_direct_pays(const rsc_conv_geom *g, int filter)
 {
-    return rsc_cpu_direct_ok(g) && g->c >= 8;
+    if (!rsc_cpu_direct_ok(g) || g->c < 8)
+        return 0;
+    long co = (long)g->c * g->o;
+    if (filter)
+        return co <= 32 * 64;
+    return co <= 64 * 64 || g->oh * g->ow <= 16;
 }
 
 static long round16(long n)
