@@ -140,7 +140,7 @@ static void bench_arch(const char *name, const layer *ls, int n, int reps)
         b.w = xmalloc(nw * sizeof(float));
         b.wt = xmalloc(nw * sizeof(float));
         b.dw = xmalloc(nw * sizeof(float));
-        b.col = xmalloc(rsc_cpu_conv_col_size(g) * sizeof(float));
+        b.col = xmalloc(rsc_cpu_conv_scratch(g) * sizeof(float));
         b.scratch = xmalloc(ns * sizeof(float));
         for (size_t i = 0; i < nx; i++)
             b.x[i] = (float)((i * 7919) % 13) / 13.0f - 0.5f;

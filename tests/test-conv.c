@@ -171,7 +171,7 @@ static void conv_case(const char *name)
     float *b = bias ? floats(c, "bias", NULL) : NULL, *dy = floats(c, "dy", NULL);
     size_t ny = (size_t)n * g.o * g.oh * g.ow, nx = (size_t)n * g.c * g.h * g.w;
     size_t nw = (size_t)g.o * g.c * g.kh * g.kw;
-    size_t cs = rsc_cpu_conv_col_size(&g);
+    size_t cs = rsc_cpu_conv_scratch(&g);
     float *col = malloc((cs ? cs : 1) * sizeof *col);
     float *y = malloc(ny * sizeof *y), *dx = malloc(nx * sizeof *dx);
     float *dw = malloc(nw * sizeof *dw), *db = malloc((size_t)g.o * sizeof *db);
@@ -183,7 +183,7 @@ static void conv_case(const char *name)
     rsc_conv_geom tg;
     if (rsc_cpu_conv_bwd_geom(&g, &tg)) {
         float *wt = malloc(nw * sizeof *wt);
-        float *tcol = malloc(rsc_cpu_conv_col_size(&tg) * sizeof *tcol);
+        float *tcol = malloc(rsc_cpu_conv_scratch(&tg) * sizeof *tcol);
         rsc_cpu_conv_flip_weights(&g, w, wt);
         for (size_t i = 0; i < nx; i++)
             dx[i] = NAN;
@@ -249,7 +249,10 @@ static void test_conv(void **state)
  * (every partial sum is exact in float), over geometries that exercise
  * channel counts off the register tile (o % 8, c odd), odd and non-square
  * images, padding 0-2, strides 1 and 2, and batches spanning several
- * groups of examples. */
+ * groups of examples (of both paths: im2col + GEMM takes one example at a
+ * time from 1024 output pixels, the last geometry here).  The input
+ * gradient through the transposed direct convolution (stride 1) equals
+ * col2im's. */
 static void test_direct_exact(void **state)
 {
     (void)state;
@@ -257,7 +260,8 @@ static void test_direct_exact(void **state)
     const int geo[][7] = { { 9, 7, 10, 17, 1, 1, 5 },  { 8, 12, 12, 16, 1, 0, 3 },
                            { 5, 6, 5, 3, 1, 2, 2 },    { 16, 11, 9, 8, 2, 1, 4 },
                            { 10, 8, 8, 19, 2, 0, 3 },  { 8, 9, 13, 9, 2, 2, 2 },
-                           { 8, 4, 4, 8, 1, 1, 150 },  { 12, 5, 7, 24, 2, 1, 140 } };
+                           { 8, 4, 4, 8, 1, 1, 150 },  { 12, 5, 7, 24, 2, 1, 140 },
+                           { 8, 33, 32, 8, 1, 1, 2 } };
     for (size_t t = 0; t < sizeof geo / sizeof geo[0]; t++) {
         rsc_conv_geom g = { .c = geo[t][0], .h = geo[t][1], .w = geo[t][2], .o = geo[t][3],
                             .kh = 3, .kw = 3, .stride = geo[t][4], .pad = geo[t][5] };
@@ -271,7 +275,7 @@ static void test_direct_exact(void **state)
         float *dy = malloc(ny * sizeof *dy), *y0 = malloc(ny * 4), *y1 = malloc(ny * 4);
         float *dw0 = malloc(nw * 4), *dw1 = malloc(nw * 4), *db0 = malloc(g.o * 4);
         float *db1 = malloc(g.o * 4);
-        float *col = malloc(rsc_cpu_conv_col_size(&g) * sizeof *col);
+        float *col = malloc(rsc_cpu_conv_scratch(&g) * sizeof *col);
         /* NaN scratch: any padding the packing fails to zero shows. */
         size_t ns = rsc_cpu_direct_scratch(&g);
         float *scratch = malloc(ns * sizeof *scratch);
@@ -287,6 +291,15 @@ static void test_direct_exact(void **state)
             b[i] = (float)(i % 3) - 1;
         rsc_cpu_conv_fwd(&g, 0, n, x, w, b, y0, col);
         rsc_cpu_conv_bwd_filter(&g, 0, n, x, dy, dw0, db0, 0, col);
+        rsc_conv_geom tg;
+        int has_tg = rsc_cpu_conv_bwd_geom(&g, &tg);
+        float *dx0 = malloc(nx * 4), *dx1 = malloc(nx * 4), *wt = malloc(nw * 4), *tscratch = NULL;
+        if (has_tg) {
+            rsc_cpu_conv_bwd_data(&g, 0, n, dy, w, dx0, col);
+            rsc_cpu_conv_flip_weights(&g, w, wt);
+            assert_true(rsc_cpu_direct_ok(&tg));
+            tscratch = malloc(rsc_cpu_direct_scratch(&tg) * sizeof *tscratch);
+        }
         for (int level = 0; level <= 2; level++) {
             if (!rsc_cpu_direct_isa(level))
                 continue;
@@ -304,7 +317,15 @@ static void test_direct_exact(void **state)
                              dw1[i], dw0[i]);
             for (int i = 0; i < g.o; i++)
                 assert_true(db1[i] == db0[i]);
+            if (has_tg) {
+                rsc_cpu_direct_fwd(&tg, 0, n, dy, wt, NULL, dx1, tscratch);
+                for (size_t i = 0; i < nx; i++)
+                    if (!(dx1[i] == dx0[i]))
+                        fail_msg("geometry %zu, isa %d: dx[%zu] = %g, col2im %g", t, level, i,
+                                 dx1[i], dx0[i]);
+            }
         }
+        free(dx0), free(dx1), free(wt), free(tscratch);
         rsc_cpu_direct_isa(-1);
         free(x), free(w), free(b), free(dy), free(y0), free(y1), free(dw0), free(dw1);
         free(db0), free(db1), free(col), free(scratch);

@@ -15,7 +15,7 @@
  * column row is the input plane shifted by (ki - p, kj - p), copied in one
  * block; then the rows and columns that fall outside the image are
  * zeroed. */
-static void im2col_same(const rsc_conv_geom *g, const float *x, float *col)
+static void im2col_same(const rsc_conv_geom *g, const float *x, float *col, size_t ld)
 {
     const int p = g->pad, h = g->h, w = g->w;
     const long hw = (long)h * w;
@@ -23,7 +23,7 @@ static void im2col_same(const rsc_conv_geom *g, const float *x, float *col)
         const float *xc = x + (size_t)ci * hw;
         for (int ki = 0; ki < g->kh; ki++)
             for (int kj = 0; kj < g->kw; kj++) {
-                float *row = col + ((size_t)(ci * g->kh + ki) * g->kw + kj) * hw;
+                float *row = col + ((size_t)(ci * g->kh + ki) * g->kw + kj) * ld;
                 /* row[o] = xc[o + shift] for o in [0, hw), shift = dy * w + dx. */
                 int dy = ki - p, dx = kj - p;
                 long shift = (long)dy * w + dx;
@@ -48,18 +48,20 @@ static void im2col_same(const rsc_conv_geom *g, const float *x, float *col)
     }
 }
 
-HOT void rsc_cpu_im2col(const rsc_conv_geom *g, const float *x, float *col)
+/* im2col with column rows `ld` floats apart (ld >= oh * ow), so that the
+ * columns of several examples can sit side by side. */
+HOT static void im2col_ld(const rsc_conv_geom *g, const float *x, float *col, size_t ld)
 {
-    const int s = g->stride, p = g->pad, ohw = g->oh * g->ow;
+    const int s = g->stride, p = g->pad;
     if (s == 1 && g->oh == g->h && g->ow == g->w) {
-        im2col_same(g, x, col);
+        im2col_same(g, x, col, ld);
         return;
     }
     for (int ci = 0; ci < g->c; ci++) {
         const float *xc = x + (size_t)ci * g->h * g->w;
         for (int ki = 0; ki < g->kh; ki++)
             for (int kj = 0; kj < g->kw; kj++) {
-                float *row = col + ((size_t)(ci * g->kh + ki) * g->kw + kj) * ohw;
+                float *row = col + ((size_t)(ci * g->kh + ki) * g->kw + kj) * ld;
                 /* Output columns whose input column is inside the image:
                  * ox in [lo, hi). */
                 int lo = 0, hi = g->ow;
@@ -89,14 +91,20 @@ HOT void rsc_cpu_im2col(const rsc_conv_geom *g, const float *x, float *col)
     }
 }
 
-HOT void rsc_cpu_col2im(const rsc_conv_geom *g, const float *col, float *x)
+void rsc_cpu_im2col(const rsc_conv_geom *g, const float *x, float *col)
 {
-    const int s = g->stride, p = g->pad, ohw = g->oh * g->ow;
+    im2col_ld(g, x, col, (size_t)g->oh * g->ow);
+}
+
+/* The adjoint of im2col_ld. */
+HOT static void col2im_ld(const rsc_conv_geom *g, const float *col, float *x, size_t ld)
+{
+    const int s = g->stride, p = g->pad;
     for (int ci = 0; ci < g->c; ci++) {
         float *xc = x + (size_t)ci * g->h * g->w;
         for (int ki = 0; ki < g->kh; ki++)
             for (int kj = 0; kj < g->kw; kj++) {
-                const float *row = col + ((size_t)(ci * g->kh + ki) * g->kw + kj) * ohw;
+                const float *row = col + ((size_t)(ci * g->kh + ki) * g->kw + kj) * ld;
                 int lo = 0, hi = g->ow;
                 while (lo < hi && lo * s - p + kj < 0)
                     lo++;
@@ -119,6 +127,11 @@ HOT void rsc_cpu_col2im(const rsc_conv_geom *g, const float *col, float *x)
     }
 }
 
+void rsc_cpu_col2im(const rsc_conv_geom *g, const float *col, float *x)
+{
+    col2im_ld(g, col, x, (size_t)g->oh * g->ow);
+}
+
 size_t rsc_cpu_conv_col_size(const rsc_conv_geom *g)
 {
     if (g->kh == 1 && g->kw == 1 && g->stride == 1 && g->pad == 0)
@@ -128,19 +141,85 @@ size_t rsc_cpu_conv_col_size(const rsc_conv_geom *g)
 
 /* ------------------------------------------------------------ convolution */
 
-void rsc_cpu_conv_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *w,
-                      const float *bias, float *y, float *col)
+/* The GEMMs of one example are narrow when its image is small (ResNet's
+ * 8x8 stage, VGG16's 4x4 and 2x2 ones: 64, 16 or 4 columns), and the
+ * weight gradient's adds its o x K result once per example.  Examples are
+ * therefore taken in groups whose column matrices sit side by side
+ * (column rows G*N long): at least GROUP_COLS columns per GEMM, within
+ * GROUP_FLOATS of scratch (column matrix and the staged outputs or output
+ * gradients).  Images of GROUP_COLS pixels or more go one by one, with no
+ * staging. */
+enum { GROUP_COLS = 1024, GROUP_FLOATS = 1 << 20 };
+
+static int group_of(const rsc_conv_geom *g)
 {
-    const int K = g->c * g->kh * g->kw, N = g->oh * g->ow;
+    const long N = (long)g->oh * g->ow, K = (long)g->c * g->kh * g->kw;
+    if (rsc_cpu_conv_col_size(g) == 0 || N >= GROUP_COLS)
+        return 1;
+    long G = (GROUP_COLS + N - 1) / N, fit = GROUP_FLOATS / ((K + g->o) * N);
+    if (G > fit)
+        G = fit;
+    return G < 1 ? 1 : G > 128 ? 128 : (int)G;
+}
+
+size_t rsc_cpu_conv_scratch(const rsc_conv_geom *g)
+{
+    int G = group_of(g);
+    if (G == 1)
+        return rsc_cpu_conv_col_size(g);
+    return ((size_t)g->c * g->kh * g->kw + (size_t)g->o) * (size_t)G * g->oh * g->ow;
+}
+
+/* stage[oc][e*N + j] = t[e][oc][j] for the G examples of t (o x N each). */
+static void stage_rows(const float *t, int G, int o, int N, float *stage)
+{
+    const size_t L = (size_t)G * N;
+    for (int e = 0; e < G; e++)
+        for (int oc = 0; oc < o; oc++)
+            memcpy(stage + oc * L + (size_t)e * N, t + ((size_t)e * o + oc) * N,
+                   (size_t)N * sizeof *t);
+}
+
+void rsc_cpu_conv_bias_grad(int o, int N, int n0, int n1, const float *dy, float *db)
+{
+    for (int n = n0; n < n1; n++)
+        for (int oc = 0; oc < o; oc++) {
+            const float *r = dy + ((size_t)n * o + oc) * N;
+            float s = 0;
+            for (int j = 0; j < N; j++)
+                s += r[j];
+            db[oc] += s;
+        }
+}
+
+void rsc_cpu_conv_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *w,
+                      const float *bias, float *y, float *scratch)
+{
+    const int K = g->c * g->kh * g->kw, N = g->oh * g->ow, GG = group_of(g);
     const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * N;
     const int direct = rsc_cpu_conv_col_size(g) == 0;
-    for (int n = n0; n < n1; n++) {
-        const float *xn = x + (size_t)n * xs;
+    for (int n = n0; n < n1; n += GG) {
+        const int G = n1 - n < GG ? n1 - n : GG, L = G * N;
         float *yn = y + (size_t)n * ys;
-        const float *b = xn;
+        if (GG > 1) {
+            float *stage = scratch + (size_t)K * GG * N;
+            for (int e = 0; e < G; e++)
+                im2col_ld(g, x + (size_t)(n + e) * xs, scratch + (size_t)e * N, (size_t)L);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->o, L, K, 1.0f, w, K,
+                        scratch, L, 0.0f, stage, L);
+            for (int e = 0; e < G; e++)
+                for (int oc = 0; oc < g->o; oc++) {
+                    const float *s = stage + (size_t)oc * L + (size_t)e * N;
+                    float *d = yn + (size_t)e * ys + (size_t)oc * N, b = bias ? bias[oc] : 0.0f;
+                    for (int j = 0; j < N; j++)
+                        d[j] = s[j] + b;
+                }
+            continue;
+        }
+        const float *b = x + (size_t)n * xs;
         if (!direct) {
-            rsc_cpu_im2col(g, xn, col);
-            b = col;
+            rsc_cpu_im2col(g, b, scratch);
+            b = scratch;
         }
         float beta = 0;
         if (bias) {
@@ -176,27 +255,36 @@ void rsc_cpu_conv_flip_weights(const rsc_conv_geom *g, const float *w, float *wt
 }
 
 void rsc_cpu_conv_bwd_data(const rsc_conv_geom *g, int n0, int n1, const float *dy,
-                           const float *w, float *dx, float *col)
+                           const float *w, float *dx, float *scratch)
 {
-    const int K = g->c * g->kh * g->kw, N = g->oh * g->ow;
+    const int K = g->c * g->kh * g->kw, N = g->oh * g->ow, GG = group_of(g);
     const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * N;
     const int direct = rsc_cpu_conv_col_size(g) == 0;
-    for (int n = n0; n < n1; n++) {
+    for (int n = n0; n < n1; n += GG) {
+        const int G = n1 - n < GG ? n1 - n : GG, L = G * N;
         float *dxn = dx + (size_t)n * xs;
-        float *c = direct ? dxn : col;
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, g->o, 1.0f, w, K,
-                    dy + (size_t)n * ys, N, 0.0f, c, N);
+        const float *a = dy + (size_t)n * ys;
+        if (GG > 1) {
+            float *stage = scratch + (size_t)K * GG * N;
+            stage_rows(a, G, g->o, N, stage);
+            a = stage;
+        }
+        float *c = direct ? dxn : scratch;
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, L, g->o, 1.0f, w, K, a, L, 0.0f,
+                    c, L);
         if (!direct) {
-            memset(dxn, 0, xs * sizeof *dxn);
-            rsc_cpu_col2im(g, col, dxn);
+            memset(dxn, 0, (size_t)G * xs * sizeof *dxn);
+            for (int e = 0; e < G; e++)
+                col2im_ld(g, scratch + (size_t)e * N, dxn + (size_t)e * xs, (size_t)L);
         }
     }
 }
 
 void rsc_cpu_conv_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float *x,
-                             const float *dy, float *dw, float *db, int accumulate, float *col)
+                             const float *dy, float *dw, float *db, int accumulate,
+                             float *scratch)
 {
-    const int K = g->c * g->kh * g->kw, N = g->oh * g->ow;
+    const int K = g->c * g->kh * g->kw, N = g->oh * g->ow, GG = group_of(g);
     const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * N;
     const int direct = rsc_cpu_conv_col_size(g) == 0;
     if (!accumulate) {
@@ -204,24 +292,25 @@ void rsc_cpu_conv_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float
         if (db)
             memset(db, 0, (size_t)g->o * sizeof *db);
     }
-    for (int n = n0; n < n1; n++) {
-        const float *xn = x + (size_t)n * xs, *dyn = dy + (size_t)n * ys;
-        const float *b = xn;
-        if (!direct) {
-            rsc_cpu_im2col(g, xn, col);
-            b = col;
+    for (int n = n0; n < n1; n += GG) {
+        const int G = n1 - n < GG ? n1 - n : GG, L = G * N;
+        const float *a = dy + (size_t)n * ys, *b = x + (size_t)n * xs;
+        if (GG > 1) {
+            float *stage = scratch + (size_t)K * GG * N;
+            stage_rows(a, G, g->o, N, stage);
+            for (int e = 0; e < G; e++)
+                im2col_ld(g, x + (size_t)(n + e) * xs, scratch + (size_t)e * N, (size_t)L);
+            a = stage;
+            b = scratch;
+        } else if (!direct) {
+            rsc_cpu_im2col(g, b, scratch);
+            b = scratch;
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->o, K, N, 1.0f, dyn, N, b, N,
-                    1.0f, dw, K);
-        if (db)
-            for (int oc = 0; oc < g->o; oc++) {
-                const float *r = dyn + (size_t)oc * N;
-                float s = 0;
-                for (int j = 0; j < N; j++)
-                    s += r[j];
-                db[oc] += s;
-            }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->o, K, L, 1.0f, a, L, b, L, 1.0f,
+                    dw, K);
     }
+    if (db)
+        rsc_cpu_conv_bias_grad(g->o, N, n0, n1, dy, db);
 }
 
 /* ------------------------------------------------------------ pooling */

@@ -26,26 +26,35 @@ void rsc_cpu_col2im(const rsc_conv_geom *g, const float *col, float *x);
  * convolution is a plain matrix product (1x1, stride 1, no padding). */
 size_t rsc_cpu_conv_col_size(const rsc_conv_geom *g);
 
-/* Convolution of examples [n0, n1): y = W * col(x) (+ bias).
- * col: scratch of rsc_cpu_conv_col_size(g) floats (unused when that is 0). */
+/* Floats of scratch the three functions below need: one example's column
+ * matrix, or, for small images, the column matrices of a group of
+ * examples side by side and their outputs (or output gradients), so that
+ * each GEMM has at least 1024 columns. */
+size_t rsc_cpu_conv_scratch(const rsc_conv_geom *g);
+
+/* Convolution of examples [n0, n1): y = W * col(x) (+ bias), through
+ * im2col and CBLAS. */
 void rsc_cpu_conv_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *w,
-                      const float *bias, float *y, float *col);
+                      const float *bias, float *y, float *scratch);
 /* dx for examples [n0, n1) (overwritten), through col2im. */
 void rsc_cpu_conv_bwd_data(const rsc_conv_geom *g, int n0, int n1, const float *dy,
-                           const float *w, float *dx, float *col);
+                           const float *w, float *dx, float *scratch);
 /* For stride 1 (square kernel, pad <= k - 1) the input gradient is the
  * forward convolution of dy with the flipped, transposed kernel and
  * padding k - 1 - pad, which needs no col2im: rsc_cpu_conv_bwd_geom fills
  * *t with that convolution's geometry and returns 1 (0 when it does not
  * apply); rsc_cpu_conv_flip_weights makes its kernel
  * wt[c][o][i][j] = w[o][c][k-1-i][k-1-j]; then
- * rsc_cpu_conv_fwd(t, n0, n1, dy, wt, NULL, dx, col) gives dx. */
+ * rsc_cpu_conv_fwd(t, n0, n1, dy, wt, NULL, dx, scratch) gives dx. */
 int rsc_cpu_conv_bwd_geom(const rsc_conv_geom *g, rsc_conv_geom *t);
 void rsc_cpu_conv_flip_weights(const rsc_conv_geom *g, const float *w, float *wt);
 /* dw (o x c*kh*kw) and, when db is not NULL, db (o) over examples [n0, n1):
  * written when accumulate is 0, added to otherwise. */
 void rsc_cpu_conv_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float *x,
-                             const float *dy, float *dw, float *db, int accumulate, float *col);
+                             const float *dy, float *dw, float *db, int accumulate,
+                             float *scratch);
+/* db[oc] += sum of dy (o x n planes) over examples [n0, n1). */
+void rsc_cpu_conv_bias_grad(int o, int n, int n0, int n1, const float *dy, float *db);
 
 /* Direct convolution of 3x3 kernels with stride 1 or 2 and padding at
  * most 2 (direct.c): no column matrix; rsc_cpu_direct_ok says whether g
@@ -59,11 +68,10 @@ int rsc_cpu_direct_ok(const rsc_conv_geom *g);
  * gradient, filter = 1: where it is faster than im2col + GEMM, as
  * measured by bench/conv-layers on the paper's architectures (one
  * AVX-512 core).  Never with fewer than 8 input channels (too little work
- * per packed value).  Forward: up to 64 x 64 channels, and on images of
- * at most 16 pixels, where GEMMs of one example are narrow (ResNet-20,
- * the CNN: 1.3-2.8x; VGG16 from 128 channels on 8x8 and larger: 0.7-0.8x,
- * on 4x4 and 2x2: 1.2-2.6x).  Weight gradient: up to 32 x 64 channels
- * (1.0-1.6x there; 0.3-0.5x with 128 or more). */
+ * per packed value).  Forward: up to 64 x 64 channels (ResNet-20 and the
+ * CNN: 1.2-2.6x; VGG16's wider layers: 0.5-1.0x).  Weight gradient: up to
+ * 32 x 32 channels (1.4-1.7x; 0.8-0.95x at 32 x 64 and 64 x 64, 0.1-0.6x
+ * wider). */
 int rsc_cpu_direct_pays(const rsc_conv_geom *g, int filter);
 /* For tests: use the kernels of one instruction set (0 baseline, 1 AVX2 +
  * FMA, 2 AVX-512); returns 0 (and changes nothing) when this CPU lacks it.

@@ -47,14 +47,14 @@ static void range_of(size_t total, int chunk, int nchunks, size_t *lo, size_t *h
  * 1, for the transposed one of the input gradient. */
 static size_t col_floats(const rsc_conv_geom *g)
 {
-    size_t c = rsc_cpu_conv_col_size(g);
+    size_t c = rsc_cpu_conv_scratch(g);
     if ((rsc_cpu_direct_pays(g, 0) || rsc_cpu_direct_pays(g, 1)) &&
         rsc_cpu_direct_scratch(g) > c)
         c = rsc_cpu_direct_scratch(g);
     rsc_conv_geom t;
     if (rsc_cpu_conv_bwd_geom(g, &t)) {
-        if (rsc_cpu_conv_col_size(&t) > c)
-            c = rsc_cpu_conv_col_size(&t);
+        if (rsc_cpu_conv_scratch(&t) > c)
+            c = rsc_cpu_conv_scratch(&t);
         if (rsc_cpu_direct_pays(&t, 0) && rsc_cpu_direct_scratch(&t) > c)
             c = rsc_cpu_direct_scratch(&t);
     }

@@ -71,9 +71,7 @@ int rsc_cpu_direct_pays(const rsc_conv_geom *g, int filter)
     if (!rsc_cpu_direct_ok(g) || g->c < 8)
         return 0;
     long co = (long)g->c * g->o;
-    if (filter)
-        return co <= 32 * 64;
-    return co <= 64 * 64 || g->oh * g->ow <= 16;
+    return co <= (filter ? 32 * 32 : 64 * 64);
 }
 
 static long round16(long n)
@@ -121,6 +119,7 @@ static void plan_for(const rsc_conv_geom *g, long budget, plan *pl)
 /* Register tiles: R output channels by V vectors of output pixels
  * (forward), FR output channels by the 9 taps (weight gradient). */
 #define FWD_R 8
+#define FWD_CC 8
 #define MAX_FR 3
 #define MAX_VW 16
 
@@ -290,36 +289,41 @@ static void pack_w(const rsc_conv_geom *g, const float *w, float *wpk)
     {                                                                                       \
         typedef float vt __attribute__((vector_size(VW * 4), aligned(4)));                  \
         const long *off = pl->off;                                                          \
-        for (int ob = 0; ob * FWD_R < o; ob++) {                                            \
-            const float *wb = wpk + (size_t)ob * c * TAPS * FWD_R;                          \
-            int rn = o - ob * FWD_R < FWD_R ? o - ob * FWD_R : FWD_R;                       \
-            for (long q0 = 0; q0 < pl->Q; q0 += VW * V) {                                   \
-                vt acc[FWD_R][V];                                                           \
-                _Pragma("GCC unroll 8") for (int r = 0; r < FWD_R; r++)                     \
-                    _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) acc[r][v] =         \
-                        (vt){ 0 };                                                          \
-                for (int ci = 0; ci < c; ci++) {                                            \
-                    const float *s = src + (size_t)ci * pl->cs + q0;                        \
-                    const float *wc = wb + (size_t)ci * TAPS * FWD_R;                       \
-                    _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++) {                \
-                        vt xv[V];                                                           \
-                        _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) xv[v] =         \
-                            *(const vt *)(s + off[t] + v * VW);                             \
-                        _Pragma("GCC unroll 8") for (int r = 0; r < FWD_R; r++)             \
-                        {                                                                   \
-                            vt wv = wc[t * FWD_R + r] - (vt){ 0 };                          \
-                            _Pragma("GCC unroll 8") for (int v = 0; v < V; v++)             \
-                                acc[r][v] += wv * xv[v];                                    \
+        /* Per block of outputs, chunks of FWD_CC input channels (their     \
+         * source rows stay in L1 across the blocks of output channels),  \
+         * the partial sums kept in yf between chunks. */                  \
+        for (long q0 = 0; q0 < pl->Q; q0 += VW * V)                                         \
+            for (int c0 = 0; c0 < c; c0 += FWD_CC) {                                        \
+                int c1 = c0 + FWD_CC < c ? c0 + FWD_CC : c;                                 \
+                for (int ob = 0; ob * FWD_R < o; ob++) {                                    \
+                    const float *wb = wpk + (size_t)ob * c * TAPS * FWD_R;                  \
+                    int rn = o - ob * FWD_R < FWD_R ? o - ob * FWD_R : FWD_R;               \
+                    float *yb = yf + (size_t)ob * FWD_R * pl->ys + q0;                      \
+                    vt acc[FWD_R][V];                                                       \
+                    _Pragma("GCC unroll 8") for (int r = 0; r < FWD_R; r++)                 \
+                        _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) acc[r][v] =     \
+                            c0 > 0 && r < rn ? *(const vt *)(yb + r * pl->ys + v * VW)      \
+                                             : (vt){ 0 };                                   \
+                    for (int ci = c0; ci < c1; ci++) {                                      \
+                        const float *s = src + (size_t)ci * pl->cs + q0;                    \
+                        const float *wc = wb + (size_t)ci * TAPS * FWD_R;                   \
+                        _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++) {            \
+                            vt xv[V];                                                       \
+                            _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) xv[v] =     \
+                                *(const vt *)(s + off[t] + v * VW);                         \
+                            _Pragma("GCC unroll 8") for (int r = 0; r < FWD_R; r++)         \
+                            {                                                               \
+                                vt wv = wc[t * FWD_R + r] - (vt){ 0 };                      \
+                                _Pragma("GCC unroll 8") for (int v = 0; v < V; v++)         \
+                                    acc[r][v] += wv * xv[v];                                \
+                            }                                                               \
                         }                                                                   \
                     }                                                                       \
-                }                                                                           \
-                for (int r = 0; r < rn; r++) {                                              \
-                    float *d = yf + (size_t)(ob * FWD_R + r) * pl->ys + q0;                 \
-                    _Pragma("GCC unroll 8") for (int v = 0; v < V; v++)                     \
-                        *(vt *)(d + v * VW) = acc[r][v];                                    \
+                    for (int r = 0; r < rn; r++)                                            \
+                        _Pragma("GCC unroll 8") for (int v = 0; v < V; v++)                 \
+                            *(vt *)(yb + r * pl->ys + v * VW) = acc[r][v];                  \
                 }                                                                           \
             }                                                                               \
-        }                                                                                   \
     }                                                                                       \
                                                                                             \
     TARGET static void filt_##SUF(const plan *pl, int c, int o, const float *src,           \
@@ -472,7 +476,6 @@ void rsc_cpu_direct_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const flo
     plan pl;
     plan_for(g, FILT_BUDGET, &pl);
     const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * g->oh * g->ow;
-    const int ohw = g->oh * g->ow;
     float *src = scratch, *dyf = src + (size_t)g->c * pl.cs, *part = dyf + (size_t)g->o * pl.ys;
     if (!accumulate) {
         memset(dw, 0, (size_t)g->o * g->c * TAPS * sizeof *dw);
@@ -488,12 +491,5 @@ void rsc_cpu_direct_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const flo
         filt(&gp, g->c, g->o, src, dyf, part, dw);
     }
     if (db)
-        for (int n = n0; n < n1; n++)
-            for (int oc = 0; oc < g->o; oc++) {
-                const float *r = dy + (size_t)n * ys + (size_t)oc * ohw;
-                float s = 0;
-                for (int j = 0; j < ohw; j++)
-                    s += r[j];
-                db[oc] += s;
-            }
+        rsc_cpu_conv_bias_grad(g->o, g->oh * g->ow, n0, n1, dy, db);
 }
