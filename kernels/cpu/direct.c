@@ -337,9 +337,9 @@ static void pack_w(const rsc_conv_geom *g, const float *w, float *wpk)
             const float *d[FR];                                                             \
             for (int r = 0; r < FR; r++)                                                    \
                 d[r] = dyf + (size_t)(ob + (r < rn ? r : rn - 1)) * pl->ys;                 \
-            memset(part, 0, (size_t)c * FR * TAPS * VW * sizeof *part);                     \
             /* Chunks of outputs, so that dy stays in L1 across the input              \
-             * channels; partial sums in memory between chunks. */                        \
+             * channels; partial sums in memory between chunks, added up               \
+             * after the last. */                                                         \
             for (long q0 = 0; q0 < pl->Q; q0 += QCHUNK) {                                   \
                 long q1 = q0 + QCHUNK < pl->Q ? q0 + QCHUNK : pl->Q;                        \
                 for (int ci = 0; ci < c; ci++) {                                            \
@@ -348,7 +348,7 @@ static void pack_w(const rsc_conv_geom *g, const float *w, float *wpk)
                     vt acc[FR][TAPS];                                                       \
                     _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++)                    \
                         _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++) acc[r][t] =  \
-                            pc[r * TAPS + t];                                               \
+                            q0 > 0 ? pc[r * TAPS + t] : (vt){ 0 };                          \
                     for (long q = q0; q < q1; q += VW) {                                    \
                         vt dv[FR];                                                          \
                         _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++) dv[r] =        \
@@ -361,20 +361,30 @@ static void pack_w(const rsc_conv_geom *g, const float *w, float *wpk)
                                 acc[r][t] += dv[r] * xv;                                    \
                         }                                                                   \
                     }                                                                       \
-                    _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++)                    \
-                        _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++)              \
-                            pc[r * TAPS + t] = acc[r][t];                                   \
+                    if (q1 < pl->Q) {                                                       \
+                        _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++)                \
+                            _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++)          \
+                                pc[r * TAPS + t] = acc[r][t];                               \
+                        continue;                                                           \
+                    }                                                                       \
+                    /* The lanes of each sum: quarters of 4 added as vectors,               \
+                     * then those 4 pairwise. */                                            \
+                    for (int r = 0; r < rn; r++)                                            \
+                        for (int t = 0; t < TAPS; t++) {                                    \
+                            typedef float v4 __attribute__((vector_size(16), aligned(4)));  \
+                            float l[VW];                                                    \
+                            v4 s4 = { 0 }, q;                                               \
+                            memcpy(l, &acc[r][t], sizeof l);                                \
+                            _Pragma("GCC unroll 4") for (int i = 0; i < VW; i += 4)         \
+                            {                                                               \
+                                memcpy(&q, l + i, sizeof q);                                \
+                                s4 += q;                                                    \
+                            }                                                               \
+                            dw[((size_t)(ob + r) * c + ci) * TAPS + t] +=                   \
+                                (s4[0] + s4[2]) + (s4[1] + s4[3]);                          \
+                        }                                                                   \
                 }                                                                           \
             }                                                                               \
-            for (int ci = 0; ci < c; ci++)                                                  \
-                for (int r = 0; r < rn; r++)                                                \
-                    for (int t = 0; t < TAPS; t++) {                                        \
-                        vt a = pv[((size_t)ci * FR + r) * TAPS + t];                        \
-                        float sum = 0;                                                      \
-                        for (int l = 0; l < VW; l++)                                        \
-                            sum += a[l];                                                    \
-                        dw[((size_t)(ob + r) * c + ci) * TAPS + t] += sum;                  \
-                    }                                                                       \
         }                                                                                   \
     }
 
