@@ -343,6 +343,23 @@ static void test_direct_exact(void **state)
     g3.pad = 1, g3.oh = 7;   /* inconsistent output size */
     assert_false(rsc_cpu_direct_ok(&g3));
     assert_false(rsc_cpu_direct_isa(3) == 0);   /* out of range: back to automatic */
+    /* Where the backend uses it: never with baseline kernels or fewer
+     * than 8 input channels; with AVX-512, ResNet-20's 16-channel layers
+     * but not VGG16's 256-channel ones. */
+    rsc_conv_geom r16 = { .c = 16, .h = 32, .w = 32, .o = 16, .kh = 3, .kw = 3, .stride = 1,
+                          .pad = 1, .oh = 32, .ow = 32 };
+    rsc_conv_geom v256 = { .c = 256, .h = 8, .w = 8, .o = 256, .kh = 3, .kw = 3, .stride = 1,
+                           .pad = 1, .oh = 8, .ow = 8 };
+    rsc_conv_geom c3 = r16;
+    c3.c = 3;
+    assert_true(rsc_cpu_direct_isa(0));
+    assert_false(rsc_cpu_direct_pays(&r16, 0) || rsc_cpu_direct_pays(&r16, 1));
+    if (rsc_cpu_direct_isa(2)) {
+        assert_true(rsc_cpu_direct_pays(&r16, 0) && rsc_cpu_direct_pays(&r16, 1));
+        assert_false(rsc_cpu_direct_pays(&v256, 0) || rsc_cpu_direct_pays(&v256, 1));
+        assert_false(rsc_cpu_direct_pays(&c3, 0) || rsc_cpu_direct_pays(&c3, 1));
+    }
+    rsc_cpu_direct_isa(-1);
 }
 
 /* im2col and col2im are adjoint: <col(x), c> == <x, col2im(c)>. */

@@ -66,12 +66,13 @@ int rsc_cpu_direct_ok(const rsc_conv_geom *g);
 /* Whether the CPU backend uses the direct convolution for g's forward
  * pass (and a transposed convolution's), filter = 0, or for its weight
  * gradient, filter = 1: where it is faster than im2col + GEMM, as
- * measured by bench/conv-layers on the paper's architectures (one
- * AVX-512 core).  Never with fewer than 8 input channels (too little work
- * per packed value).  Forward: up to 64 x 64 channels (ResNet-20 and the
- * CNN: 1.2-2.6x; VGG16's wider layers: 0.5-1.0x).  Weight gradient: up to
- * 32 x 32 channels (1.4-1.7x; 0.8-0.95x at 32 x 64 and 64 x 64, 0.1-0.6x
- * wider). */
+ * measured by bench/conv-layers on the paper's architectures, for the
+ * kernels in use (rsc_cpu_direct_isa).  Never with fewer than 8 input
+ * channels (too little work per packed value), nor with the baseline
+ * kernels.  AVX-512: forward up to 64 x 64 channels (ResNet-20 and the
+ * CNN: 1.2-2.6x; VGG16's wider layers 0.5-1.0x), weight gradient up to
+ * 32 x 32 (1.4-1.7x; 0.8-0.95x at 32 x 64 and 64 x 64).  AVX2: forward
+ * up to 32 x 32 (1.1-1.9x), weight gradient up to 16 x 32 (1.0x). */
 int rsc_cpu_direct_pays(const rsc_conv_geom *g, int filter);
 /* For tests: use the kernels of one instruction set (0 baseline, 1 AVX2 +
  * FMA, 2 AVX-512); returns 0 (and changes nothing) when this CPU lacks it.

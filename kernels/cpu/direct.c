@@ -66,14 +66,6 @@ int rsc_cpu_direct_ok(const rsc_conv_geom *g)
            g->ow == (g->w + 2 * g->pad - 3) / g->stride + 1 && g->oh > 0 && g->ow > 0;
 }
 
-int rsc_cpu_direct_pays(const rsc_conv_geom *g, int filter)
-{
-    if (!rsc_cpu_direct_ok(g) || g->c < 8)
-        return 0;
-    long co = (long)g->c * g->o;
-    return co <= (filter ? 32 * 32 : 64 * 64);
-}
-
 static long round16(long n)
 {
     return (n + 15) / 16 * 16;
@@ -118,7 +110,7 @@ static void plan_for(const rsc_conv_geom *g, long budget, plan *pl)
 
 /* Register tiles: R output channels by V vectors of output pixels
  * (forward), FR output channels by the 9 taps (weight gradient). */
-#define FWD_R 8
+#define MAX_R 8   /* largest forward tile (packed weights) */
 #define FWD_CC 8
 #define MAX_FR 3
 #define MAX_VW 16
@@ -137,7 +129,7 @@ size_t rsc_cpu_direct_scratch(const rsc_conv_geom *g)
     plan fp, bp;
     plan_for(g, FWD_BUDGET, &fp);
     plan_for(g, FILT_BUDGET, &bp);
-    size_t wpk = (size_t)(g->o + FWD_R - 1) / FWD_R * FWD_R * g->c * TAPS;
+    size_t wpk = (size_t)(g->o + MAX_R - 1) / MAX_R * MAX_R * g->c * TAPS;
     size_t fwd = (size_t)g->c * fp.cs + (size_t)g->o * fp.ys + round16((long)wpk);
     size_t filt = (size_t)g->c * bp.cs + (size_t)g->o * bp.ys + filt_partials(g);
     return (fwd > filt ? fwd : filt) + 16;
@@ -253,16 +245,16 @@ HOT static void unpack_y(const rsc_conv_geom *g, const plan *pl, int G, const fl
         }
 }
 
-/* wpk[ob][ci][t][r] = w[ob*FWD_R + r][ci][t] (0 past the last channel). */
-static void pack_w(const rsc_conv_geom *g, const float *w, float *wpk)
+/* wpk[ob][ci][t][r] = w[ob*R + r][ci][t] (0 past the last channel). */
+static void pack_w(const rsc_conv_geom *g, int R, const float *w, float *wpk)
 {
-    int blocks = (g->o + FWD_R - 1) / FWD_R;
+    int blocks = (g->o + R - 1) / R;
     for (int ob = 0; ob < blocks; ob++)
         for (int ci = 0; ci < g->c; ci++)
             for (int t = 0; t < TAPS; t++)
-                for (int r = 0; r < FWD_R; r++) {
-                    int oc = ob * FWD_R + r;
-                    wpk[(((size_t)ob * g->c + ci) * TAPS + t) * FWD_R + r] =
+                for (int r = 0; r < R; r++) {
+                    int oc = ob * R + r;
+                    wpk[(((size_t)ob * g->c + ci) * TAPS + t) * R + r] =
                         oc < g->o ? w[((size_t)oc * g->c + ci) * TAPS + t] : 0.0f;
                 }
 }
@@ -277,43 +269,43 @@ static void pack_w(const rsc_conv_geom *g, const float *w, float *wpk)
 #define REG(v) ((void)0)
 #endif
 
-/* KERNELS(SUF, TARGET, VW, V, FR): the forward kernel (R = FWD_R output
- * channels by V vectors of VW floats) and the weight-gradient kernel (FR
+/* KERNELS(SUF, TARGET, VW, R, V, FR): the forward kernel (R output
+ * channels by V vectors of VW floats; weights packed by pack_w for R) and the weight-gradient kernel (FR
  * output channels by 9 taps of VW-float partial sums).
  *
  * fwd: yf[oc][q] = sum_ci,t wpk[..] * src[ci][q + off[t]] for q in [0, Q).
  * filt: dw[oc][ci][t] += sum_q dyf[oc][q] * src[ci][q + off[t]]. */
-#define KERNELS(SUF, TARGET, VW, V, FR)                                                      \
+#define KERNELS(SUF, TARGET, VW, R, V, FR)                                                  \
     TARGET static void fwd_##SUF(const plan *pl, int c, int o, const float *src,            \
                                  const float *wpk, float *yf)                               \
     {                                                                                       \
         typedef float vt __attribute__((vector_size(VW * 4), aligned(4)));                  \
         const long *off = pl->off;                                                          \
-        /* Per block of outputs, chunks of FWD_CC input channels (their     \
-         * source rows stay in L1 across the blocks of output channels),  \
-         * the partial sums kept in yf between chunks. */                  \
+        /* Per block of outputs, chunks of FWD_CC input channels (their                     \
+         * source rows stay in L1 across the blocks of output channels),                    \
+         * the partial sums kept in yf between chunks. */                                   \
         for (long q0 = 0; q0 < pl->Q; q0 += VW * V)                                         \
             for (int c0 = 0; c0 < c; c0 += FWD_CC) {                                        \
                 int c1 = c0 + FWD_CC < c ? c0 + FWD_CC : c;                                 \
-                for (int ob = 0; ob * FWD_R < o; ob++) {                                    \
-                    const float *wb = wpk + (size_t)ob * c * TAPS * FWD_R;                  \
-                    int rn = o - ob * FWD_R < FWD_R ? o - ob * FWD_R : FWD_R;               \
-                    float *yb = yf + (size_t)ob * FWD_R * pl->ys + q0;                      \
-                    vt acc[FWD_R][V];                                                       \
-                    _Pragma("GCC unroll 8") for (int r = 0; r < FWD_R; r++)                 \
+                for (int ob = 0; ob * R < o; ob++) {                                        \
+                    const float *wb = wpk + (size_t)ob * c * TAPS * R;                      \
+                    int rn = o - ob * R < R ? o - ob * R : R;                               \
+                    float *yb = yf + (size_t)ob * R * pl->ys + q0;                          \
+                    vt acc[R][V];                                                           \
+                    _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                     \
                         _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) acc[r][v] =     \
                             c0 > 0 && r < rn ? *(const vt *)(yb + r * pl->ys + v * VW)      \
                                              : (vt){ 0 };                                   \
                     for (int ci = c0; ci < c1; ci++) {                                      \
                         const float *s = src + (size_t)ci * pl->cs + q0;                    \
-                        const float *wc = wb + (size_t)ci * TAPS * FWD_R;                   \
+                        const float *wc = wb + (size_t)ci * TAPS * R;                       \
                         _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++) {            \
                             vt xv[V];                                                       \
                             _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) xv[v] =     \
                                 *(const vt *)(s + off[t] + v * VW);                         \
-                            _Pragma("GCC unroll 8") for (int r = 0; r < FWD_R; r++)         \
+                            _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)             \
                             {                                                               \
-                                vt wv = wc[t * FWD_R + r] - (vt){ 0 };                      \
+                                vt wv = wc[t * R + r] - (vt){ 0 };                          \
                                 _Pragma("GCC unroll 8") for (int v = 0; v < V; v++)         \
                                     acc[r][v] += wv * xv[v];                                \
                             }                                                               \
@@ -390,16 +382,44 @@ static void pack_w(const rsc_conv_geom *g, const float *w, float *wpk)
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define X86_KERNELS 1
-KERNELS(avx512, __attribute__((target("avx512f,fma"))), 16, 3, 3)
-KERNELS(avx2, __attribute__((target("avx2,fma"))), 8, 1, 1)
+KERNELS(avx512, __attribute__((target("avx512f,fma"))), 16, 8, 3, 3)
+KERNELS(avx2, __attribute__((target("avx2,fma"))), 8, 4, 3, 1)
 #endif
-KERNELS(base, , 4, 2, 1)
+KERNELS(base, , 4, 4, 2, 1)
 
 typedef void (*fwd_fn)(const plan *, int, int, const float *, const float *, float *);
 typedef void (*filt_fn)(const plan *, int, int, const float *, const float *, float *,
                         float *);
 
+/* The kernels of one instruction set, and the forward tile's R. */
+typedef struct kset {
+    int level, R;
+    fwd_fn fwd;
+    filt_fn filt;
+} kset;
+
+static const kset ksets[] = {
+    { 0, 4, fwd_base, filt_base },
+#ifdef X86_KERNELS
+    { 1, 4, fwd_avx2, filt_avx2 },
+    { 2, 8, fwd_avx512, filt_avx512 },
+#endif
+};
+
 static int forced = -1;
+
+/* The best level this CPU runs. */
+static int cpu_level(void)
+{
+#ifdef X86_KERNELS
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f"))
+        return 2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return 1;
+#endif
+    return 0;
+}
 
 int rsc_cpu_direct_isa(int level)
 {
@@ -407,41 +427,26 @@ int rsc_cpu_direct_isa(int level)
         forced = -1;
         return 1;
     }
-#ifdef X86_KERNELS
-    __builtin_cpu_init();
-    if ((level == 2 && !__builtin_cpu_supports("avx512f")) ||
-        (level == 1 && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))))
+    if (level > cpu_level())
         return 0;
-#else
-    if (level > 0)
-        return 0;
-#endif
     forced = level;
     return 1;
 }
 
-static void pick(fwd_fn *f, filt_fn *b)
+static const kset *pick(void)
 {
-#ifdef X86_KERNELS
-    __builtin_cpu_init();
-    int level = forced;
-    if (level < 0)
-        level = __builtin_cpu_supports("avx512f")                                    ? 2
-                : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1
-                                                                                  : 0;
-    if (level == 2) {
-        *f = fwd_avx512;
-        *b = filt_avx512;
-        return;
-    }
-    if (level == 1) {
-        *f = fwd_avx2;
-        *b = filt_avx2;
-        return;
-    }
-#endif
-    *f = fwd_base;
-    *b = filt_base;
+    return &ksets[forced >= 0 ? forced : cpu_level()];
+}
+
+int rsc_cpu_direct_pays(const rsc_conv_geom *g, int filter)
+{
+    /* Largest c * o where the direct kernels of each level beat GEMM
+     * (bench/conv-layers): never with baseline (SSE) kernels. */
+    static const long fwd_max[] = { 0, 32 * 32, 64 * 64 }, filt_max[] = { 0, 16 * 32, 32 * 32 };
+    if (!rsc_cpu_direct_ok(g) || g->c < 8)
+        return 0;
+    int level = pick()->level;
+    return (long)g->c * g->o <= (filter ? filt_max : fwd_max)[level];
 }
 
 /* ------------------------------------------------------------ entry points */
@@ -458,20 +463,18 @@ static void group_plan(const rsc_conv_geom *g, const plan *pl, int G, plan *gp)
 void rsc_cpu_direct_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *w,
                         const float *bias, float *y, float *scratch)
 {
-    fwd_fn fwd;
-    filt_fn filt;
-    pick(&fwd, &filt);
+    const kset *k = pick();
     plan pl;
     plan_for(g, FWD_BUDGET, &pl);
     const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * g->oh * g->ow;
     float *src = scratch, *yf = src + (size_t)g->c * pl.cs, *wpk = yf + (size_t)g->o * pl.ys;
-    pack_w(g, w, wpk);
+    pack_w(g, k->R, w, wpk);
     for (int n = n0; n < n1; n += pl.G) {
         int G = n1 - n < pl.G ? n1 - n : pl.G;
         plan gp;
         group_plan(g, &pl, G, &gp);
         pack_src(g, &gp, G, x + (size_t)n * xs, src);
-        fwd(&gp, g->c, g->o, src, wpk, yf);
+        k->fwd(&gp, g->c, g->o, src, wpk, yf);
         unpack_y(g, &gp, G, yf, bias, y + (size_t)n * ys);
     }
 }
@@ -480,9 +483,7 @@ void rsc_cpu_direct_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const flo
                                const float *dy, float *dw, float *db, int accumulate,
                                float *scratch)
 {
-    fwd_fn fwd;
-    filt_fn filt;
-    pick(&fwd, &filt);
+    const kset *k = pick();
     plan pl;
     plan_for(g, FILT_BUDGET, &pl);
     const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * g->oh * g->ow;
@@ -498,7 +499,7 @@ void rsc_cpu_direct_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const flo
         group_plan(g, &pl, G, &gp);
         pack_src(g, &gp, G, x + (size_t)n * xs, src);
         pack_dy(g, &gp, G, dy + (size_t)n * ys, dyf);
-        filt(&gp, g->c, g->o, src, dyf, part, dw);
+        k->filt(&gp, g->c, g->o, src, dyf, part, dw);
     }
     if (db)
         rsc_cpu_conv_bias_grad(g->o, g->oh * g->ow, n0, n1, dy, db);
