@@ -11,6 +11,26 @@
 
 /* ------------------------------------------------------------ im2col */
 
+/* d[0..n) = s[0..n) for the short rows of im2col (26 floats in the CNN's
+ * first layer): fixed-size copies the compiler inlines, where memcpy's
+ * call cost more than the copy. */
+static inline void copy_short(float *d, const float *s, int n)
+{
+    int j = 0;
+    for (; j + 8 <= n; j += 8)
+        memcpy(d + j, s + j, 8 * sizeof *d);
+    if (n - j >= 4) {
+        memcpy(d + j, s + j, 4 * sizeof *d);
+        j += 4;
+    }
+    if (n - j >= 2) {
+        memcpy(d + j, s + j, 2 * sizeof *d);
+        j += 2;
+    }
+    if (j < n)
+        d[j] = s[j];
+}
+
 /* im2col of a stride-1 "same" convolution (ow == w, oh == h): each
  * column row is the input plane shifted by (ki - p, kj - p), copied in one
  * block; then the rows and columns that fall outside the image are
@@ -80,7 +100,7 @@ HOT static void im2col_ld(const rsc_conv_geom *g, const float *x, float *col, si
                     for (int ox = 0; ox < lo; ox++)
                         r[ox] = 0;
                     if (s == 1)
-                        memcpy(r + lo, xr + lo, (size_t)(hi - lo) * sizeof *r);
+                        copy_short(r + lo, xr + lo, hi - lo);
                     else
                         for (int ox = lo; ox < hi; ox++)
                             r[ox] = xr[ox * s];
@@ -141,6 +161,28 @@ size_t rsc_cpu_conv_col_size(const rsc_conv_geom *g)
 
 /* ------------------------------------------------------------ convolution */
 
+/* Sums over one row of n values in 8 interleaved float partial sums
+ * (vectorisable, fixed order), added up in double.  The statistics below
+ * add these row sums in double, so each channel's sum has float error
+ * over at most n/8 terms. */
+#define LANES 8
+
+HOT static double row_sum(const float *x, int n)
+{
+    float acc[LANES] = { 0 };
+    int j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++)
+            acc[l] += x[j + l];
+    double s = 0;
+    for (; j < n; j++)
+        s += x[j];
+    for (int l = 0; l < LANES; l++)
+        s += acc[l];
+    return s;
+}
+
+
 /* The GEMMs of one example are narrow when its image is small (ResNet's
  * 8x8 stage, VGG16's 4x4 and 2x2 ones: 64, 16 or 4 columns), and the
  * weight gradient's adds its o x K result once per example.  Examples are
@@ -182,14 +224,19 @@ static void stage_rows(const float *t, int G, int o, int N, float *stage)
 
 void rsc_cpu_conv_bias_grad(int o, int N, int n0, int n1, const float *dy, float *db)
 {
-    for (int n = n0; n < n1; n++)
-        for (int oc = 0; oc < o; oc++) {
-            const float *r = dy + ((size_t)n * o + oc) * N;
-            float s = 0;
-            for (int j = 0; j < N; j++)
-                s += r[j];
-            db[oc] += s;
-        }
+    for (int oc = 0; oc < o; oc++) {
+        double s = 0;
+        for (int n = n0; n < n1; n++)
+            s += row_sum(dy + ((size_t)n * o + oc) * N, N);
+        db[oc] += (float)s;
+    }
+}
+
+/* d[j] = s[j] + b for j in [0, n). */
+HOT static void add_bias_row(float *restrict d, const float *restrict s, int n, float b)
+{
+    for (int j = 0; j < n; j++)
+        d[j] = s[j] + b;
 }
 
 void rsc_cpu_conv_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *w,
@@ -210,9 +257,8 @@ void rsc_cpu_conv_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, co
             for (int e = 0; e < G; e++)
                 for (int oc = 0; oc < g->o; oc++) {
                     const float *s = stage + (size_t)oc * L + (size_t)e * N;
-                    float *d = yn + (size_t)e * ys + (size_t)oc * N, b = bias ? bias[oc] : 0.0f;
-                    for (int j = 0; j < N; j++)
-                        d[j] = s[j] + b;
+                    add_bias_row(yn + (size_t)e * ys + (size_t)oc * N, s, N,
+                                 bias ? bias[oc] : 0.0f);
                 }
             continue;
         }
@@ -452,27 +498,6 @@ HOT void rsc_cpu_avgpool_bwd(int h, int w, int oh, int ow, size_t p0, size_t p1,
 }
 
 /* ------------------------------------------------------------ batch norm */
-
-/* Sums over one row of n values in 8 interleaved float partial sums
- * (vectorisable, fixed order), added up in double.  The statistics below
- * add these row sums in double, so each channel's sum has float error
- * over at most n/8 terms. */
-#define LANES 8
-
-HOT static double row_sum(const float *x, int n)
-{
-    float acc[LANES] = { 0 };
-    int j = 0;
-    for (; j + LANES <= n; j += LANES)
-        for (int l = 0; l < LANES; l++)
-            acc[l] += x[j + l];
-    double s = 0;
-    for (; j < n; j++)
-        s += x[j];
-    for (int l = 0; l < LANES; l++)
-        s += acc[l];
-    return s;
-}
 
 /* sum (x - m)^2 */
 HOT static double row_sqdev(const float *x, int n, float m)
