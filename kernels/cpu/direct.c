@@ -144,15 +144,23 @@ HOT static void deinterleave(float *restrict d, const float *restrict s, long lo
         d[j] = s[2 * j];
 }
 
-static void zero(float *d, long n)
+/* Rows of a few dozen floats: loops stay loops, where GCC would turn them
+ * into memcpy/memset calls that cost more than the copy. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_LIBCALLS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define NO_LIBCALLS
+#endif
+
+NO_LIBCALLS static void zero(float *d, long n)
 {
-    if (n > 0)
-        memset(d, 0, (size_t)n * sizeof *d);
+    for (long j = 0; j < n; j++)
+        d[j] = 0;
 }
 
 /* Copies `rows` rows of `len` floats, source rows `sstride` apart, to
  * rows of `pitch` floats filled up with zeros; returns the end. */
-HOT static float *copy_rows(float *restrict d, const float *restrict s, long rows, long len,
+HOT NO_LIBCALLS static float *copy_rows(float *restrict d, const float *restrict s, long rows, long len,
                             long sstride, long pitch)
 {
     for (long r = 0; r < rows; r++, d += pitch, s += sstride) {
