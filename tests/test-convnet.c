@@ -923,6 +923,78 @@ static void test_determinism(void **state)
     free(c);
 }
 
+/* The backend's convolution passes split over threads in several chunks
+ * per thread (both the direct and the im2col + GEMM paths, with bias):
+ * bit-identical on repeated runs with the same thread count, equal to
+ * float tolerance to one thread. */
+static void conv_passes(int threads, const rsc_conv_geom *g, int batch, float *out)
+{
+    rsc_backend *be = open_cpu(threads);
+    size_t nx = (size_t)batch * g->c * g->h * g->w, ny = (size_t)batch * g->o * g->oh * g->ow;
+    size_t nw = (size_t)g->o * g->c * g->kh * g->kw;
+    float *h = malloc((nx + ny + nw + g->o) * sizeof *h);
+    rsc_rng rng;
+    rsc_rng_seed(&rng, 5);
+    for (size_t i = 0; i < nx + ny + nw + g->o; i++)
+        h[i] = (float)(rsc_rng_double(&rng) - 0.5);
+    rsc_error e;
+    rsc_buf *x = be->alloc(be, nx * 4, &e), *dx = be->alloc(be, nx * 4, &e);
+    rsc_buf *y = be->alloc(be, ny * 4, &e), *dy = be->alloc(be, ny * 4, &e);
+    rsc_buf *w = be->alloc(be, nw * 4, &e), *dw = be->alloc(be, nw * 4, &e);
+    rsc_buf *b = be->alloc(be, (size_t)g->o * 4, &e), *db = be->alloc(be, (size_t)g->o * 4, &e);
+    rsc_buf *ws = be->alloc(be, be->conv_workspace(be, g, batch), &e);
+    assert_true(x && dx && y && dy && w && dw && b && db && ws);
+    OK(be->upload(be, x, 0, h, nx * 4, err));
+    OK(be->upload(be, dy, 0, h + nx, ny * 4, err));
+    OK(be->upload(be, w, 0, h + nx + ny, nw * 4, err));
+    OK(be->upload(be, b, 0, h + nx + ny + nw, (size_t)g->o * 4, err));
+    be->conv_fwd(be, g, batch, x, w, b, y, ws);
+    be->conv_bwd_filter(be, g, batch, x, dy, dw, db, ws);
+    be->conv_bwd_data(be, g, batch, dy, w, dx, ws);
+    OK(be->download(be, out, y, 0, ny * 4, err));
+    OK(be->download(be, out + ny, dx, 0, nx * 4, err));
+    OK(be->download(be, out + ny + nx, dw, 0, nw * 4, err));
+    OK(be->download(be, out + ny + nx + nw, db, 0, (size_t)g->o * 4, err));
+    rsc_buf *bufs[] = { x, dx, y, dy, w, dw, b, db, ws };
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        be->free(be, bufs[i]);
+    free(h);
+    rsc_backend_close(be);
+}
+
+static void test_conv_threads(void **state)
+{
+    (void)state;
+    /* 16 -> 16 channels, stride 1 (direct with AVX-512 or AVX2); 32 -> 48,
+     * stride 2 (GEMM for the weight gradient, col2im for the input
+     * gradient); batch 37 in up to 12 chunks of 3 threads. */
+    const rsc_conv_geom gs[] = {
+        { .c = 16, .h = 12, .w = 12, .o = 16, .kh = 3, .kw = 3, .stride = 1, .pad = 1,
+          .oh = 12, .ow = 12 },
+        { .c = 32, .h = 9, .w = 9, .o = 48, .kh = 3, .kw = 3, .stride = 2, .pad = 1, .oh = 5,
+          .ow = 5 },
+    };
+    const int batch = 37;
+    for (size_t k = 0; k < sizeof gs / sizeof gs[0]; k++) {
+        const rsc_conv_geom *g = &gs[k];
+        size_t n = (size_t)batch * (g->o * g->oh * g->ow + g->c * g->h * g->w) +
+                   (size_t)g->o * g->c * 9 + g->o;
+        float *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *c = malloc(n * sizeof *c);
+        conv_passes(3, g, batch, a);
+        conv_passes(3, g, batch, b);
+        assert_memory_equal(a, b, n * sizeof *a);
+        conv_passes(1, g, batch, c);
+        double scale = 0;
+        for (size_t i = 0; i < n; i++)
+            scale = fmax(scale, fabs(c[i]));
+        for (size_t i = 0; i < n; i++)
+            if (!(fabs(a[i] - c[i]) <= 1e-5 * scale))
+                fail_msg("geometry %zu: value %zu: %g with 3 threads, %g with 1", k, i, a[i],
+                         c[i]);
+        free(a), free(b), free(c);
+    }
+}
+
 /* ------------------------------------------------------------ training */
 
 /* A ResNet-20 on a generated CIFAR-like problem (class k: a bright square
@@ -1005,6 +1077,7 @@ int main(void)
         cmocka_unit_test(test_running_stats),
         cmocka_unit_test(test_model_eval),
         cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_conv_threads),
         cmocka_unit_test(test_resnet20_learns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

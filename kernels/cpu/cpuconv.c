@@ -1,19 +1,25 @@
 /* cpuconv.c - the CPU backend's convolutional operations: the kernels of
  * conv.c split across the thread pool.
  *
- * Convolutions split the batch into one contiguous range of examples per
- * thread, each with its own column buffer in the workspace.  The weight
- * gradient of each range goes to its own partial sum in the workspace;
- * the partials are then added in range order, so the result depends on the
- * thread count but not on scheduling.  Pooling splits planes, batch norm
- * splits channels (each channel's statistics are one thread's sum in a
- * fixed order), the rest split examples. */
+ * Work is split into up to CHUNKS_PER_THREAD chunks per thread, which the
+ * threads take as they become free, so that a thread slowed by the
+ * machine's other work takes fewer of them.  Convolutions split the batch
+ * into contiguous ranges of examples; a running chunk takes one of the
+ * workspace's per-thread scratch slots (columns, packed images).  The
+ * weight gradient of each range goes to its own partial sum in the
+ * workspace; the partials are then added in range order, so the result
+ * depends on the thread count but not on scheduling.  Pooling splits
+ * planes, batch norm splits channels (each channel's statistics are one
+ * thread's sum in a fixed order), the rest split examples. */
 #include "config.h"
 
 #include "conv.h"
 #include "internal.h"
 
+#include <stdatomic.h>
 #include <string.h>
+
+enum { CHUNKS_PER_THREAD = 4 };
 
 static int threads_of(rsc_backend *be)
 {
@@ -26,13 +32,15 @@ static rsc_cpu_pool *pool_of(rsc_backend *be)
 }
 
 /* Chunks for `items` independent items of `work` flops or bytes each:
- * inline below ~64k units of work. */
+ * inline below ~64k units of work, else up to CHUNKS_PER_THREAD per
+ * thread. */
 static int chunks_for(rsc_backend *be, size_t items, double work)
 {
     int T = threads_of(be);
     if (T < 2 || items < 2 || (double)items * work < 65536.0)
         return 1;
-    return items < (size_t)T ? (int)items : T;
+    size_t most = (size_t)T * CHUNKS_PER_THREAD;
+    return items < most ? (int)items : (int)most;
 }
 
 static void range_of(size_t total, int chunk, int nchunks, size_t *lo, size_t *hi)
@@ -67,13 +75,23 @@ static size_t dw_floats(const rsc_conv_geom *g)
     return (c + 15) / 16 * 16;
 }
 
+/* Workspace: per-thread scratch slots, then the chunks' partial weight
+ * gradients, then the flipped kernel of the input gradient. */
 static size_t cpu_conv_workspace(rsc_backend *be, const rsc_conv_geom *g, int max_batch)
 {
     (void)max_batch;
     size_t T = (size_t)threads_of(be);
-    /* Chunks' columns and partial weight gradients, then the flipped
-     * kernel of the input gradient (shared). */
-    return (T * (col_floats(g) + dw_floats(g)) + dw_floats(g)) * sizeof(float);
+    return (T * col_floats(g) + (T * CHUNKS_PER_THREAD + 1) * dw_floats(g)) * sizeof(float);
+}
+
+static float *partials_of(const rsc_conv_geom *g, float *ws, int T)
+{
+    return ws + (size_t)T * col_floats(g);
+}
+
+static float *flipped_of(const rsc_conv_geom *g, float *ws, int T)
+{
+    return partials_of(g, ws, T) + (size_t)T * CHUNKS_PER_THREAD * dw_floats(g);
 }
 
 typedef struct conv_task {
@@ -82,15 +100,28 @@ typedef struct conv_task {
     int batch, kind;          /* 0 forward, 1 data, 2 filter */
     const float *x, *w, *b, *dy;
     float *y, *dx, *dw, *db, *ws;
-    int nchunks;
+    int nchunks, threads;
+    atomic_int *slot_busy;    /* per scratch slot: 1 while a chunk uses it */
 } conv_task;
+
+/* A free scratch slot: at most `threads` chunks run at once, so one is. */
+static int take_slot(conv_task *t)
+{
+    for (;;)
+        for (int s = 0; s < t->threads; s++) {
+            int z = 0;
+            if (atomic_compare_exchange_strong(&t->slot_busy[s], &z, 1))
+                return s;
+        }
+}
 
 static void conv_chunk(void *arg, int chunk, int nchunks)
 {
     conv_task *t = arg;
     size_t lo, hi;
     range_of((size_t)t->batch, chunk, nchunks, &lo, &hi);
-    float *col = t->ws + (size_t)chunk * (col_floats(t->g) + dw_floats(t->g));
+    int slot = take_slot(t);
+    float *col = t->ws + (size_t)slot * col_floats(t->g);
     switch (t->kind) {
     case 0:
         if (rsc_cpu_direct_pays(t->g, 0))
@@ -110,7 +141,7 @@ static void conv_chunk(void *arg, int chunk, int nchunks)
         size_t nw = (size_t)t->g->o * t->g->c * t->g->kh * t->g->kw;
         float *dw = t->dw, *db = t->db;
         if (nchunks > 1) {
-            dw = col + col_floats(t->g);
+            dw = partials_of(t->g, t->ws, t->threads) + (size_t)chunk * dw_floats(t->g);
             db = t->db ? dw + nw : NULL;
         }
         if (rsc_cpu_direct_pays(t->g, 1))
@@ -120,6 +151,7 @@ static void conv_chunk(void *arg, int chunk, int nchunks)
         break;
     }
     }
+    atomic_store(&t->slot_busy[slot], 0);
 }
 
 static void run_conv(rsc_backend *be, conv_task *t)
@@ -128,7 +160,13 @@ static void run_conv(rsc_backend *be, conv_task *t)
     double flops = 2.0 * g->o * g->c * g->kh * g->kw * g->oh * g->ow;
     int n = chunks_for(be, (size_t)t->batch, flops / 16);
     t->nchunks = n;
+    t->threads = threads_of(be);
+    atomic_int busy[t->threads];
+    for (int i = 0; i < t->threads; i++)
+        atomic_init(&busy[i], 0);
+    t->slot_busy = busy;
     rsc_cpu_pool_run(pool_of(be), conv_chunk, t, n);
+    t->slot_busy = NULL;
 }
 
 static void cpu_conv_fwd(rsc_backend *be, const rsc_conv_geom *g, int batch, const rsc_buf *x,
@@ -156,7 +194,7 @@ static void cpu_conv_bwd_data(rsc_backend *be, const rsc_conv_geom *g, int batch
     rsc_conv_geom tg;
     if (t.ws && rsc_cpu_conv_bwd_geom(g, &tg) &&
         (rsc_cpu_direct_pays(&tg, 0) || rsc_cpu_conv_col_size(&tg) <= rsc_cpu_conv_col_size(g))) {
-        float *wt = t.ws + (size_t)threads_of(be) * (col_floats(g) + dw_floats(g));
+        float *wt = flipped_of(g, t.ws, threads_of(be));
         rsc_cpu_conv_flip_weights(g, t.w, wt);
         t.w = wt;
         t.tg = &tg;
@@ -181,9 +219,8 @@ static void cpu_conv_bwd_filter(rsc_backend *be, const rsc_conv_geom *g, int bat
     if (t.nchunks == 1)
         return;
     /* Add the partial sums in chunk order. */
-    size_t stride = col_floats(g) + dw_floats(g);
     for (int k = 0; k < t.nchunks; k++) {
-        const float *part = t.ws + (size_t)k * stride + col_floats(g);
+        const float *part = partials_of(g, t.ws, threads_of(be)) + (size_t)k * dw_floats(g);
         if (k == 0) {
             memcpy(t.dw, part, nw * sizeof(float));
             if (t.db)
