@@ -152,7 +152,7 @@ HOT static void deinterleave(float *restrict d, const float *restrict s, long lo
 #define NO_LIBCALLS
 #endif
 
-NO_LIBCALLS static void zero(float *d, long n)
+HOT NO_LIBCALLS static void zero(float *d, long n)
 {
     for (long j = 0; j < n; j++)
         d[j] = 0;
@@ -189,7 +189,7 @@ static void pack_src(const rsc_conv_geom *g, const plan *pl, int G, const float 
                 zero(d, p * Wq);
                 d += p * Wq;
             }
-            zero(d, sc + pl->cs - d);
+            zero(d, (3 - p) * Wq + 3 + QPAD);   /* what the taps read past the rows */
             continue;
         }
         long ps = pl->cs / 4;
@@ -216,7 +216,7 @@ static void pack_src(const rsc_conv_geom *g, const plan *pl, int G, const float 
                         zero(dr + jhi, Wq - jhi);
                     }
                 }
-                zero(ph + G * Hq * Wq, ps - G * Hq * Wq);
+                zero(ph + G * Hq * Wq, Wq + 2 + QPAD);
             }
     }
 }
@@ -227,13 +227,13 @@ static void pack_dy(const rsc_conv_geom *g, const plan *pl, int G, const float *
 {
     const long ohw = (long)g->oh * g->ow, Wq = pl->Wq;
     for (int oc = 0; oc < g->o; oc++) {
-        float *d = dyf + (size_t)oc * pl->ys, *end = d + pl->ys;
+        float *d = dyf + (size_t)oc * pl->ys;
         for (int e = 0; e < G; e++) {
             d = copy_rows(d, dy + ((size_t)e * g->o + oc) * ohw, g->oh, g->ow, g->ow, Wq);
             zero(d, (pl->Hq - g->oh) * Wq);
             d += (pl->Hq - g->oh) * Wq;
         }
-        zero(d, end - d);
+        zero(d, QPAD);
     }
 }
 
@@ -459,6 +459,15 @@ int rsc_cpu_direct_pays(const rsc_conv_geom *g, int filter)
 
 /* ------------------------------------------------------------ entry points */
 
+/* The size of the next group when `left` examples remain and groups hold
+ * at most G: the remaining groups as equal as can be (16 examples in
+ * groups of 5: 4, 4, 4, 4 rather than 5, 5, 5, 1), so none is tiny. */
+static int G_of(int left, int G)
+{
+    int groups = (left + G - 1) / G;
+    return (left + groups - 1) / groups;
+}
+
 /* The layout of a last, smaller group of G examples in the buffers of
  * full groups (plan pl): their strides and offsets, its own extent. */
 static void group_plan(const rsc_conv_geom *g, const plan *pl, int G, plan *gp)
@@ -477,8 +486,8 @@ void rsc_cpu_direct_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, 
     const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * g->oh * g->ow;
     float *src = scratch, *yf = src + (size_t)g->c * pl.cs, *wpk = yf + (size_t)g->o * pl.ys;
     pack_w(g, k->R, w, wpk);
-    for (int n = n0; n < n1; n += pl.G) {
-        int G = n1 - n < pl.G ? n1 - n : pl.G;
+    for (int n = n0, G; n < n1; n += G) {
+        G = G_of(n1 - n, pl.G);
         plan gp;
         group_plan(g, &pl, G, &gp);
         pack_src(g, &gp, G, x + (size_t)n * xs, src);
@@ -501,8 +510,8 @@ void rsc_cpu_direct_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const flo
         if (db)
             memset(db, 0, (size_t)g->o * sizeof *db);
     }
-    for (int n = n0; n < n1; n += pl.G) {
-        int G = n1 - n < pl.G ? n1 - n : pl.G;
+    for (int n = n0, G; n < n1; n += G) {
+        G = G_of(n1 - n, pl.G);
         plan gp;
         group_plan(g, &pl, G, &gp);
         pack_src(g, &gp, G, x + (size_t)n * xs, src);
