@@ -17,15 +17,16 @@
  *     (ki, kj) from plane (ki & 1, kj & 1) at q + (ki>>1)*Wq + (kj>>1).
  *
  * The convolution is then, for every output channel and tap, a sum of
- * shifted copies of whole flat rows: contiguous vector loads, no packing,
- * each input value reused from registers for a block of output channels.
+ * shifted copies of whole flat rows: contiguous vector loads, no column
+ * matrix, each input vector reused from registers for a block of output
+ * channels, each weight for a block of output pixels.
  * Output positions outside the oh x ow image (a few columns and rows per
  * example) are computed and dropped; for the weight gradient dy is laid
  * out the same way with zeros there, so they add nothing.
  *
  * Kernels are instantiated for AVX-512, AVX2+FMA and the baseline with
- * register tiles that fit each register file, and chosen once at run time
- * by CPU features.  Sums run in a fixed order for a given CPU and group
+ * register tiles that fit each register file, and chosen at run time by
+ * CPU features.  Sums run in a fixed order for a given CPU and group
  * size, so results are deterministic on one machine. */
 #include "config.h"
 
