@@ -252,6 +252,12 @@ struct rsc_backend {
     void (*conv_bwd_filter)(rsc_backend *be, const rsc_conv_geom *g, int batch,
                             const rsc_buf *x, const rsc_buf *dy, rsc_buf *dw, rsc_buf *db,
                             rsc_buf *ws);
+    /* Optional (NULL: absent): conv_bwd_filter and then conv_bwd_data in
+     * one call, with the same results, so that a backend can share work
+     * between them (the CPU backend packs dy once for both). */
+    void (*conv_bwd)(rsc_backend *be, const rsc_conv_geom *g, int batch, const rsc_buf *x,
+                     const rsc_buf *dy, const rsc_buf *w, rsc_buf *dw, rsc_buf *db, rsc_buf *dx,
+                     rsc_buf *ws);
 
     /* Max pooling of `planes` (= batch * channels) planes: y = the window
      * maximum; arg (int32, one per output) = the index y*w + x of the

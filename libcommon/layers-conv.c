@@ -105,6 +105,10 @@ static void conv_unit_bwd(rsc_net *net, conv_unit *u, const rsc_buf *x, const rs
 {
     const rsc_param *w = &net->params[u->w_idx];
     rsc_backend *be = net->be;
+    if (dx && be->conv_bwd) {
+        be->conv_bwd(be, &u->g, batch, x, dy, w->p, w->g, u->bias ? w[1].g : NULL, dx, u->ws);
+        return;
+    }
     be->conv_bwd_filter(be, &u->g, batch, x, dy, w->g, u->bias ? w[1].g : NULL, u->ws);
     if (dx)
         be->conv_bwd_data(be, &u->g, batch, dy, w->p, dx, u->ws);

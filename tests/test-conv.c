@@ -324,12 +324,28 @@ static void test_direct_exact(void **state)
                         fail_msg("geometry %zu, isa %d: dx[%zu] = %g, col2im %g", t, level, i,
                                  dx1[i], dx0[i]);
             }
+            /* Both gradients at once: the same bits as the two passes. */
+            if (rsc_cpu_direct_both(&g)) {
+                for (size_t i = 0; i < ns; i++)
+                    scratch[i] = NAN;
+                float *dw2 = malloc(nw * 4), *db2 = malloc(g.o * 4), *dx2 = malloc(nx * 4);
+                rsc_cpu_direct_bwd(&g, 0, n, x, dy, wt, dw2, db2, dx2, scratch);
+                assert_memory_equal(dw2, dw1, nw * 4);
+                assert_memory_equal(db2, db1, g.o * 4);
+                assert_memory_equal(dx2, dx1, nx * 4);
+                free(dw2), free(db2), free(dx2);
+            }
         }
         free(dx0), free(dx1), free(wt), free(tscratch);
         rsc_cpu_direct_isa(-1);
         free(x), free(w), free(b), free(dy), free(y0), free(y1), free(dw0), free(dw1);
         free(db0), free(db1), free(col), free(scratch);
     }
+    /* Stride 2 has no combined backward pass. */
+    rsc_conv_geom s2 = { .c = 8, .h = 8, .w = 8, .o = 8, .kh = 3, .kw = 3, .stride = 2,
+                         .pad = 1, .oh = 4, .ow = 4 };
+    assert_true(rsc_cpu_direct_ok(&s2));
+    assert_false(rsc_cpu_direct_both(&s2));
     /* Not a direct convolution: other kernel sizes, strides, paddings. */
     rsc_conv_geom g5 = { .c = 8, .h = 8, .w = 8, .o = 8, .kh = 5, .kw = 5, .stride = 1,
                          .pad = 2, .oh = 8, .ow = 8 };

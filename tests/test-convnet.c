@@ -955,6 +955,17 @@ static void conv_passes(int threads, const rsc_conv_geom *g, int batch, float *o
     OK(be->download(be, out + ny, dx, 0, nx * 4, err));
     OK(be->download(be, out + ny + nx, dw, 0, nw * 4, err));
     OK(be->download(be, out + ny + nx + nw, db, 0, (size_t)g->o * 4, err));
+    /* Both gradients in one call: the same bits. */
+    assert_non_null(be->conv_bwd);
+    be->fill(be, dx, nx, NAN);
+    be->fill(be, dw, nw, NAN);
+    be->conv_bwd(be, g, batch, x, dy, w, dw, db, dx, ws);
+    float *both = malloc((nx + nw + g->o) * sizeof *both);
+    OK(be->download(be, both, dx, 0, nx * 4, err));
+    OK(be->download(be, both + nx, dw, 0, nw * 4, err));
+    OK(be->download(be, both + nx + nw, db, 0, (size_t)g->o * 4, err));
+    assert_memory_equal(both, out + ny, (nx + nw + g->o) * sizeof *both);
+    free(both);
     rsc_buf *bufs[] = { x, dx, y, dy, w, dw, b, db, ws };
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         be->free(be, bufs[i]);

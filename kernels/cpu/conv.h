@@ -84,6 +84,15 @@ void rsc_cpu_direct_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, 
 void rsc_cpu_direct_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float *x,
                                const float *dy, float *dw, float *db, int accumulate,
                                float *scratch);
+/* Both gradients of a stride-1 g (rsc_cpu_direct_both(g) says whether it
+ * applies) over examples [n0, n1): dw and db as rsc_cpu_direct_bwd_filter
+ * (overwritten), and dx, the transposed convolution with wt =
+ * rsc_cpu_conv_flip_weights(g, w), as rsc_cpu_direct_fwd of the
+ * transposed geometry; the same bits as those calls, with dy packed once
+ * for both.  scratch: rsc_cpu_direct_scratch(g) floats. */
+int rsc_cpu_direct_both(const rsc_conv_geom *g);
+void rsc_cpu_direct_bwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *dy,
+                        const float *wt, float *dw, float *db, float *dx, float *scratch);
 
 /* Max pooling of planes [p0, p1) (a plane is one channel of one example):
  * y = max over each window, arg = index of the (first) maximum in its input

@@ -97,7 +97,7 @@ static float *flipped_of(const rsc_conv_geom *g, float *ws, int T)
 typedef struct conv_task {
     const rsc_conv_geom *g;
     const rsc_conv_geom *tg;  /* transposed geometry of the input gradient, or NULL */
-    int batch, kind;          /* 0 forward, 1 data, 2 filter */
+    int batch, kind;          /* 0 forward, 1 data, 2 filter, 3 filter and data */
     const float *x, *w, *b, *dy;
     float *y, *dx, *dw, *db, *ws;
     int nchunks, threads;
@@ -144,7 +144,9 @@ static void conv_chunk(void *arg, int chunk, int nchunks)
             dw = partials_of(t->g, t->ws, t->threads) + (size_t)chunk * dw_floats(t->g);
             db = t->db ? dw + nw : NULL;
         }
-        if (rsc_cpu_direct_pays(t->g, 1))
+        if (t->kind == 3)
+            rsc_cpu_direct_bwd(t->g, (int)lo, (int)hi, t->x, t->dy, t->w, dw, db, t->dx, col);
+        else if (rsc_cpu_direct_pays(t->g, 1))
             rsc_cpu_direct_bwd_filter(t->g, (int)lo, (int)hi, t->x, t->dy, dw, db, 0, col);
         else
             rsc_cpu_conv_bwd_filter(t->g, (int)lo, (int)hi, t->x, t->dy, dw, db, 0, col);
@@ -202,6 +204,30 @@ static void cpu_conv_bwd_data(rsc_backend *be, const rsc_conv_geom *g, int batch
     run_conv(be, &t);
 }
 
+/* dw (and db) of a weight-gradient task of several chunks: their partial
+ * sums added in chunk order. */
+static void sum_partials(rsc_backend *be, const conv_task *t)
+{
+    const rsc_conv_geom *g = t->g;
+    size_t nw = (size_t)g->o * g->c * g->kh * g->kw;
+    if (t->nchunks == 1)
+        return;
+    for (int k = 0; k < t->nchunks; k++) {
+        const float *part = partials_of(g, t->ws, threads_of(be)) + (size_t)k * dw_floats(g);
+        if (k == 0) {
+            memcpy(t->dw, part, nw * sizeof(float));
+            if (t->db)
+                memcpy(t->db, part + nw, (size_t)g->o * sizeof(float));
+            continue;
+        }
+        for (size_t i = 0; i < nw; i++)
+            t->dw[i] += part[i];
+        if (t->db)
+            for (int i = 0; i < g->o; i++)
+                t->db[i] += part[nw + (size_t)i];
+    }
+}
+
 static void cpu_conv_bwd_filter(rsc_backend *be, const rsc_conv_geom *g, int batch,
                                 const rsc_buf *x, const rsc_buf *dy, rsc_buf *dw, rsc_buf *db,
                                 rsc_buf *ws)
@@ -216,23 +242,29 @@ static void cpu_conv_bwd_filter(rsc_backend *be, const rsc_conv_geom *g, int bat
         return;
     }
     run_conv(be, &t);
-    if (t.nchunks == 1)
+    sum_partials(be, &t);
+}
+
+/* Both gradients: in one pass over the examples where the direct kernels
+ * do both (dy packed once), else one call after the other. */
+static void cpu_conv_bwd(rsc_backend *be, const rsc_conv_geom *g, int batch, const rsc_buf *x,
+                         const rsc_buf *dy, const rsc_buf *w, rsc_buf *dw, rsc_buf *db,
+                         rsc_buf *dx, rsc_buf *ws)
+{
+    rsc_conv_geom tg;
+    if (batch <= 0 || !ws || !rsc_cpu_direct_both(g) || !rsc_cpu_direct_pays(g, 1) ||
+        !rsc_cpu_conv_bwd_geom(g, &tg) || !rsc_cpu_direct_pays(&tg, 0)) {
+        cpu_conv_bwd_filter(be, g, batch, x, dy, dw, db, ws);
+        cpu_conv_bwd_data(be, g, batch, dy, w, dx, ws);
         return;
-    /* Add the partial sums in chunk order. */
-    for (int k = 0; k < t.nchunks; k++) {
-        const float *part = partials_of(g, t.ws, threads_of(be)) + (size_t)k * dw_floats(g);
-        if (k == 0) {
-            memcpy(t.dw, part, nw * sizeof(float));
-            if (t.db)
-                memcpy(t.db, part + nw, (size_t)g->o * sizeof(float));
-            continue;
-        }
-        for (size_t i = 0; i < nw; i++)
-            t.dw[i] += part[i];
-        if (t.db)
-            for (int i = 0; i < g->o; i++)
-                t.db[i] += part[nw + (size_t)i];
     }
+    conv_task t = { .g = g, .tg = &tg, .batch = batch, .kind = 3, .x = CF(x), .dy = CF(dy),
+                    .dw = F(dw), .db = db ? F(db) : NULL, .dx = F(dx), .ws = F(ws) };
+    float *wt = flipped_of(g, t.ws, threads_of(be));
+    rsc_cpu_conv_flip_weights(g, CF(w), wt);
+    t.w = wt;
+    run_conv(be, &t);
+    sum_partials(be, &t);
 }
 
 /* ------------------------------------------------------------ pooling */
@@ -462,6 +494,7 @@ void rsc_cpu_conv_register(rsc_backend *be)
     be->conv_fwd = cpu_conv_fwd;
     be->conv_bwd_data = cpu_conv_bwd_data;
     be->conv_bwd_filter = cpu_conv_bwd_filter;
+    be->conv_bwd = cpu_conv_bwd;
     be->maxpool_fwd = cpu_maxpool_fwd;
     be->maxpool_bwd = cpu_maxpool_bwd;
     be->avgpool_fwd = cpu_avgpool_fwd;

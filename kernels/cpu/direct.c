@@ -123,6 +123,32 @@ static size_t filt_partials(const rsc_conv_geom *g)
     return (size_t)g->c * MAX_FR * TAPS * MAX_VW;
 }
 
+/* The transposed convolution of a stride-1 g reads dy in the layout of
+ * the weight gradient's dy, shifted: its source buffer (per channel) is
+ * `lead` zeros and then that layout, tail zeros included. */
+static long both_lead(const rsc_conv_geom *g, const plan *pl)
+{
+    long pt = 2 - g->pad;   /* the transposed convolution's padding */
+    return pt + pt * pl->Wq;
+}
+
+static long both_ys(const rsc_conv_geom *g, const plan *pl)
+{
+    return round16(both_lead(g, pl) + pl->Q + 3 * pl->Wq + QPAD);
+}
+
+int rsc_cpu_direct_both(const rsc_conv_geom *g)
+{
+    rsc_conv_geom tg;
+    if (!rsc_cpu_direct_ok(g) || g->stride != 1 || !rsc_cpu_conv_bwd_geom(g, &tg) ||
+        !rsc_cpu_direct_ok(&tg))
+        return 0;
+    plan a, b;
+    plan_for(g, FILT_BUDGET, &a);
+    plan_for(&tg, FILT_BUDGET, &b);
+    return a.Wq == b.Wq && a.Hq == b.Hq;   /* always so for 3x3, stride 1 */
+}
+
 size_t rsc_cpu_direct_scratch(const rsc_conv_geom *g)
 {
     if (!rsc_cpu_direct_ok(g))
@@ -133,7 +159,15 @@ size_t rsc_cpu_direct_scratch(const rsc_conv_geom *g)
     size_t wpk = (size_t)(g->o + MAX_R - 1) / MAX_R * MAX_R * g->c * TAPS;
     size_t fwd = (size_t)g->c * fp.cs + (size_t)g->o * fp.ys + round16((long)wpk);
     size_t filt = (size_t)g->c * bp.cs + (size_t)g->o * bp.ys + filt_partials(g);
-    return (fwd > filt ? fwd : filt) + 16;
+    size_t need = fwd > filt ? fwd : filt;
+    if (rsc_cpu_direct_both(g)) {
+        size_t wt = (size_t)(g->c + MAX_R - 1) / MAX_R * MAX_R * g->o * TAPS;
+        size_t both = (size_t)g->c * bp.cs + (size_t)g->o * both_ys(g, &bp) + filt_partials(g) +
+                      round16((long)wt);
+        if (both > need)
+            need = both;
+    }
+    return need + 16;
 }
 
 /* ------------------------------------------------------------ packing */
@@ -223,18 +257,22 @@ static void pack_src(const rsc_conv_geom *g, const plan *pl, int G, const float 
 }
 
 /* dy of examples [n, n + G) (o x oh x ow each) at the output positions of
- * the flat layout, zero elsewhere. */
-static void pack_dy(const rsc_conv_geom *g, const plan *pl, int G, const float *dy, float *dyf)
+ * the flat layout, zero elsewhere: per channel (pl->ys floats apart)
+ * `lead` zeros, the G examples' rows, then `tail` zeros. */
+static void pack_dy(const rsc_conv_geom *g, const plan *pl, int G, const float *dy, float *dyf,
+                    long lead, long tail)
 {
     const long ohw = (long)g->oh * g->ow, Wq = pl->Wq;
     for (int oc = 0; oc < g->o; oc++) {
         float *d = dyf + (size_t)oc * pl->ys;
+        zero(d, lead);
+        d += lead;
         for (int e = 0; e < G; e++) {
             d = copy_rows(d, dy + ((size_t)e * g->o + oc) * ohw, g->oh, g->ow, g->ow, Wq);
             zero(d, (pl->Hq - g->oh) * Wq);
             d += (pl->Hq - g->oh) * Wq;
         }
-        zero(d, QPAD);
+        zero(d, tail);
     }
 }
 
@@ -516,8 +554,45 @@ void rsc_cpu_direct_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const flo
         plan gp;
         group_plan(g, &pl, G, &gp);
         pack_src(g, &gp, G, x + (size_t)n * xs, src);
-        pack_dy(g, &gp, G, dy + (size_t)n * ys, dyf);
+        pack_dy(g, &gp, G, dy + (size_t)n * ys, dyf, 0, QPAD);
         k->filt(&gp, g->c, g->o, src, dyf, part, dw);
+    }
+    if (db)
+        rsc_cpu_conv_bias_grad(g->o, g->oh * g->ow, n0, n1, dy, db);
+}
+
+void rsc_cpu_direct_bwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *dy,
+                        const float *wt, float *dw, float *db, float *dx, float *scratch)
+{
+    const kset *k = pick();
+    rsc_conv_geom tg;
+    rsc_cpu_conv_bwd_geom(g, &tg);
+    plan pl, tp;
+    plan_for(g, FILT_BUDGET, &pl);
+    plan_for(&tg, FILT_BUDGET, &tp);
+    const long lead = both_lead(g, &pl), ysb = both_ys(g, &pl);
+    const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * g->oh * g->ow;
+    /* src (x packed; then the transposed convolution's flat output), dy
+     * packed for both, the weight gradient's partials, the packed wt. */
+    float *src = scratch, *dyb = src + (size_t)g->c * pl.cs, *part = dyb + (size_t)g->o * ysb;
+    float *wpk = part + filt_partials(g);
+    pack_w(&tg, k->R, wt, wpk);
+    memset(dw, 0, (size_t)g->o * g->c * TAPS * sizeof *dw);
+    if (db)
+        memset(db, 0, (size_t)g->o * sizeof *db);
+    for (int n = n0, G; n < n1; n += G) {
+        G = G_of(n1 - n, pl.G);
+        plan gp, tq;
+        group_plan(g, &pl, G, &gp);
+        gp.ys = ysb;
+        pack_src(g, &gp, G, x + (size_t)n * xs, src);
+        pack_dy(g, &gp, G, dy + (size_t)n * ys, dyb, lead, ysb - lead - gp.Q);
+        k->filt(&gp, g->c, g->o, src, dyb + lead, part, dw);
+        group_plan(&tg, &tp, G, &tq);
+        tq.cs = ysb;
+        tq.ys = pl.cs;
+        k->fwd(&tq, tg.c, tg.o, dyb, wpk, src);
+        unpack_y(&tg, &tq, G, src, NULL, dx + (size_t)n * xs);
     }
     if (db)
         rsc_cpu_conv_bias_grad(g->o, g->oh * g->ow, n0, n1, dy, db);
