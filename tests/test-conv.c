@@ -577,6 +577,40 @@ static void bn_case(const char *name)
     free(x), free(gm), free(bt), free(rm), free(rv), free(dy), free(y), free(dx);
 }
 
+/* Batch statistics are exact to float rounding when rows (examples) of a
+ * channel differ by far more than their spread: the rows' sums and
+ * deviations combine as the two-pass definition in double; a constant
+ * channel has variance 0. */
+static void test_batchnorm_stats(void **state)
+{
+    (void)state;
+    enum { N = 5, C = 2, HW = 37 };
+    float x[N * C * HW], y[N * C * HW], gamma[C] = { 1, 1 }, beta[C] = { 0, 0 };
+    float mean[C], invstd[C], rm[C] = { 0, 0 }, rv[C] = { 1, 1 };
+    for (int k = 0; k < N; k++)
+        for (int j = 0; j < HW; j++) {
+            x[(k * C + 0) * HW + j] = 1000.0f * (float)k + (float)((j * 7) % 5) * 0.25f;
+            x[(k * C + 1) * HW + j] = 3.5f;
+        }
+    rsc_cpu_bn_fwd_train(N, C, HW, 0, C, x, gamma, beta, y, mean, invstd, rm, rv, 0.1f, 0.0f, 0);
+    double s = 0, ss = 0;
+    for (int k = 0; k < N; k++)
+        for (int j = 0; j < HW; j++)
+            s += x[(k * C + 0) * HW + j];
+    double mu = s / (N * HW);
+    for (int k = 0; k < N; k++)
+        for (int j = 0; j < HW; j++) {
+            double d = x[(k * C + 0) * HW + j] - mu;
+            ss += d * d;
+        }
+    double var = ss / (N * HW);
+    assert_true(fabs(mean[0] - mu) <= 1e-6 * fabs(mu));
+    assert_true(fabs(invstd[0] - 1 / sqrt(var)) <= 1e-6 / sqrt(var));
+    assert_true(fabs(rv[1] - 0.9f) <= 1e-7);   /* (1 - 0.1) * 1 + 0.1 * 0 */
+    assert_true(fabs(rv[0] - (0.9 + 0.1 * ss / (N * HW - 1))) <= 1e-6 * rv[0]);
+    assert_true(mean[1] == 3.5f);
+}
+
 static void test_batchnorm(void **state)
 {
     (void)state;
@@ -682,6 +716,7 @@ int main(void)
         cmocka_unit_test(test_maxpool2_ties_nan),
         cmocka_unit_test(test_avgpool),
         cmocka_unit_test(test_batchnorm),
+        cmocka_unit_test(test_batchnorm_stats),
         cmocka_unit_test(test_shortcut),
         cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_crop_flip),

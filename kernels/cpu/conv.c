@@ -574,13 +574,27 @@ void rsc_cpu_bn_fwd_train(int n, int c, int hw, int c0, int c1, const float *x,
 {
     const double cnt = (double)n * hw;
     for (int ci = c0; ci < c1; ci++) {
-        double s = 0;
-        for (int k = 0; k < n; k++)
-            s += row_sum(x + ((size_t)k * c + ci) * hw, hw);
-        double mu = s / cnt, ss = 0;
+        /* One pass over memory: each row's sum, then its squared
+         * deviations from its own mean while the row is in L1, combined
+         * over rows by Chan et al.'s pairwise update (exact in exact
+         * arithmetic, as stable as two passes). */
+        double s = 0, ss = 0;
+        for (int k = 0; k < n; k++) {
+            const float *r = x + ((size_t)k * c + ci) * hw;
+            double rs = row_sum(r, hw), rm = rs / hw;
+            float rmf = (float)rm;
+            double rq = row_sqdev(r, hw, rmf) - hw * (rm - rmf) * (rm - rmf);
+            if (k > 0) {
+                double na = (double)k * hw, d = rm - s / na;
+                rq += d * d * na * hw / (na + hw);
+            }
+            s += rs;
+            ss += rq;
+        }
+        if (ss < 0)   /* rounding, for constant channels */
+            ss = 0;
+        double mu = s / cnt;
         float m = (float)mu;
-        for (int k = 0; k < n; k++)
-            ss += row_sqdev(x + ((size_t)k * c + ci) * hw, hw, m);
         double var = ss / cnt;
         float is = (float)(1.0 / sqrt(var + eps));
         mean[ci] = m;
