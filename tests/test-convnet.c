@@ -978,7 +978,7 @@ static void test_conv_threads(void **state)
     (void)state;
     /* 16 -> 16 channels, stride 1 (direct with AVX-512 or AVX2); 32 -> 48,
      * stride 2 (GEMM for the weight gradient, col2im for the input
-     * gradient); batch 37 in up to 12 chunks of 3 threads. */
+     * gradient); batch 37 in 6 chunks over 3 threads. */
     const rsc_conv_geom gs[] = {
         { .c = 16, .h = 12, .w = 12, .o = 16, .kh = 3, .kw = 3, .stride = 1, .pad = 1,
           .oh = 12, .ow = 12 },
