@@ -75,13 +75,22 @@ static size_t dw_floats(const rsc_conv_geom *g)
     return (c + 15) / 16 * 16;
 }
 
+/* Chunks per thread of a convolution: one where each chunk's partial
+ * weight gradient would be large (VGG16's 512 x 512 layers: 9 MiB), so
+ * that the workspace stays near what one thread's share needs. */
+static int conv_chunks_per_thread(const rsc_conv_geom *g)
+{
+    return dw_floats(g) <= (1u << 18) ? CHUNKS_PER_THREAD : 1;
+}
+
 /* Workspace: per-thread scratch slots, then the chunks' partial weight
  * gradients, then the flipped kernel of the input gradient. */
 static size_t cpu_conv_workspace(rsc_backend *be, const rsc_conv_geom *g, int max_batch)
 {
     (void)max_batch;
     size_t T = (size_t)threads_of(be);
-    return (T * col_floats(g) + (T * CHUNKS_PER_THREAD + 1) * dw_floats(g)) * sizeof(float);
+    return (T * col_floats(g) + (T * conv_chunks_per_thread(g) + 1) * dw_floats(g)) *
+           sizeof(float);
 }
 
 static float *partials_of(const rsc_conv_geom *g, float *ws, int T)
@@ -91,7 +100,7 @@ static float *partials_of(const rsc_conv_geom *g, float *ws, int T)
 
 static float *flipped_of(const rsc_conv_geom *g, float *ws, int T)
 {
-    return partials_of(g, ws, T) + (size_t)T * CHUNKS_PER_THREAD * dw_floats(g);
+    return partials_of(g, ws, T) + (size_t)T * conv_chunks_per_thread(g) * dw_floats(g);
 }
 
 typedef struct conv_task {
@@ -161,6 +170,8 @@ static void run_conv(rsc_backend *be, conv_task *t)
     const rsc_conv_geom *g = t->g;
     double flops = 2.0 * g->o * g->c * g->kh * g->kw * g->oh * g->ow;
     int n = chunks_for(be, (size_t)t->batch, flops / 16);
+    if (n > threads_of(be) * conv_chunks_per_thread(g))
+        n = threads_of(be) * conv_chunks_per_thread(g);
     t->nchunks = n;
     t->threads = threads_of(be);
     atomic_int busy[t->threads];
