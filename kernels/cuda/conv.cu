@@ -74,89 +74,69 @@ static int math_ok(const cuda_impl *impl, cudnnMathType_t m)
     return impl->tf32 || (m != CUDNN_TENSOR_OP_MATH && m != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION);
 }
 
+/* The first algorithm of cuDNN's ranked list perf[0..n) that is
+ * deterministic, allowed by the math mode, and whose workspace (ws_of)
+ * fits the plan's limit; else `fallback` (deterministic, little or no
+ * workspace) with its workspace size.  0, or -1 (recorded). */
+template <typename Perf, typename Algo, typename WsOf>
+static int pick_algo(cuda_impl *impl, const conv_plan *p, const Perf *perf, int n, Algo fallback,
+                     WsOf ws_of, Algo *algo, size_t *ws)
+{
+    for (int i = 0; i < n; i++) {
+        size_t sz = 0;
+        if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].determinism != CUDNN_DETERMINISTIC ||
+            !math_ok(impl, perf[i].mathType) || ws_of(perf[i].algo, &sz) != CUDNN_STATUS_SUCCESS ||
+            sz > p->ws_limit)
+            continue;
+        *algo = perf[i].algo;
+        *ws = sz;
+        return 0;
+    }
+    *algo = fallback;
+    return CUDNN_CHECK(impl, ws_of(fallback, ws)) ? -1 : 0;
+}
+
 /* Choose the algorithms of plan p (descriptors set).  0 or -1 (recorded). */
 static int choose(cuda_impl *impl, conv_plan *p)
 {
     cudnnHandle_t h = impl->cudnn;
     int n = 0;
-    size_t sz = 0;
 
     cudnnConvolutionFwdAlgoPerf_t fp[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
     if (CUDNN_CHECK(impl, cudnnGetConvolutionForwardAlgorithm_v7(
                               h, p->x, p->w, p->conv, p->y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n,
-                              fp)))
+                              fp)) ||
+        pick_algo(impl, p, fp, n, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM,
+                  [&](cudnnConvolutionFwdAlgo_t a, size_t *sz) {
+                      return cudnnGetConvolutionForwardWorkspaceSize(h, p->x, p->w, p->conv,
+                                                                     p->y, a, sz);
+                  },
+                  &p->fwd, &p->fwd_ws))
         return -1;
-    int found = 0;
-    for (int i = 0; i < n && !found; i++) {
-        if (fp[i].status != CUDNN_STATUS_SUCCESS || fp[i].determinism != CUDNN_DETERMINISTIC ||
-            !math_ok(impl, fp[i].mathType))
-            continue;
-        if (cudnnGetConvolutionForwardWorkspaceSize(h, p->x, p->w, p->conv, p->y, fp[i].algo,
-                                                    &sz) != CUDNN_STATUS_SUCCESS ||
-            sz > p->ws_limit)
-            continue;
-        p->fwd = fp[i].algo;
-        p->fwd_ws = sz;
-        found = 1;
-    }
-    if (!found) {
-        /* Implicit GEMM needs no workspace and is deterministic. */
-        p->fwd = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
-        p->fwd_ws = 0;
-    }
 
     cudnnConvolutionBwdDataAlgoPerf_t dp[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
     if (CUDNN_CHECK(impl, cudnnGetConvolutionBackwardDataAlgorithm_v7(
                               h, p->w, p->y, p->conv, p->x,
-                              CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n, dp)))
+                              CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n, dp)) ||
+        pick_algo(impl, p, dp, n, CUDNN_CONVOLUTION_BWD_DATA_ALGO_1,
+                  [&](cudnnConvolutionBwdDataAlgo_t a, size_t *sz) {
+                      return cudnnGetConvolutionBackwardDataWorkspaceSize(h, p->w, p->y,
+                                                                          p->conv, p->x, a, sz);
+                  },
+                  &p->bwd_data, &p->bwd_data_ws))
         return -1;
-    found = 0;
-    for (int i = 0; i < n && !found; i++) {
-        if (dp[i].status != CUDNN_STATUS_SUCCESS || dp[i].determinism != CUDNN_DETERMINISTIC ||
-            !math_ok(impl, dp[i].mathType))
-            continue;
-        if (cudnnGetConvolutionBackwardDataWorkspaceSize(h, p->w, p->y, p->conv, p->x,
-                                                         dp[i].algo, &sz) !=
-                CUDNN_STATUS_SUCCESS ||
-            sz > p->ws_limit)
-            continue;
-        p->bwd_data = dp[i].algo;
-        p->bwd_data_ws = sz;
-        found = 1;
-    }
-    if (!found) {
-        p->bwd_data = CUDNN_CONVOLUTION_BWD_DATA_ALGO_1;
-        if (CUDNN_CHECK(impl, cudnnGetConvolutionBackwardDataWorkspaceSize(
-                                  h, p->w, p->y, p->conv, p->x, p->bwd_data, &p->bwd_data_ws)))
-            return -1;
-    }
 
     cudnnConvolutionBwdFilterAlgoPerf_t wp[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
     if (CUDNN_CHECK(impl, cudnnGetConvolutionBackwardFilterAlgorithm_v7(
                               h, p->x, p->y, p->conv, p->w,
-                              CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &n, wp)))
+                              CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &n, wp)) ||
+        pick_algo(impl, p, wp, n, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1,
+                  [&](cudnnConvolutionBwdFilterAlgo_t a, size_t *sz) {
+                      return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, p->x, p->y,
+                                                                            p->conv, p->w, a, sz);
+                  },
+                  &p->bwd_filter, &p->bwd_filter_ws))
         return -1;
-    found = 0;
-    for (int i = 0; i < n && !found; i++) {
-        if (wp[i].status != CUDNN_STATUS_SUCCESS || wp[i].determinism != CUDNN_DETERMINISTIC ||
-            !math_ok(impl, wp[i].mathType))
-            continue;
-        if (cudnnGetConvolutionBackwardFilterWorkspaceSize(h, p->x, p->y, p->conv, p->w,
-                                                           wp[i].algo, &sz) !=
-                CUDNN_STATUS_SUCCESS ||
-            sz > p->ws_limit)
-            continue;
-        p->bwd_filter = wp[i].algo;
-        p->bwd_filter_ws = sz;
-        found = 1;
-    }
-    if (!found) {
-        p->bwd_filter = CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1;
-        if (CUDNN_CHECK(impl, cudnnGetConvolutionBackwardFilterWorkspaceSize(
-                                  h, p->x, p->y, p->conv, p->w, p->bwd_filter,
-                                  &p->bwd_filter_ws)))
-            return -1;
-    }
     size_t need = p->fwd_ws > p->bwd_data_ws ? p->fwd_ws : p->bwd_data_ws;
     if (p->bwd_filter_ws > need)
         need = p->bwd_filter_ws;
