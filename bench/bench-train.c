@@ -14,12 +14,12 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "backend.h"
-#include "cli.h"
-#include "cpu/cpu.h"
-#include "dataset.h"
-#include "rng.h"
-#include "train.h"
+#include "kernels/backend.h"
+#include "core/cli.h"
+#include "kernels/cpu/cpu.h"
+#include "data/dataset.h"
+#include "core/rng.h"
+#include "train/train.h"
 
 /* CPU seconds of this process (user + system): a rate per CPU second
  * is less sensitive to other load on a shared machine than wall time. */

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "backend.h"
-#include "cpu/conv.h"
+#include "kernels/backend.h"
+#include "kernels/cpu/conv.h"
 
 typedef struct layer {
     int count, c, h, w, o, stride, pad;

@@ -1,6 +1,6 @@
 /* train-conv-steps.c - benchmark helper: training throughput (examples per
  * second) of a convolutional architecture through the training loop of
- * rsc-train (libcommon/train.h: gather, forward, backward, SGD step; the
+ * rsc-train (libcommon/train/train.h: gather, forward, backward, SGD step; the
  * data-parallel replicas where the trainer uses them) at batch 128 on
  * random inputs, one warm-up epoch of one batch, then one timed epoch of
  * STEPS batches (no test set).
@@ -13,9 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "backend.h"
-#include "rng.h"
-#include "train.h"
+#include "kernels/backend.h"
+#include "core/rng.h"
+#include "train/train.h"
 
 static double now(void)
 {

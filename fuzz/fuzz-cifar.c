@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dataset.h"
+#include "data/dataset.h"
+#include "data/cifar.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,8 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dataset.h"
-#include "rsct.h"
+#include "data/dataset.h"
+#include "format/rsct.h"
+#include "data/idx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

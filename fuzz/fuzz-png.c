@@ -1,4 +1,4 @@
-/* fuzz-png.c - fuzz target for the PNG reader (libcommon/image.c): any byte
+/* fuzz-png.c - fuzz target for the PNG reader (libcommon/plot/image.c): any byte
  * string must decode to an image of a sane size or be rejected with a
  * one-line message naming the input, without a crash, a leak or a read out
  * of bounds; a decoded image must encode and decode back to the same
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "image.h"
+#include "plot/image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

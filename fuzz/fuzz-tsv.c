@@ -1,5 +1,5 @@
 /* fuzz-tsv.c - fuzz target for the TSV table reader and the chart built
- * from it (libcommon/tsv.c, chartdata.c, chart.c): any byte string must
+ * from it (libcommon/format/table.c, plot/chart_data.c, plot/chart.c): any byte string must
  * give a table or a one-line message naming the input; a table must give a
  * chart (first column against the second) or such a message; a chart must
  * render or say why not (too small, too wide a range) on one line.  No crash, leak or read out of bounds.  Built as a libFuzzer
@@ -14,8 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chart.h"
-#include "tsv.h"
+#include "plot/chart.h"
+#include "format/table.h"
+#include "plot/chart_data.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

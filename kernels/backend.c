@@ -2,9 +2,9 @@
  * that knows which backends this build has. */
 #include "config.h"
 
-#include "backend.h"
-#include "cpu/cpu.h"
-#include "devices.h"
+#include "kernels/backend.h"
+#include "kernels/cpu/cpu.h"
+#include "kernels/devices.h"
 
 #include <math.h>
 #include <stdarg.h>

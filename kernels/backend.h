@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "base/error.h"
 
 typedef struct rsc_buf rsc_buf;          /* opaque, owned by the backend */
 typedef struct rsc_backend rsc_backend;

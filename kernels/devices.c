@@ -1,7 +1,7 @@
 /* devices.c - device discovery; the CUDA side lives in cuda/device.cu. */
 #include "config.h"
 
-#include "devices.h"
+#include "kernels/devices.h"
 
 #ifdef HAVE_CUDA
 int rsc_cuda_built(void)

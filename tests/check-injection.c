@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
-#include "patterns.h"
-#include "rsct.h"
+#include "data/dataset.h"
+#include "data/patterns.h"
+#include "format/rsct.h"
 
 static void die(const char *fmt, const char *a, const char *b)
 {

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "rng.h"
+#include "core/rng.h"
 
 static void write_batch(const char *dir, const char *name, long n, rsc_rng *rng)
 {

@@ -27,7 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rng.h"
+#include "core/rng.h"
 
 #ifndef RSC_FUZZ_CORPUS
 #define RSC_FUZZ_CORPUS "tests/fixtures"

@@ -15,8 +15,15 @@ grep -q '^   R3 *13.65$' log || { cat log >&2; fail "Table 1's R3 norm missing";
 row0=$(awk '$1 == "0" && NF == 11' log)
 row100=$(awk '$1 == "100" && NF == 11' log)
 [ -n "$row0" ] && [ -n "$row100" ] || { cat log >&2; fail "result table rows missing"; }
-echo "$row0" | awk '{ exit !($2 == 0) }' || fail "n=0 has a non-zero spurious score: $row0"
+# After one epoch and one seed the clean model's score is small but not
+# always exactly 0 (it depends on the BLAS kernels and the device: 0 on
+# one CPU, 0.04 on another); the pattern learnt from 100 examples is far
+# above it.
+echo "$row0" | awk '{ exit !($2 < 0.1) }' || fail "n=0 spurious score not below 0.1: $row0"
 echo "$row100" | awk '{ exit !($2 > 0.3) }' || fail "n=100 spurious score not above 0.3: $row100"
+s0=$(echo "$row0" | awk '{print $2}')
+echo "$row100" | awk -v s0="$s0" '{ exit !($2 > s0 + 0.25) }' ||
+    fail "n=100 spurious score not 0.25 above n=0's ($s0): $row100"
 echo "$row0" | awk '{ exit !($5 > 0.75) }' || fail "clean accuracy below 0.75 after one epoch: $row0"
 # rerunning reuses the models (an interrupted run continues)
 OUT="$T/mj" EPOCHS=1 SEEDS=0 COUNTS="0 100" "$top_srcdir/repro/main-job.sh" >log2 2>&1 || fail "rerun failed"

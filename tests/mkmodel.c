@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "rsct.h"
+#include "core/cli.h"
+#include "format/rsct.h"
 
 int main(int argc, char **argv)
 {

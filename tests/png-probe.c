@@ -1,4 +1,4 @@
-/* png-probe - decode a PNG with libpng (libcommon/png.c) for the shell
+/* png-probe - decode a PNG with libpng (libcommon/plot/image.c) for the shell
  * tests and print facts about it:
  *   png-probe FILE               WIDTH HEIGHT DISTINCT_COLOURS NON_WHITE_PIXELS
  *   png-probe FILE X Y           the pixel as RRGGBB
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "image.h"
+#include "core/cli.h"
+#include "plot/image.h"
 
 static unsigned parse_rgb(const char *s)
 {

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rsct.h"
+#include "format/rsct.h"
 
 int main(int argc, char **argv)
 {

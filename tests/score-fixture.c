@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
-#include "rsct.h"
+#include "data/dataset.h"
+#include "format/rsct.h"
 
 static rsc_error err;
 

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "aggregate.h"
-#include "stats.h"
+#include "score/aggregate.h"
+#include "score/stats.h"
 
 static const char *const METRICS[] = { "clean_acc", "spurious_acc", "spurious_score",
                                        "pd_mean", "pd_max", "asr" };

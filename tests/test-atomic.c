@@ -1,4 +1,4 @@
-/* test-atomic.c - atomic outputs (libcommon/atomic.c): a committed file
+/* test-atomic.c - atomic outputs (libcommon/core/atomic.c): a committed file
  * appears whole with the umask's mode, an aborted or killed one leaves
  * nothing behind, and errors name the path. */
 #include "config.h"
@@ -22,8 +22,8 @@
 
 #include <cmocka.h>
 
-#include "atomic.h"
-#include "error.h"
+#include "core/atomic.h"
+#include "base/error.h"
 
 static char dir[256];
 

@@ -36,8 +36,8 @@
  * every machine), and exits 77 (skipped). */
 #include "config.h"
 
-#include "backend.h"
-#include "devices.h"
+#include "kernels/backend.h"
+#include "kernels/devices.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -24,7 +24,7 @@
 
 #include <cmocka.h>
 
-#include "cpu/conv.h"
+#include "kernels/cpu/conv.h"
 
 /* ------------------------------------------------------------ fixtures */
 

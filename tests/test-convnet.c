@@ -35,15 +35,16 @@
 
 #include <cmocka.h>
 
-#include "arch-conv.h"
-#include "arch.h"
-#include "backend.h"
-#include "convnet.h"
-#include "model.h"
-#include "modelio.h"
-#include "net.h"
-#include "optim.h"
-#include "rng.h"
+#include "nn/arch_conv.h"
+#include "nn/arch.h"
+#include "kernels/backend.h"
+#include "nn/conv_layers.h"
+#include "nn/model.h"
+#include "nn/model_file.h"
+#include "nn/net.h"
+#include "nn/optim.h"
+#include "core/rng.h"
+#include "nn/layers.h"
 
 static rsc_backend *open_cpu(int threads)
 {

@@ -13,11 +13,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dataset.h"
-#include "patterns.h"
-#include "rng.h"
-#include "rsct.h"
+#include "data/dataset.h"
+#include "data/patterns.h"
+#include "core/rng.h"
+#include "format/rsct.h"
 #include "synth.h"
+#include "data/idx.h"
+#include "data/cifar.h"
+#include "data/inject.h"
 
 static char tmp[256];
 

@@ -24,10 +24,11 @@
 
 #include <cmocka.h>
 
-#include "arch.h"
-#include "backend.h"
-#include "net.h"
-#include "rng.h"
+#include "nn/arch.h"
+#include "kernels/backend.h"
+#include "nn/net.h"
+#include "core/rng.h"
+#include "nn/layers.h"
 
 #define TOL 2e-4
 

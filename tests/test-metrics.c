@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "metrics.h"
+#include "score/metrics.h"
 
 /* 4 examples, 3 classes, target 0.
  *   ex0 y=0: clean [.5 .25 .25] right; patterned [.75 .125 .125], pd .25

@@ -24,9 +24,10 @@
 
 #include <cmocka.h>
 
-#include "backend.h"
-#include "net.h"
-#include "optim.h"
+#include "kernels/backend.h"
+#include "nn/net.h"
+#include "nn/optim.h"
+#include "nn/layers.h"
 
 #define MAXV 64
 #define MAXK 64

@@ -16,13 +16,13 @@
 
 #include "config.h"
 
-#include "dataset.h"
-#include "patterns.h"
+#include "data/dataset.h"
+#include "data/patterns.h"
 #ifdef HAVE_PNG
-#include "image.h"
+#include "plot/image.h"
 #endif
-#include "rng.h"
-#include "rsct.h"
+#include "core/rng.h"
+#include "format/rsct.h"
 
 static char tmpdir[256];
 

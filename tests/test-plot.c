@@ -13,15 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chart.h"
-#include "colormap.h"
-#include "font.h"
-#include "heatmap.h"
-#include "importance.h"
-#include "rsct.h"
-#include "image.h"
-#include "plot.h"
-#include "tsv.h"
+#include "plot/chart.h"
+#include "plot/colormap.h"
+#include "plot/font.h"
+#include "plot/heatmap.h"
+#include "plot/importance.h"
+#include "format/rsct.h"
+#include "plot/image.h"
+#include "plot/plot.h"
+#include "format/table.h"
+#include "plot/chart_data.h"
 
 static rsc_image *pattern_image(int w, int h)
 {

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+#include "core/rng.h"
 
 static uint64_t fnv_bytes(uint64_t h, const void *p, size_t n)
 {

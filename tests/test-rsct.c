@@ -1,4 +1,4 @@
-/* test-rsct.c - the rsct container (libcommon/rsct.c): round trips of every
+/* test-rsct.c - the rsct container (libcommon/format/rsct.c): round trips of every
  * dtype and rank, the committed golden file byte for byte, the metadata and
  * tensor API, every rejection rule of rsct(5) with its own message, and the
  * allocation rule (a hostile header cannot make the reader allocate what the
@@ -22,9 +22,9 @@
 
 #include <cmocka.h>
 
-#include "error.h"
-#include "rng.h"
-#include "rsct.h"
+#include "base/error.h"
+#include "core/rng.h"
+#include "format/rsct.h"
 
 /* ------------------------------------------------------------ helpers */
 

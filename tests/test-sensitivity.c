@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "sensitivity.h"
+#include "score/sensitivity.h"
 
 enum { N = 6, C = 2, H = 2, W = 3, HW = H * W, CHW = C * HW };
 static float X[N * CHW];

@@ -1,4 +1,4 @@
-/* test-theory-sim.c - the finite-sample simulation (libcommon/theory_sim.c)
+/* test-theory-sim.c - the finite-sample simulation (libcommon/theory/simulation.c)
  * agrees with Theorem 1's closed forms within a tolerance derived from N
  * and the number of trials, with a fixed seed; it is deterministic; and it
  * is sharp enough to reject the formula printed in the paper.
@@ -37,7 +37,8 @@
 
 #include <cmocka.h>
 
-#include "theory.h"
+#include "theory/theory.h"
+#include "theory/simulation.h"
 
 enum { Q_A, Q_B, Q_BETA0, Q_CLEAN, Q_SPUR, Q_PD, NQ };
 static const char *const qname[NQ] = {"a", "b", "beta0", "clean_acc", "spurious_acc", "pd"};

@@ -1,4 +1,4 @@
-/* test-theory.c - Theorem 1 (libcommon/theory.c): the closed forms against
+/* test-theory.c - Theorem 1 (libcommon/theory/theory.c): the closed forms against
  * the direct 3x3 solve, hand-computed rational values, the limits gamma = 0
  * and lambda -> infinity, the documented accuracy formulas, the critical
  * gamma, parameter checking, and the Cholesky solver. */
@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "cholesky.h"
-#include "rng.h"
-#include "theory.h"
+#include "theory/cholesky.h"
+#include "core/rng.h"
+#include "theory/theory.h"
 
 static rsc_theory_params P(double gamma, double lambda, double I, double S, double vi, double vs,
                            double noise)

@@ -15,12 +15,12 @@
 
 #include <cmocka.h>
 
-#include "backend.h"
-#include "model.h"
-#include "modelio.h"
-#include "net.h"
-#include "rng.h"
-#include "train.h"
+#include "kernels/backend.h"
+#include "nn/model.h"
+#include "nn/model_file.h"
+#include "nn/net.h"
+#include "core/rng.h"
+#include "train/train.h"
 
 enum { N = 400, TN = 100, D = 16, K = 3 };
 

@@ -11,10 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
-#include "patterns.h"
-#include "rng.h"
-#include "rsct.h"
+#include "data/dataset.h"
+#include "data/patterns.h"
+#include "core/rng.h"
+#include "format/rsct.h"
+#include "data/inject.h"
 
 static void die(const rsc_error *err)
 {

@@ -17,9 +17,9 @@
 
 #include <zlib.h>
 
-#include "cli.h"
-#include "error.h"
-#include "rsct.h"
+#include "core/cli.h"
+#include "base/error.h"
+#include "format/rsct.h"
 
 struct options {
     int json;

@@ -9,10 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "dataset.h"
-#include "patterns.h"
-#include "rsct.h"
+#include "core/cli.h"
+#include "data/dataset.h"
+#include "data/patterns.h"
+#include "format/rsct.h"
+#include "data/inject.h"
 
 #define MAX_PATTERNS 64
 

@@ -15,16 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aggregate.h"
-#include "backend.h"
-#include "cli.h"
-#include "dataset.h"
-#include "error.h"
-#include "metrics.h"
-#include "model.h"
-#include "patterns.h"
-#include "rsct.h"
-#include "sensitivity.h"
+#include "score/aggregate.h"
+#include "kernels/backend.h"
+#include "core/cli.h"
+#include "data/dataset.h"
+#include "base/error.h"
+#include "score/metrics.h"
+#include "nn/model.h"
+#include "data/patterns.h"
+#include "format/rsct.h"
+#include "score/sensitivity.h"
 
 /* Provenance columns, in this order, after `model`: the model's metadata
  * keys (NA when absent), except pattern, pattern_seed and target, which are

@@ -10,8 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "theory.h"
+#include "core/cli.h"
+#include "theory/theory.h"
+#include "theory/simulation.h"
 
 enum { P_GAMMA, P_LAMBDA, P_INV, P_SP, P_VINV, P_VSP, P_NOISE, NPARAM };
 

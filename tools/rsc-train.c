@@ -1,6 +1,6 @@
 /* rsc-train - train a network on an rsct dataset (stdin, a file, or
  * --data NAME) and write the model (rsct, kind=model) to stdout or -o.
- * The numerical work is libcommon/train.c; this file parses options,
+ * The numerical work is libcommon/train/train.c; this file parses options,
  * loads the data, reports progress and writes files. */
 #include "config.h"
 
@@ -13,17 +13,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arch.h"
-#include "atomic.h"
-#include "backend.h"
-#include "cli.h"
-#include "arch-conv.h"
-#include "augment.h"
-#include "dataset.h"
-#include "modelio.h"
-#include "optim.h"
-#include "rsct.h"
-#include "train.h"
+#include "nn/arch.h"
+#include "core/atomic.h"
+#include "kernels/backend.h"
+#include "core/cli.h"
+#include "nn/arch_conv.h"
+#include "data/augment.h"
+#include "data/dataset.h"
+#include "nn/model_file.h"
+#include "nn/optim.h"
+#include "format/rsct.h"
+#include "train/train.h"
 
 typedef struct options {
     const char *data;            /* NAME, PATH or "-" */

@@ -9,16 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic.h"
-#include "chart.h"
-#include "cli.h"
-#include "dataset.h"
-#include "heatmap.h"
-#include "image.h"
-#include "importance.h"
-#include "patterns.h"
-#include "rsct.h"
-#include "tsv.h"
+#include "core/atomic.h"
+#include "plot/chart.h"
+#include "core/cli.h"
+#include "data/dataset.h"
+#include "plot/heatmap.h"
+#include "plot/image.h"
+#include "plot/importance.h"
+#include "data/patterns.h"
+#include "format/rsct.h"
+#include "format/table.h"
+#include "plot/chart_data.h"
 
 #define SOFTWARE "rsc-viz (" PACKAGE_NAME ") " PACKAGE_VERSION
 

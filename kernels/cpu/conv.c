@@ -1,8 +1,8 @@
 /* conv.c - plain CPU kernels of the convolutional layers (conv.h). */
 #include "config.h"
 
-#include "conv.h"
-#include "hot.h"
+#include "kernels/cpu/conv.h"
+#include "kernels/cpu/hot.h"
 
 #include <cblas.h>
 #include <math.h>

@@ -11,9 +11,9 @@
  * order. */
 #include "config.h"
 
-#include "cpu.h"
-#include "internal.h"
-#include "pool.h"
+#include "kernels/cpu/cpu.h"
+#include "kernels/cpu/internal.h"
+#include "kernels/cpu/threadpool.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -23,7 +23,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "hot.h"
+#include "kernels/cpu/hot.h"
 
 static rsc_cpu_pool *pool_of(rsc_backend *be)
 {

@@ -13,8 +13,8 @@
  * thread's sum in a fixed order), the rest split examples. */
 #include "config.h"
 
-#include "conv.h"
-#include "internal.h"
+#include "kernels/cpu/conv.h"
+#include "kernels/cpu/internal.h"
 
 #include <stdatomic.h>
 #include <string.h>

@@ -30,8 +30,8 @@
  * size, so results are deterministic on one machine. */
 #include "config.h"
 
-#include "conv.h"
-#include "hot.h"
+#include "kernels/cpu/conv.h"
+#include "kernels/cpu/hot.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-#include "backend.h"
-#include "pool.h"
+#include "kernels/backend.h"
+#include "kernels/cpu/threadpool.h"
 
 struct rsc_buf {
     unsigned char *data;

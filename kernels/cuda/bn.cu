@@ -9,7 +9,7 @@
  * flight), the block combines them by a fixed tree (deterministic; no
  * atomics), then the same block writes the channel's outputs.  Indices
  * are 32-bit (a channel holds fewer than 2^31 values; checked). */
-#include "cuda.h"
+#include "kernels/cuda/cuda.h"
 
 #include <limits.h>
 

@@ -11,7 +11,7 @@
  * kernels (CUDNN_FMA_MATH), or TF32 tensor cores under RSC_CUDA_TF32=1
  * (CUDNN_DEFAULT_MATH).  The workspace reported by conv_workspace() is
  * capped at CONV_WS_CAP; algorithms that want more are skipped. */
-#include "cuda.h"
+#include "kernels/cuda/cuda.h"
 
 #include <stdlib.h>
 #include <string.h>

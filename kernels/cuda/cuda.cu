@@ -12,7 +12,7 @@
  * cuBLAS atomics disallowed, deterministic cuDNN algorithms and fixed
  * reduction geometry, so that a run repeated on the same GPU model and
  * library versions gives the same bytes. */
-#include "cuda.h"
+#include "kernels/cuda/cuda.h"
 
 #include <stdarg.h>
 #include <stdio.h>

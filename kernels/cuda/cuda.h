@@ -20,7 +20,7 @@
 
 extern "C" {
 #include "config.h"
-#include "backend.h"
+#include "kernels/backend.h"
 }
 
 struct rsc_buf {

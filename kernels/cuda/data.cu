@@ -3,7 +3,7 @@
  * images per batch), and the counter-based random operations (dropout
  * masks, Gaussian input noise) of backend.h, element i a pure function of
  * (seed, i) exactly as on the CPU. */
-#include "cuda.h"
+#include "kernels/cuda/cuda.h"
 
 #include <math.h>
 

@@ -5,7 +5,7 @@
 
 extern "C" {
 #include "config.h"
-#include "devices.h"
+#include "kernels/devices.h"
 }
 
 extern "C" int rsc_cuda_device_count(void)

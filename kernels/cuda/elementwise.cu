@@ -5,7 +5,7 @@
  * Arithmetic uses the round-to-nearest intrinsics (__fmul_rn, __fadd_rn),
  * which the compiler never fuses into FMAs, so that each result equals the
  * CPU backend's float expression bit for bit. */
-#include "cuda.h"
+#include "kernels/cuda/cuda.h"
 
 #define GRID_STRIDE(e, n)                                                               \
     for (size_t e = blockIdx.x * (size_t)blockDim.x + threadIdx.x; e < (n);            \

@@ -8,7 +8,7 @@
  * C^T = op(B)^T op(A)^T (N x M): cublasSgemm with the operands swapped,
  * the same transposition flags, m and n swapped, and the same leading
  * dimensions. */
-#include "cuda.h"
+#include "kernels/cuda/cuda.h"
 
 /* C = beta * C on an m x n row-major matrix (BLAS semantics for k == 0;
  * beta == 0 writes zeros, ignoring NaN in the old C). */

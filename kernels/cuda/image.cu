@@ -4,7 +4,7 @@
  * CIFAR crop-and-flip augmentation on the resident batch.  One thread per
  * output element; every output is written by exactly one thread, so
  * results equal the CPU backend's bit for bit. */
-#include "cuda.h"
+#include "kernels/cuda/cuda.h"
 
 #define GRID_STRIDE(e, n)                                                               \
     for (size_t e = blockIdx.x * (size_t)blockDim.x + threadIdx.x; e < (n);            \

@@ -2,7 +2,7 @@
  * out of memory reported as such), views, host<->device and device copies.
  * Every copy goes through the backend's one stream, so it is ordered after
  * the operations issued before it. */
-#include "cuda.h"
+#include "kernels/cuda/cuda.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * round-to-nearest intrinsics in the CPU backend's order (no fused
  * multiply-adds), so both backends give the same bits for the same
  * inputs. */
-#include "cuda.h"
+#include "kernels/cuda/cuda.h"
 
 #include <math.h>
 

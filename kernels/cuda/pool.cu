@@ -6,7 +6,7 @@
  * gradients of the windows that contain it in increasing output order,
  * exactly the order in which the CPU backend accumulates them, so results
  * are deterministic (no atomics) and equal to the CPU's. */
-#include "cuda.h"
+#include "kernels/cuda/cuda.h"
 
 #define GRID_STRIDE(e, n)                                                               \
     for (size_t e = blockIdx.x * (size_t)blockDim.x + threadIdx.x; e < (n);            \

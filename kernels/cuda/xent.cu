@@ -6,7 +6,7 @@
  * the per-row losses and hits are added by one block in a fixed tree order,
  * so the statistics are deterministic (no atomics on floats).  Classes are
  * few (10 here) and batches are small, so a thread per row is enough. */
-#include "cuda.h"
+#include "kernels/cuda/cuda.h"
 
 #define XENT_THREADS 256
 

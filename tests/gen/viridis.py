@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Write libcommon/colormap_viridis.h: matplotlib's 256-entry viridis table
+"""Write libcommon/plot/colormap_viridis.h: matplotlib's 256-entry viridis table
 as 8-bit sRGB (round(255 * value)).  Run by hand with Debian's
 python3-matplotlib; the build never runs it."""
 import sys

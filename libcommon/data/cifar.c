@@ -1,0 +1,183 @@
+/* cifar.c - the CIFAR-10 binary version (data_batch_1..5.bin,
+ * test_batch.bin): records of one label byte and 3072 pixel bytes (red,
+ * green, blue planes of 32x32, i.e. CHW), imported as a dataset. */
+#include "data/dataset.h"
+#include "data/cifar.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CIFAR_PIX 3072u
+#define CIFAR_REC (1u + CIFAR_PIX)
+#define CIFAR_CLASSES 10
+#define CIFAR_MAX_BYTES (1ull << 36)
+
+/* Size of a batch file, checked: a regular file of whole records. */
+static int cifar_size(const char *path, FILE *f, size_t *n, rsc_error *err)
+{
+    struct stat st;
+    if (fstat(fileno(f), &st) < 0)
+        return rsc_fail(err, "%s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return rsc_fail(err, "%s: not a regular file", path);
+    uint64_t size = (uint64_t)st.st_size;
+    if (size == 0)
+        return rsc_fail(err, "%s: empty CIFAR-10 batch", path);
+    if (size % CIFAR_REC != 0 || size > CIFAR_MAX_BYTES) {
+        if (size % (CIFAR_REC + 1) == 0 && size <= CIFAR_MAX_BYTES)
+            return rsc_fail(err, "%s: wrong size %llu bytes for a CIFAR-10 batch (records of 3074 bytes: "
+                            "CIFAR-100 is not supported)", path, (unsigned long long)size);
+        return rsc_fail(err, "%s: wrong size %llu bytes for a CIFAR-10 batch (not a multiple of %u-byte "
+                        "records; truncated?)", path, (unsigned long long)size, CIFAR_REC);
+    }
+    *n = (size_t)(size / CIFAR_REC);
+    return 0;
+}
+
+/* Read the n records of an open batch into x (n*3072) and y (n), after
+ * offset records already there. */
+static int cifar_records(const char *path, FILE *f, size_t n, uint8_t *x, int32_t *y, rsc_error *err)
+{
+    unsigned char rec[CIFAR_REC];
+    for (size_t i = 0; i < n; i++) {
+        size_t got = fread(rec, 1, CIFAR_REC, f);
+        if (got != CIFAR_REC) {
+            if (ferror(f))
+                return rsc_fail(err, "%s: read error: %s", path, strerror(errno));
+            return rsc_fail(err, "%s: truncated (record %zu of %zu)", path, i, n);
+        }
+        if (rec[0] >= CIFAR_CLASSES)
+            return rsc_fail(err, "%s: label %u of record %zu out of range (0..%d)", path, rec[0], i,
+                            CIFAR_CLASSES - 1);
+        y[i] = rec[0];
+        memcpy(x + i * CIFAR_PIX, rec + 1, CIFAR_PIX);
+    }
+    return 0;
+}
+
+int rsc_cifar_read(const char *path, uint8_t **x, int32_t **y, size_t *n, rsc_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rsc_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    uint8_t *px = NULL;
+    int32_t *py = NULL;
+    size_t m = 0;
+    int rc = -1;
+    if (cifar_size(path, f, &m, err) < 0)
+        goto out;
+    if (!(px = rsc_malloc(m, CIFAR_PIX, err)) || !(py = rsc_malloc(m, sizeof *py, err)))
+        goto out;
+    if (cifar_records(path, f, m, px, py, err) < 0)
+        goto out;
+    *x = px;
+    *y = py;
+    *n = m;
+    px = NULL;
+    py = NULL;
+    rc = 0;
+out:
+    fclose(f);
+    free(px);
+    free(py);
+    return rc;
+}
+
+/* The folder holding the batches: dir or dir/cifar-10-batches-bin. */
+static int cifar_dir(const char *dir, char *out, size_t outsz)
+{
+    struct stat st;
+    snprintf(out, outsz, "%s/data_batch_1.bin", dir);
+    if (stat(out, &st) == 0) {
+        snprintf(out, outsz, "%s", dir);
+        return 0;
+    }
+    snprintf(out, outsz, "%s/cifar-10-batches-bin/data_batch_1.bin", dir);
+    if (stat(out, &st) == 0) {
+        snprintf(out, outsz, "%s/cifar-10-batches-bin", dir);
+        return 0;
+    }
+    return -1;
+}
+
+/* Read the listed batch files into one split; sizes are all checked before
+ * the split's buffers are allocated. */
+static int cifar_split(rsc_file *ds, const char *dir, const char *const *files, int nfiles,
+                       const char *split, rsc_error *err)
+{
+    FILE *f[5] = { NULL };
+    size_t counts[5] = { 0 }, total = 0;
+    char path[PATH_MAX + 32];
+    uint8_t *x = NULL;
+    int32_t *y = NULL;
+    int rc = -1;
+    for (int i = 0; i < nfiles; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        if (!(f[i] = fopen(path, "rb"))) {
+            rsc_fail(err, "%s: cannot open: %s", path, strerror(errno));
+            goto out;
+        }
+        if (cifar_size(path, f[i], &counts[i], err) < 0)
+            goto out;
+        total += counts[i];
+    }
+    if (!(x = rsc_malloc(total, CIFAR_PIX, err)) || !(y = rsc_malloc(total, sizeof *y, err)))
+        goto out;
+    size_t at = 0;
+    for (int i = 0; i < nfiles; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        if (cifar_records(path, f[i], counts[i], x + at * CIFAR_PIX, y + at, err) < 0)
+            goto out;
+        at += counts[i];
+    }
+    char name[32];
+    uint64_t xd[4] = { total, 3, 32, 32 }, yd[1] = { total };
+    snprintf(name, sizeof name, "%s.x", split);
+    rsc_tensor *t = rsc_file_add_take(ds, name, RSC_U8, 4, xd, x, err);
+    x = NULL;
+    if (!t)
+        goto out;
+    snprintf(name, sizeof name, "%s.y", split);
+    t = rsc_file_add_take(ds, name, RSC_I32, 1, yd, y, err);
+    y = NULL;
+    if (!t)
+        goto out;
+    rc = 0;
+out:
+    for (int i = 0; i < nfiles; i++)
+        if (f[i])
+            fclose(f[i]);
+    free(x);
+    free(y);
+    return rc;
+}
+
+rsc_file *rsc_dataset_import_cifar(const char *dir, const char *name, rsc_error *err)
+{
+    static const char *const train[] = { "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
+                                         "data_batch_4.bin", "data_batch_5.bin" };
+    static const char *const test[] = { "test_batch.bin" };
+    char d[PATH_MAX], real[PATH_MAX];
+    if (cifar_dir(dir, d, sizeof d) < 0) {
+        rsc_fail(err, "%s: no CIFAR-10 batches (data_batch_1.bin, here or in cifar-10-batches-bin/)", dir);
+        return NULL;
+    }
+    rsc_file *ds = rsc_file_new(err);
+    if (!ds)
+        return NULL;
+    if (cifar_split(ds, d, train, 5, "train", err) < 0 || cifar_split(ds, d, test, 1, "test", err) < 0)
+        goto fail;
+    if (rsc_meta_set(ds, "kind", "dataset", err) < 0 ||
+        rsc_meta_set(ds, "name", name ? name : "cifar10", err) < 0 ||
+        rsc_meta_setf(ds, "classes", err, "%d", CIFAR_CLASSES) < 0 ||
+        rsc_meta_set(ds, "source", realpath(d, real) ? real : d, err) < 0)
+        goto fail;
+    return ds;
+fail:
+    rsc_file_free(ds);
+    return NULL;
+}

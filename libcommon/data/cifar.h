@@ -1,0 +1,21 @@
+/* cifar.h - the CIFAR-10 binary format: one batch file, and a folder of
+ * the six batches imported as a dataset. */
+#ifndef RSC_CIFAR_H
+#define RSC_CIFAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "format/rsct.h"
+
+/* Read one CIFAR-10 binary batch file (records of 1 label byte + 3072 pixel
+ * bytes, CHW): *n records, images into *x (n*3072), labels into *y. */
+int rsc_cifar_read(const char *path, uint8_t **x, int32_t **y, size_t *n, rsc_error *err);
+
+/* Import data_batch_1..5.bin and test_batch.bin from dir or
+ * dir/cifar-10-batches-bin.  name is recorded as the `name` key (NULL:
+ * cifar10). */
+rsc_file *rsc_dataset_import_cifar(const char *dir, const char *name, rsc_error *err);
+
+#endif

@@ -1,0 +1,63 @@
+/* dataset.h - datasets: import (IDX, CIFAR-10 binary, rsct), lookup by
+ * name, validation, and float views of the images.
+ *
+ * A dataset is an rsc_file (kind=dataset, DESIGN.md section 2): tensors
+ * train.x/test.x (u8 or f32, N x C x H x W), train.y/test.y (i32, N), keys
+ * name, classes, source; after injection also pattern/target/count/seed and
+ * the tensors spurious.index (i64 [count]), spurious.pattern (f32 [C,H,W])
+ * and spurious.x (f32 [count,C,H,W], the injected images). */
+#ifndef RSC_DATASET_H
+#define RSC_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "data/patterns.h"
+#include "format/rsct.h"
+
+/* Open a dataset: NAME (mnist | fashion | cifar10) found by the lookup of
+ * DESIGN.md section 3, an IDX folder, a CIFAR-10 binary folder (or one that
+ * holds cifar-10-batches-bin/), or an rsct dataset file ("-" = stdin).  The
+ * result is validated (rsc_dataset_validate).  NULL with a message naming
+ * the file and problem on failure; a name not found lists every place
+ * searched.  The caller frees with rsc_file_free(). */
+rsc_file *rsc_dataset_open(const char *name_or_path, rsc_error *err);
+
+/* Float copies of one split ("train" or "test") in [0,1], CHW per image,
+ * malloc'ed into *x (n*c*h*w floats) and *y (n labels); either of x / y may
+ * be NULL when not wanted.  For "train", the rows listed in spurious.index
+ * are replaced by the rows of spurious.x.  u8 pixels become v / 255.0f
+ * (a float32 division, as the reference's astype(float32) / 255). */
+int rsc_dataset_images_f32(const rsc_file *ds, const char *split,
+                           float **x, int32_t **y, size_t *n, int *c, int *h, int *w,
+                           rsc_error *err);
+
+/* ------------------------------------------------------------ extras */
+
+/* Check a dataset in memory: the four tensors present with the right
+ * dtypes and ranks, matching image shapes between splits, x/y counts equal,
+ * classes in 2..65536 and every label in [0, classes), f32 pixels finite
+ * and in [0,1]; when injected, spurious.index/pattern/x consistent with
+ * count (indices distinct, in range, labelled target) and keys
+ * pattern/target/count/seed well formed.  fname prefixes messages. */
+int rsc_dataset_validate(const rsc_file *ds, const char *fname, rsc_error *err);
+
+/* Resolve a dataset NAME to a folder (or rsct file) per DESIGN.md section 3.
+ * Returns a malloc'ed path, or NULL with a message listing every place
+ * searched.  Returns NULL with an "unknown dataset name" message for
+ * anything other than mnist, fashion, cifar10. */
+char *rsc_dataset_locate(const char *name, rsc_error *err);
+
+/* What a folder holds: RSC_DIR_IDX (train-images-idx3-ubyte[.gz]),
+ * RSC_DIR_CIFAR (data_batch_1.bin, here or in cifar-10-batches-bin/), or 0. */
+enum { RSC_DIR_IDX = 1, RSC_DIR_CIFAR = 2 };
+int rsc_dataset_dir_format(const char *dir);
+
+/* 1 when s is one of the dataset names the lookup knows. */
+int rsc_dataset_is_name(const char *s);
+
+/* Number of classes of a validated dataset (the `classes` key). */
+int rsc_dataset_classes(const rsc_file *ds);
+
+#endif

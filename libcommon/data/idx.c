@@ -1,0 +1,342 @@
+/* idx.c - IDX files (MNIST, Fashion-MNIST), raw or gzip-compressed, and
+ * their import as a dataset.
+ *
+ * An IDX file is a 4-byte magic (0, 0, element type, ndim), ndim big-endian
+ * u32 dims and the elements.  Only unsigned bytes (type 0x08) are used by
+ * image datasets: images have 3 dims (N, H, W), labels 1 (N).  Headers are
+ * checked before any allocation, image and label counts are compared before
+ * the pixels are read, and the pixel buffer grows with the data actually
+ * read, so that a lying header cannot make us allocate much more than the
+ * file holds. */
+#include "data/dataset.h"
+#include "data/idx.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#define IDX_MAX_N 100000000u    /* examples */
+#define IDX_MAX_SIDE 4096u      /* pixels per side */
+#define IDX_CLASSES 10          /* the MNIST family */
+
+typedef struct idx_file {
+    gzFile gz;
+    const char *path;
+    int ndim;
+    uint32_t dims[3];
+    uint64_t bytes;    /* element bytes the header announces */
+    uint64_t file_size;   /* bytes on disk, 0 if unknown */
+} idx_file;
+
+static int gz_problem(gzFile gz, const char *path, rsc_error *err)
+{
+    int code;
+    const char *m = gzerror(gz, &code);
+    /* zlib prefixes its message with the path: we already name it */
+    size_t pl = strlen(path);
+    if (!strncmp(m, path, pl) && !strncmp(m + pl, ": ", 2))
+        m += pl + 2;
+    if (code == Z_ERRNO)
+        return rsc_fail(err, "%s: read error: %s", path, strerror(errno));
+    if (code == Z_BUF_ERROR)
+        return rsc_fail(err, "%s: truncated gzip stream (%s)", path, m);
+    return rsc_fail(err, "%s: corrupt gzip data (%s)", path, m);
+}
+
+/* Read up to n bytes; returns the count read (short only at end of input),
+ * or -1 with a message on a read or decompression error. */
+static int64_t gz_read_full(gzFile gz, const char *path, void *buf, uint64_t n, rsc_error *err)
+{
+    unsigned char *p = buf;
+    uint64_t done = 0;
+    while (done < n) {
+        uint64_t want = n - done;
+        if (want > (1u << 30))
+            want = 1u << 30;
+        int got = gzread(gz, p + done, (unsigned)want);
+        if (got < 0)
+            return gz_problem(gz, path, err);
+        if (got == 0) {
+            int code;
+            gzerror(gz, &code);
+            if (code != Z_OK)
+                return gz_problem(gz, path, err);
+            break;
+        }
+        done += (uint64_t)got;
+    }
+    return (int64_t)done;
+}
+
+static void idx_close(idx_file *f)
+{
+    if (f->gz)
+        gzclose(f->gz);
+    f->gz = NULL;
+}
+
+/* Open path and read and check its header: u8 elements, `ndim` dims. */
+static int idx_open(idx_file *f, const char *path, int ndim, rsc_error *err)
+{
+    memset(f, 0, sizeof *f);
+    f->path = path;
+    f->gz = gzopen(path, "rb");
+    if (!f->gz)
+        return rsc_fail(err, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
+    gzbuffer(f->gz, 1u << 18);
+    unsigned char h[16];
+    int64_t got = gz_read_full(f->gz, path, h, 4, err);
+    if (got < 0)
+        goto fail;
+    if (got < 4) {
+        rsc_fail(err, "%s: truncated IDX header (%lld of 4 magic bytes)", path, (long long)got);
+        goto fail;
+    }
+    if (h[0] != 0 || h[1] != 0 || h[3] < 1 || h[3] > 3) {
+        rsc_fail(err, "%s: not an IDX file (bad magic %02x %02x %02x %02x)", path, h[0], h[1], h[2], h[3]);
+        goto fail;
+    }
+    if (h[2] != 0x08) {
+        rsc_fail(err, "%s: unsupported IDX element type 0x%02x (only unsigned bytes, 0x08)", path, h[2]);
+        goto fail;
+    }
+    if (h[3] != ndim) {
+        rsc_fail(err, "%s: IDX file with %d dimension%s, expected %d (%s)", path, h[3],
+                 h[3] == 1 ? "" : "s", ndim, ndim == 3 ? "images N x H x W" : "labels N");
+        goto fail;
+    }
+    f->ndim = ndim;
+    got = gz_read_full(f->gz, path, h + 4, 4u * ndim, err);
+    if (got < 0)
+        goto fail;
+    if (got < 4 * ndim) {
+        rsc_fail(err, "%s: truncated IDX header (%lld of %d dimension bytes)", path, (long long)got, 4 * ndim);
+        goto fail;
+    }
+    f->bytes = 1;
+    for (int i = 0; i < ndim; i++) {
+        const unsigned char *d = h + 4 + 4 * i;
+        f->dims[i] = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+        f->bytes *= f->dims[i];
+    }
+    if (f->dims[0] < 1 || f->dims[0] > IDX_MAX_N) {
+        rsc_fail(err, "%s: bad IDX count %u (1..%u)", path, f->dims[0], IDX_MAX_N);
+        goto fail;
+    }
+    if (ndim == 3 && (f->dims[1] < 1 || f->dims[1] > IDX_MAX_SIDE || f->dims[2] < 1 ||
+                      f->dims[2] > IDX_MAX_SIDE)) {
+        rsc_fail(err, "%s: bad IDX image size %ux%u (1..%u per side)", path, f->dims[1], f->dims[2],
+                 IDX_MAX_SIDE);
+        goto fail;
+    }
+    /* A raw file's size is known: check it now. */
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        f->file_size = (uint64_t)st.st_size;
+    if (gzdirect(f->gz) && f->file_size) {
+        uint64_t want = 4u + 4u * ndim + f->bytes;
+        if ((uint64_t)st.st_size != want) {
+            rsc_fail(err, "%s: %s (header says %llu bytes, file has %llu)", path,
+                     (uint64_t)st.st_size < want ? "truncated" : "wrong size",
+                     (unsigned long long)want, (unsigned long long)st.st_size);
+            goto fail;
+        }
+    }
+    return 0;
+fail:
+    idx_close(f);
+    return -1;
+}
+
+/* Read the elements of an opened file into a malloc'ed buffer. */
+static int idx_body(idx_file *f, uint8_t **out, rsc_error *err)
+{
+    /* Start with what the input can hold (deflate expands at most ~1032
+     * times), then grow with the data: a lying header costs nothing. */
+    uint64_t limit = f->file_size ? f->file_size * 1032u + 65536u : 64u << 20;
+    uint64_t want = f->bytes, cap = want < limit ? want : limit, have = 0;
+    uint8_t *buf = rsc_malloc((size_t)cap, 1, err);
+    if (!buf)
+        return -1;
+    for (;;) {
+        int64_t got = gz_read_full(f->gz, f->path, buf + have, cap - have, err);
+        if (got < 0)
+            goto fail;
+        have += (uint64_t)got;
+        if (have < cap) {
+            rsc_fail(err, "%s: truncated (expected %llu bytes of %s, got %llu)", f->path,
+                     (unsigned long long)want, f->ndim == 3 ? "pixels" : "labels",
+                     (unsigned long long)have);
+            goto fail;
+        }
+        if (have == want)
+            break;
+        cap = cap * 2 < want ? cap * 2 : want;
+        uint8_t *nb = realloc(buf, (size_t)cap);
+        if (!nb) {
+            rsc_fail(err, "out of memory (%llu bytes)", (unsigned long long)cap);
+            goto fail;
+        }
+        buf = nb;
+    }
+    unsigned char extra;
+    int64_t more = gz_read_full(f->gz, f->path, &extra, 1, err);
+    if (more < 0)
+        goto fail;
+    if (more > 0) {
+        rsc_fail(err, "%s: data beyond the %llu bytes its header announces (wrong dimensions?)",
+                 f->path, (unsigned long long)want);
+        goto fail;
+    }
+    *out = buf;
+    return 0;
+fail:
+    free(buf);
+    return -1;
+}
+
+int rsc_idx_read(const char *path, int expect_ndim, uint8_t **data, uint32_t dims[3], rsc_error *err)
+{
+    idx_file f;
+    if (expect_ndim != 1 && expect_ndim != 3)
+        return rsc_fail(err, "%s: IDX files of %d dimensions are not supported", path, expect_ndim);
+    if (idx_open(&f, path, expect_ndim, err) < 0)
+        return -1;
+    int rc = idx_body(&f, data, err);
+    idx_close(&f);
+    if (rc == 0)
+        memcpy(dims, f.dims, sizeof f.dims);
+    return rc;
+}
+
+/* dir/base, or dir/base.gz when only that exists; malloc'ed. */
+static char *idx_path(const char *dir, const char *base, rsc_error *err)
+{
+    size_t n = strlen(dir) + strlen(base) + 8;
+    char *p = rsc_malloc(n, 1, err);
+    if (!p)
+        return NULL;
+    snprintf(p, n, "%s/%s", dir, base);
+    struct stat st;
+    if (stat(p, &st) == 0)
+        return p;
+    snprintf(p, n, "%s/%s.gz", dir, base);
+    if (stat(p, &st) == 0)
+        return p;
+    rsc_fail(err, "%s: no %s or %s.gz", dir, base, base);
+    free(p);
+    return NULL;
+}
+
+/* Read one split (images + labels) into N x 1 x H x W u8 and N i32. */
+static int idx_split(rsc_file *ds, const char *dir, const char *prefix, const char *split,
+                     uint32_t *h, uint32_t *w, rsc_error *err)
+{
+    char base[64];
+    idx_file fi = { 0 }, fl = { 0 };
+    uint8_t *pix = NULL, *lab = NULL;
+    int32_t *y = NULL;
+    int rc = -1;
+    snprintf(base, sizeof base, "%s-images-idx3-ubyte", prefix);
+    char *pimg = idx_path(dir, base, err);
+    snprintf(base, sizeof base, "%s-labels-idx1-ubyte", prefix);
+    char *plab = pimg ? idx_path(dir, base, err) : NULL;
+    if (!plab)
+        goto out;
+    if (idx_open(&fi, pimg, 3, err) < 0 || idx_open(&fl, plab, 1, err) < 0)
+        goto out;
+    if (fi.dims[0] != fl.dims[0]) {
+        rsc_fail(err, "%s: %u labels for %u images in %s", plab, fl.dims[0], fi.dims[0], pimg);
+        goto out;
+    }
+    if (*h && (fi.dims[1] != *h || fi.dims[2] != *w)) {
+        rsc_fail(err, "%s: images are %ux%u, the training images %ux%u", pimg, fi.dims[1], fi.dims[2], *h, *w);
+        goto out;
+    }
+    *h = fi.dims[1];
+    *w = fi.dims[2];
+    uint32_t n = fl.dims[0];
+    if (idx_body(&fl, &lab, err) < 0)
+        goto out;
+    if (!(y = rsc_malloc(n, sizeof *y, err)))
+        goto out;
+    for (uint32_t i = 0; i < n; i++) {
+        if (lab[i] >= IDX_CLASSES) {
+            rsc_fail(err, "%s: label %u of example %u out of range (0..%d)", plab, lab[i], i, IDX_CLASSES - 1);
+            goto out;
+        }
+        y[i] = lab[i];
+    }
+    if (idx_body(&fi, &pix, err) < 0)
+        goto out;
+    char name[32];
+    uint64_t xd[4] = { n, 1, fi.dims[1], fi.dims[2] }, yd[1] = { n };
+    snprintf(name, sizeof name, "%s.x", split);
+    rsc_tensor *t = rsc_file_add_take(ds, name, RSC_U8, 4, xd, pix, err);
+    pix = NULL;
+    if (!t)
+        goto out;
+    snprintf(name, sizeof name, "%s.y", split);
+    t = rsc_file_add_take(ds, name, RSC_I32, 1, yd, y, err);
+    y = NULL;
+    if (!t)
+        goto out;
+    rc = 0;
+out:
+    idx_close(&fi);
+    idx_close(&fl);
+    free(pimg);
+    free(plab);
+    free(pix);
+    free(lab);
+    free(y);
+    return rc;
+}
+
+/* The dataset name a folder suggests: fashion or mnist when its name says
+ * so (fashion-mnist -> fashion), else the folder's own name.  buf holds the
+ * result. */
+static const char *guess_name(const char *dir, char *buf, size_t bufsz)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    size_t start = n;
+    while (start > 0 && dir[start - 1] != '/')
+        start--;
+    snprintf(buf, bufsz, "%.*s", (int)(n - start), dir + start);
+    if (strstr(buf, "fashion") || strstr(buf, "Fashion"))
+        return "fashion";
+    if (!strcmp(buf, "mnist") || !strcmp(buf, "MNIST"))
+        return "mnist";
+    for (char *c = buf; *c; c++)   /* keep the value one plain line */
+        if (*c == '\n' || *c == '\r')
+            *c = '_';
+    return buf[0] ? buf : "idx";
+}
+
+rsc_file *rsc_dataset_import_idx(const char *dir, const char *name, rsc_error *err)
+{
+    rsc_file *ds = rsc_file_new(err);
+    if (!ds)
+        return NULL;
+    uint32_t h = 0, w = 0;
+    if (idx_split(ds, dir, "train", "train", &h, &w, err) < 0 ||
+        idx_split(ds, dir, "t10k", "test", &h, &w, err) < 0)
+        goto fail;
+    char real[PATH_MAX], base[256];
+    const char *src = realpath(dir, real) ? real : dir;
+    if (rsc_meta_set(ds, "kind", "dataset", err) < 0 ||
+        rsc_meta_set(ds, "name", name ? name : guess_name(src, base, sizeof base), err) < 0 ||
+        rsc_meta_setf(ds, "classes", err, "%d", IDX_CLASSES) < 0 ||
+        rsc_meta_set(ds, "source", src, err) < 0)
+        goto fail;
+    return ds;
+fail:
+    rsc_file_free(ds);
+    return NULL;
+}

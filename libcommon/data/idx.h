@@ -1,0 +1,24 @@
+/* idx.h - the IDX format of MNIST and Fashion-MNIST (raw or gzip): one
+ * file, and a folder of the four files imported as a dataset. */
+#ifndef RSC_IDX_H
+#define RSC_IDX_H
+
+#include <stdint.h>
+
+#include "base/error.h"
+#include "format/rsct.h"
+
+/* Read one IDX file (raw or gzip, recognised by content): images must be
+ * u8 with 3 dims (N, H, W), labels u8 with 1 dim.  *data is malloc'ed
+ * (N*H*W or N bytes); dims[0..ndim) receive the header dims.  expect_ndim is
+ * 1 or 3.  Errors name the file. */
+int rsc_idx_read(const char *path, int expect_ndim, uint8_t **data, uint32_t dims[3],
+                 rsc_error *err);
+
+/* Import train-images-idx3-ubyte, train-labels-idx1-ubyte,
+ * t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte from dir, each raw or
+ * .gz (raw preferred).  name is recorded as the `name` key (NULL: fashion
+ * or mnist when the folder's name says so, else the folder's name). */
+rsc_file *rsc_dataset_import_idx(const char *dir, const char *name, rsc_error *err);
+
+#endif
