@@ -35,14 +35,26 @@ static void vmessage(const char *prefix, const char *fmt, va_list ap)
     fputc('\n', stderr);
 }
 
+/* End the process after an error: flush what was printed, remove
+ * unfinished outputs, and leave with _exit.  exit() would run the
+ * libraries' destructors, and OpenBLAS's joins its worker threads, which
+ * never return when one of them keeps retrying a failed allocation (out of
+ * memory), so the process would hang instead of failing. */
+static noreturn void die_now(int status)
+{
+    fflush(stdout);
+    fflush(stderr);
+    rsc_output_abort_all();
+    _exit(status);
+}
+
 void rsc_die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vmessage("", fmt, ap);
     va_end(ap);
-    rsc_output_abort_all();
-    exit(RSC_EXIT_RUNTIME);
+    die_now(RSC_EXIT_RUNTIME);
 }
 
 void rsc_die_err(const rsc_error *err)
@@ -57,8 +69,7 @@ void rsc_usage_error(const char *fmt, ...)
     vmessage("", fmt, ap);
     va_end(ap);
     fprintf(stderr, "Try '%s --help' for more information.\n", progname);
-    rsc_output_abort_all();
-    exit(RSC_EXIT_USAGE);
+    die_now(RSC_EXIT_USAGE);
 }
 
 void rsc_option_error(int c, char **argv)
