@@ -238,7 +238,7 @@ static void check_fixture(const char *name)
     for (int c = 0; c < RSC_MIA_N_C; c++) {
         rsc_logreg_info info;
         double Cc = rsc_mia_C_grid[c];
-        assert_int_equal(rsc_logreg_fit(xs, t.ytrain, t.ntrain, d, Cc, 0, coef, &info, &err), 0);
+        assert_int_equal(rsc_logreg_fit(xs, t.ytrain, t.ntrain, d, Cc, NULL, coef, &info, &err), 0);
         assert_true(info.grad_norm <= RSC_LOGREG_TOL);
         assert_int_equal(info.at_precision, 0);
         if (c == a.cv.best)
@@ -419,7 +419,7 @@ static void test_optimality(void **state)
     for (double C = 0.01; C <= 100; C *= 10) {
         double coef[Dm + 1];
         rsc_logreg_info info;
-        assert_int_equal(rsc_logreg_fit(x, y, N, Dm, C, 0, coef, &info, &err), 0);
+        assert_int_equal(rsc_logreg_fit(x, y, N, Dm, C, NULL, coef, &info, &err), 0);
         long double f, gn = grad_norm_ld(x, y, N, Dm, C, coef, &f);
         if (!(gn <= 1e-8))
             fail_msg("C=%g: gradient norm %Lg", C, gn);
@@ -434,8 +434,38 @@ static void test_optimality(void **state)
                 assert_true(objective_ld(x, y, N, Dm, C, c2, g2) > f);
             }
         /* a warm start from the optimum takes no step */
-        assert_int_equal(rsc_logreg_fit(x, y, N, Dm, C, RSC_LOGREG_WARM, coef, &info, &err), 0);
+        rsc_logreg_opts warm = rsc_logreg_defaults();
+        warm.warm = 1;
+        double best[Dm + 1];
+        memcpy(best, coef, sizeof best);
+        assert_int_equal(rsc_logreg_fit(x, y, N, Dm, C, &warm, coef, &info, &err), 0);
         assert_int_equal(info.iterations, 0);
+        /* a tolerance no computed gradient reaches: the machine-precision
+         * rule stops the fit, at the same optimum */
+        rsc_logreg_opts strict = rsc_logreg_defaults();
+        strict.tol = 1e-300;
+        double prec[Dm + 1];
+        assert_int_equal(rsc_logreg_fit(x, y, N, Dm, C, &strict, prec, &info, &err), 0);
+        assert_int_equal(info.at_precision, 1);
+        assert_true(info.iterations <= 25);
+        /* best is within ||g|| / lambda_min(H) <= 1e-8 of the optimum
+         * (lambda_min >= 1, the L2 term); prec is closer still */
+        long double gp = grad_norm_ld(x, y, N, Dm, C, prec, NULL);
+        print_message("C=%g: %d steps to gradient %.2Lg at machine precision (%.2Lg at tol)\n", C,
+                      info.iterations, gp, gn);
+        assert_true(gp <= fmaxl(gn, 1e-12L));
+        for (int j = 0; j <= Dm; j++)
+            assert_true(fabs(prec[j] - best[j]) <= 1e-8);
+        /* A start so far away that sigma(z) sigma(-z) underflows to 0 on
+         * every row: the intercept's Hessian is 0 and the Cholesky
+         * factorisation fails; the added multiple of the identity still
+         * gives a descent direction, and the fit reaches the optimum. */
+        double far[Dm + 1] = {1e4, -1e4, 1e4, -1e4, 5e3};
+        assert_int_equal(rsc_logreg_fit(x, y, N, Dm, C, &warm, far, &info, &err), 0);
+        for (int j = 0; j <= Dm; j++)
+            if (!(fabs(far[j] - best[j]) <= 1e-8))
+                fail_msg("C=%g: from far away coefficient %d is %.12g, from zero %.12g", C, j,
+                         far[j], best[j]);
     }
 }
 
@@ -454,7 +484,7 @@ static void test_separable(void **state)
     for (int c = 0; c < 3; c++) {
         double coef[Dm + 1];
         rsc_logreg_info info;
-        if (rsc_logreg_fit(x, y, N, Dm, Cs[c], 0, coef, &info, &err) != 0)
+        if (rsc_logreg_fit(x, y, N, Dm, Cs[c], NULL, coef, &info, &err) != 0)
             fail_msg("C=%g: %s", Cs[c], err.msg);
         assert_true(info.grad_norm <= RSC_LOGREG_TOL || info.at_precision);
         assert_true(rsc_logreg_accuracy(coef, x, y, N, Dm) == 1.0);
@@ -472,7 +502,7 @@ static void test_separable(void **state)
     for (int i = 0; i < N; i++)
         x2[2 * i] = x2[2 * i + 1] = x[i * Dm];
     double coef[3];
-    assert_int_equal(rsc_logreg_fit(x2, y, N, 2, 1.0, 0, coef, NULL, &err), 0);
+    assert_int_equal(rsc_logreg_fit(x2, y, N, 2, 1.0, NULL, coef, NULL, &err), 0);
     assert_true(fabs(coef[0] - coef[1]) <= 1e-10 * fabs(coef[0]));
 }
 
@@ -486,20 +516,34 @@ static void test_errors(void **state)
     uint8_t y[] = {0, 1, 0, 1, 0, 1, 0, 1};
     uint8_t one[] = {1, 1, 1, 1, 1, 1, 1, 1};
     double coef[2];
-    assert_int_equal(rsc_logreg_fit(x, y, 8, 1, 0, 0, coef, NULL, &err), -1);
+    assert_int_equal(rsc_logreg_fit(x, y, 8, 1, 0, NULL, coef, NULL, &err), -1);
     assert_string_equal(err.msg, "logistic regression: C = 0 (must be positive and finite)");
-    assert_int_equal(rsc_logreg_fit(x, y, 8, 1, INFINITY, 0, coef, NULL, &err), -1);
+    assert_int_equal(rsc_logreg_fit(x, y, 8, 1, INFINITY, NULL, coef, NULL, &err), -1);
     assert_string_equal(err.msg, "logistic regression: C = inf (must be positive and finite)");
-    assert_int_equal(rsc_logreg_fit(x, one, 8, 1, 1, 0, coef, NULL, &err), -1);
+    assert_int_equal(rsc_logreg_fit(x, one, 8, 1, 1, NULL, coef, NULL, &err), -1);
     assert_string_equal(err.msg, "logistic regression: only label 1 among the 8 rows (need both 0 and 1)");
     uint8_t y2[] = {0, 1, 2, 1, 0, 1, 0, 1};
-    assert_int_equal(rsc_logreg_fit(x, y2, 8, 1, 1, 0, coef, NULL, &err), -1);
+    assert_int_equal(rsc_logreg_fit(x, y2, 8, 1, 1, NULL, coef, NULL, &err), -1);
     assert_string_equal(err.msg, "logistic regression: row 3: label 2 (must be 0 or 1)");
     double xn[] = {1, 2, 3, NAN, 5, 6, 7, 8};
-    assert_int_equal(rsc_logreg_fit(xn, y, 4, 2, 1, 0, coef, NULL, &err), -1);
+    assert_int_equal(rsc_logreg_fit(xn, y, 4, 2, 1, NULL, coef, NULL, &err), -1);
     assert_string_equal(err.msg, "logistic regression: row 2, feature 2 is NaN");
-    assert_int_equal(rsc_logreg_fit(x, y, 8, 0, 1, 0, coef, NULL, &err), -1);
+    assert_int_equal(rsc_logreg_fit(x, y, 8, 0, 1, NULL, coef, NULL, &err), -1);
     assert_string_equal(err.msg, "logistic regression: no features");
+    rsc_logreg_opts o = rsc_logreg_defaults();
+    o.max_iter = 0;
+    assert_int_equal(rsc_logreg_fit(x, y, 8, 1, 1, &o, coef, NULL, &err), -1);
+    assert_string_equal(err.msg, "logistic regression: bad options (tol 1e-08, max_iter 0)");
+    /* one Newton step from zero does not reach 1e-8 */
+    o.max_iter = 1;
+    assert_int_equal(rsc_logreg_fit(x, y, 8, 1, 1, &o, coef, NULL, &err), -1);
+    assert_true(strncmp(err.msg, "logistic regression (C=1): no convergence in 1 Newton steps "
+                                 "(gradient norm ", 75) == 0);
+    o = rsc_logreg_defaults();
+    o.warm = 1;
+    coef[0] = NAN;
+    assert_int_equal(rsc_logreg_fit(x, y, 8, 1, 1, &o, coef, NULL, &err), -1);
+    assert_string_equal(err.msg, "logistic regression: starting coefficient 1 is not finite");
 
     int fold[8];
     assert_int_equal(rsc_stratified_kfold(one, 8, 3, fold, &err), -1);

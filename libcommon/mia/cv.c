@@ -92,8 +92,9 @@ int rsc_cv_logreg(const double *x, const uint8_t *y, size_t n, int d, const doub
         }
         for (int c = 0; c < nC; c++) {
             rsc_logreg_info info;
-            if (rsc_logreg_fit(xtr, ytr, ntr, d, Cs[c], c ? RSC_LOGREG_WARM : 0, w + (size_t)f * D,
-                               &info, err) != 0) {
+            rsc_logreg_opts o = rsc_logreg_defaults();
+            o.warm = c > 0;
+            if (rsc_logreg_fit(xtr, ytr, ntr, d, Cs[c], &o, w + (size_t)f * D, &info, err) != 0) {
                 rsc_fail_prefix(err, "cross-validation fold %d of %d", f + 1, folds);
                 goto out;
             }
@@ -112,7 +113,7 @@ int rsc_cv_logreg(const double *x, const uint8_t *y, size_t n, int d, const doub
     }
     if (coef) {
         rsc_logreg_info info;
-        if (rsc_logreg_fit(x, y, n, d, Cs[res->best], 0, coef, &info, err) != 0) {
+        if (rsc_logreg_fit(x, y, n, d, Cs[res->best], NULL, coef, &info, err) != 0) {
             rsc_fail_prefix(err, "refit on the whole attack training set");
             goto out;
         }

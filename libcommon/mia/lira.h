@@ -20,8 +20,12 @@
  * (examples with one shadow on the side add nothing).  RSC_LIRA_VAR_AUTO
  * pools when K < 64, as Carlini et al. recommend.  (Their code takes the
  * median for the mean, numpy's std (divisor n_i) per example, and when
- * pooling the std of all phi of a side around one global mean; this
- * follows the paper's description: Gaussian fits per example.) */
+ * pooling the std of all "in" phi around one global mean, for both sides;
+ * this follows the paper's description: Gaussian fits per example, one
+ * variance per side.)
+ * Augmentations (the paper's optional flip): fit and score each
+ * augmentation's phi separately and average the online scores, as
+ * Carlini et al. do. */
 #ifndef RSC_MIA_LIRA_H
 #define RSC_MIA_LIRA_H
 

@@ -138,9 +138,19 @@ static int newton_direction(const double *H, const double *g, int D, double *del
     }
 }
 
-int rsc_logreg_fit(const double *x, const uint8_t *y, size_t n, int d, double C, unsigned flags,
-                   double *coef, rsc_logreg_info *info, rsc_error *err)
+rsc_logreg_opts rsc_logreg_defaults(void)
 {
+    return (rsc_logreg_opts){RSC_LOGREG_TOL, RSC_LOGREG_MAX_ITER, 0};
+}
+
+int rsc_logreg_fit(const double *x, const uint8_t *y, size_t n, int d, double C,
+                   const rsc_logreg_opts *opts, double *coef, rsc_logreg_info *info,
+                   rsc_error *err)
+{
+    rsc_logreg_opts o = opts ? *opts : rsc_logreg_defaults();
+    if (!(o.tol > 0) || !isfinite(o.tol) || o.max_iter < 1)
+        return rsc_fail(err, "logistic regression: bad options (tol %g, max_iter %d)", o.tol,
+                        o.max_iter);
     if (!(C > 0) || !isfinite(C))
         return rsc_fail(err, "logistic regression: C = %g (must be positive and finite)", C);
     if (d < 1)
@@ -172,7 +182,7 @@ int rsc_logreg_fit(const double *x, const uint8_t *y, size_t n, int d, double C,
     }
     double *H = buf, *work = H + (size_t)D * D, *g = work + (size_t)D * D, *delta = g + D;
     double *part = delta + D, *trial = part + D;
-    if (!(flags & RSC_LOGREG_WARM))
+    if (!o.warm)
         memset(coef, 0, (size_t)D * sizeof *coef);
     for (int j = 0; j < D; j++)
         if (!isfinite(coef[j])) {
@@ -189,11 +199,11 @@ int rsc_logreg_fit(const double *x, const uint8_t *y, size_t n, int d, double C,
         for (int j = 0; j < D; j++)
             gnorm += g[j] * g[j];
         gnorm = sqrt(gnorm);
-        if (gnorm <= RSC_LOGREG_TOL)
+        if (gnorm <= o.tol)
             break;
-        if (iter == RSC_LOGREG_MAX_ITER) {
+        if (iter == o.max_iter) {
             rsc_fail(err, "logistic regression (C=%g): no convergence in %d Newton steps "
-                     "(gradient norm %.3g)", C, RSC_LOGREG_MAX_ITER, gnorm);
+                     "(gradient norm %.3g)", C, o.max_iter, gnorm);
             goto fail;
         }
         if (newton_direction(H, g, D, delta, work, err) != 0) {
