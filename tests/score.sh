@@ -158,14 +158,14 @@ grep -q '"asr_se":null,"n":1}$' "$T/out" || fail "aggregate --json: a single row
 expect_status 0 rsc-score --aggregate --metrics clean_acc,asr "$F/score-runs.tsv"
 head -1 "$T/out" | grep -q "	n_test	clean_acc_mean	clean_acc_se	asr_mean	asr_se	n$" || fail "--metrics header"
 
-# Aggregation errors name the file and line.
+# Aggregation errors name the file and line (FILE:LINE, as every table error).
 printf 'model\tname\tclean_acc\nm\tf\t0.5\n' > "$T/short.tsv"
-expect_error 1 "short.tsv: line 1: no column 'spurious_acc'" rsc-score --aggregate "$T/short.tsv"
+expect_error 1 "short.tsv:1: no column 'spurious_acc' (columns: model, name, clean_acc)" rsc-score --aggregate "$T/short.tsv"
 sed '3s/\t0\.8[0-9]*\t/\tabc\t/' "$F/score-runs.tsv" > "$T/bad.tsv"
-expect_error 1 "bad.tsv: line 3: column '[a-z_]*': 'abc' is not a number" rsc-score --aggregate "$T/bad.tsv"
+expect_error 1 "bad.tsv:3: column '[a-z_]*': 'abc' is not a number" rsc-score --aggregate "$T/bad.tsv"
 printf 'a\tb\n1\n' > "$T/ragged.tsv"
-expect_error 1 "ragged.tsv: line 2: 1 fields, expected 2" rsc-score --aggregate "$T/ragged.tsv"
-expect_error 1 "score-norms.tsv: line 1: header differs" rsc-score --aggregate "$F/score-runs.tsv" "$F/score-norms.tsv"
+expect_error 1 "ragged.tsv:2: 1 fields, but the header (line 1) has 2" rsc-score --aggregate "$T/ragged.tsv"
+expect_error 1 "score-norms.tsv:1: header differs" rsc-score --aggregate "$F/score-runs.tsv" "$F/score-norms.tsv"
 printf 'dataset\tpattern\tseed\tnorm\nfashion\tR3\t0\t13\n' > "$T/norms.tsv"
 expect_error 1 "norms.tsv: no norm for dataset 'fashion', pattern 'S3'" rsc-score --aggregate --norms "$T/norms.tsv" "$F/score-runs.tsv"
 expect_error 1 "missing.tsv" rsc-score --aggregate "$T/missing.tsv"

@@ -334,34 +334,12 @@ static void emit(struct table_out *t, const struct cell *cells)
 
 /* ------------------------------------------------------------ aggregate */
 
-static rsc_results *read_tables(char **inputs, int n)
-{
-    rsc_error err;
-    rsc_results *t = rsc_results_new(&err);
-    if (!t)
-        rsc_die_err(&err);
-    static char *stdin_only[] = { "-" };
-    if (n == 0) {
-        inputs = stdin_only;
-        n = 1;
-    }
-    for (int i = 0; i < n; i++) {
-        int is_stdin = strcmp(inputs[i], "-") == 0;
-        FILE *f = is_stdin ? stdin : fopen(inputs[i], "r");
-        if (!f)
-            rsc_die("%s: %s", inputs[i], strerror(errno));
-        if (rsc_results_read(t, f, is_stdin ? "stdin" : inputs[i], &err) != 0)
-            rsc_die_err(&err);
-        if (!is_stdin)
-            fclose(f);
-    }
-    return t;
-}
-
 static int run_aggregate(const struct options *o)
 {
     rsc_error err;
-    rsc_results *t = read_tables(o->inputs, o->ninputs);
+    rsc_table *t = rsc_table_load((const char *const *)o->inputs, (size_t)o->ninputs, &err);
+    if (!t)
+        rsc_die_err(&err);
     const char *metrics[MAX_METRICS];
     size_t nmetrics = 0;
     char *mcopy = NULL;
@@ -382,83 +360,22 @@ static int run_aggregate(const struct options *o)
     }
 
     if (o->norms) {
-        char *norms_input[] = { (char *)o->norms };
-        rsc_results *nt = read_tables(norms_input, 1);
+        rsc_table *nt = rsc_table_load(&o->norms, 1, &err);
         rsc_correlation c;
-        if (rsc_norm_correlation(t, nt, metrics, nmetrics, SEED_COLUMNS, NSEEDCOLS, &c, &err) != 0)
+        if (!nt || rsc_norm_correlation(t, nt, metrics, nmetrics, SEED_COLUMNS, NSEEDCOLS, &c, &err) != 0 ||
+            rsc_correlation_write(t, &c, stdout, "stdout", o->json, &err) != 0)
             rsc_die_err(&err);
-        size_t ncols = c.nkeys + 3;
-        const char **cols = calloc(ncols, sizeof *cols);
-        struct cell *cells = calloc(ncols, sizeof *cells);
-        char (*nums)[64] = calloc(3, sizeof *nums);
-        if (!cols || !cells || !nums)
-            rsc_die("out of memory");
-        for (size_t k = 0; k < c.nkeys; k++)
-            cols[k] = t->cols[c.key_cols[k]];
-        cols[c.nkeys] = "n_patterns";
-        cols[c.nkeys + 1] = "pearson_r";
-        cols[c.nkeys + 2] = "p_value";
-        struct table_out out = { .json = o->json, .ncols = ncols, .cols = cols };
-        for (size_t g = 0; g < c.ngroups; g++) {
-            for (size_t k = 0; k < c.nkeys; k++)
-                cells[k] = (struct cell){ rsc_results_cell(t, c.first_row[g], c.key_cols[k]), 0 };
-            snprintf(nums[0], 64, "%zu", c.npatterns[g]);
-            snprintf(nums[1], 64, "%.9g", c.r[g]);
-            snprintf(nums[2], 64, "%.9g", c.p[g]);
-            for (int j = 0; j < 3; j++)
-                cells[c.nkeys + j] = (struct cell){ nums[j], 1 };
-            emit(&out, cells);
-        }
-        free(cols);
-        free(cells);
-        free(nums);
         rsc_correlation_free(&c);
-        rsc_results_free(nt);
+        rsc_table_free(nt);
     } else {
         rsc_aggregate a;
-        if (rsc_aggregate_table(t, metrics, nmetrics, SEED_COLUMNS, NSEEDCOLS, &a, &err) != 0)
+        if (rsc_aggregate_table(t, metrics, nmetrics, SEED_COLUMNS, NSEEDCOLS, &a, &err) != 0 ||
+            rsc_aggregate_write(t, &a, stdout, "stdout", o->json, &err) != 0)
             rsc_die_err(&err);
-        size_t ncols = a.nkeys + 2 * nmetrics + 1;
-        const char **cols = calloc(ncols, sizeof *cols);
-        char **names = calloc(2 * nmetrics, sizeof *names);
-        struct cell *cells = calloc(ncols, sizeof *cells);
-        char (*nums)[64] = calloc(2 * nmetrics + 1, sizeof *nums);
-        if (!cols || !names || !cells || !nums)
-            rsc_die("out of memory");
-        for (size_t k = 0; k < a.nkeys; k++)
-            cols[k] = t->cols[a.key_cols[k]];
-        for (size_t m = 0; m < nmetrics; m++) {
-            if (asprintf(&names[2 * m], "%s_mean", metrics[m]) < 0 ||
-                asprintf(&names[2 * m + 1], "%s_se", metrics[m]) < 0)
-                rsc_die("out of memory");
-            cols[a.nkeys + 2 * m] = names[2 * m];
-            cols[a.nkeys + 2 * m + 1] = names[2 * m + 1];
-        }
-        cols[ncols - 1] = "n";
-        struct table_out out = { .json = o->json, .ncols = ncols, .cols = cols };
-        for (size_t g = 0; g < a.ngroups; g++) {
-            for (size_t k = 0; k < a.nkeys; k++)
-                cells[k] = (struct cell){ rsc_results_cell(t, a.first_row[g], a.key_cols[k]), 0 };
-            for (size_t m = 0; m < nmetrics; m++) {
-                snprintf(nums[2 * m], 64, "%.17g", a.mean[g * nmetrics + m]);
-                snprintf(nums[2 * m + 1], 64, "%.17g", a.se[g * nmetrics + m]);
-                cells[a.nkeys + 2 * m] = (struct cell){ nums[2 * m], 1 };
-                cells[a.nkeys + 2 * m + 1] = (struct cell){ nums[2 * m + 1], 1 };
-            }
-            snprintf(nums[2 * nmetrics], 64, "%zu", a.count[g]);
-            cells[ncols - 1] = (struct cell){ nums[2 * nmetrics], 1 };
-            emit(&out, cells);
-        }
-        for (size_t i = 0; i < 2 * nmetrics; i++)
-            free(names[i]);
-        free(names);
-        free(cols);
-        free(cells);
-        free(nums);
         rsc_aggregate_free(&a);
     }
     free(mcopy);
-    rsc_results_free(t);
+    rsc_table_free(t);
     return rsc_close_stdout();
 }
 

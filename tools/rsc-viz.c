@@ -644,7 +644,7 @@ static int cmd_chart(int argc, char **argv)
     check_outputs(o.output, o.data_out);
 
     rsc_error err;
-    rsc_table *t = rsc_table_load(o.input, &err);
+    rsc_table *t = rsc_table_load(&o.input, o.input ? 1 : 0, &err);
     if (!t)
         rsc_die_err(&err);
     rsc_chart_spec spec = {
