@@ -210,6 +210,28 @@ fail:
     return -1;
 }
 
+void rsc_print_wrapped(FILE *fp, int col, const char *text, int indent, int width)
+{
+    const char *p = text;
+    int first = 1;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        int len = (int)strcspn(p, " ");
+        if (len == 0)
+            break;
+        if (!first && col + 1 + len > width) {
+            fprintf(fp, "\n%*s", indent, "");
+            col = indent;
+            first = 1;
+        }
+        col += fprintf(fp, "%s%.*s", first ? "" : " ", len, p);
+        first = 0;
+        p += len;
+    }
+    putc('\n', fp);
+}
+
 double rsc_now(void)
 {
     struct timespec ts;

@@ -30,6 +30,11 @@ noreturn void rsc_option_error(int c, char **argv);
 /* Print a warning "prog: warning: ..." on stderr. */
 void rsc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Print text (words separated by spaces) to fp from column col on,
+ * wrapped before column width with continuation lines indented by
+ * `indent` spaces, and end the line: generated parts of --help. */
+void rsc_print_wrapped(FILE *fp, int col, const char *text, int indent, int width);
+
 /* "prog (rsc) VERSION" and the license line, to stdout. */
 void rsc_print_version(void);
 
