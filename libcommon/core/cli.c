@@ -193,9 +193,14 @@ long rsc_parse_list(const char *opt, const char *s, size_t max_n, double **out, 
         }
         double steps = (b - a) / step;
         long k = (long)floor(steps + 1e-9 * (1 + fabs(steps)));
-        for (long i = 0; i <= k; i++)
-            if (push(&v, &n, &cap, max_n, a + (double)i * step, opt, err) != 0)
+        for (long i = 0; i <= k; i++) {
+            /* The decimal the user means: 0:1:0.01 holds 0.07, not
+             * 7 * 0.01 = 0.07000000000000001. */
+            char buf[32];
+            snprintf(buf, sizeof buf, "%.15g", a + (double)i * step);
+            if (push(&v, &n, &cap, max_n, strtod(buf, NULL), opt, err) != 0)
                 goto fail;
+        }
     }
     free(copy);
     if (n == 0) {
