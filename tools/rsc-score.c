@@ -274,24 +274,57 @@ static long fractions(const char *s, double **fr)
     return n;
 }
 
+/* What scoring the models shares (one struct in memory: what a fatal error
+ * leaves behind stays reachable). */
+struct run {
+    const struct options *o;
+    rsc_testset ts;
+    rsc_occlusion occ;
+    rsc_progress bar;
+    rsc_score_opts so;
+    rsc_rows *w;
+    double *fr, *prob;        /* --fractions and the curve of a model */
+    long nfr;
+    rsc_file *model;          /* the model being scored */
+};
+
 /* The test set: --data, or the dataset the first model names; with
  * --sensitivity, the examples to occlude. */
-static void open_testset(const struct options *o, const rsc_file *first, const char *fname,
-                         rsc_testset *ts, rsc_occlusion *occ)
+static void open_testset(struct run *r, const char *fname)
 {
+    const struct options *o = r->o;
     rsc_error err;
-    const char *data = o->data ? o->data : rsc_score_dataset_of(first, fname, &err);
-    if (!data || rsc_testset_open(ts, data, o->sensitivity ? o->split : "test", o->sensitivity,
-                                  &err) != 0)
+    const char *data = o->data ? o->data : rsc_score_dataset_of(r->model, fname, &err);
+    if (!data || rsc_testset_open(&r->ts, data, o->sensitivity ? o->split : "test",
+                                  o->sensitivity, &err) != 0)
         rsc_die_err(&err);
     if (!o->sensitivity)
         return;
-    if ((size_t)o->examples > ts->n)
-        rsc_die("--examples %ld: %s has only %zu %s examples", o->examples, ts->label, ts->n,
+    if ((size_t)o->examples > r->ts.n)
+        rsc_die("--examples %ld: %s has only %zu %s examples", o->examples, r->ts.label, r->ts.n,
                 o->split);
-    if (rsc_occlusion_init(occ, ts->x, ts->n, ts->c, ts->h, ts->w, (size_t)o->examples,
-                           (uint32_t)o->seed, &err) != 0)
+    if (rsc_occlusion_init(&r->occ, r->ts.x, r->ts.n, r->ts.c, r->ts.h, r->ts.w,
+                           (size_t)o->examples, (uint32_t)o->seed, &err) != 0)
         rsc_die_err(&err);
+}
+
+/* Score the model in r->model and write its rows. */
+static void score(struct run *r, const char *fname)
+{
+    rsc_error err;
+    rsc_score s;
+    if (r->o->sensitivity) {
+        if (rsc_score_occlusion(&r->ts, &r->occ, r->model, fname, r->fr, (size_t)r->nfr, &r->so,
+                                r->prob, &err) != 0)
+            rsc_die_err(&err);
+        for (long k = 0; k < r->nfr; k++)
+            if (rsc_score_write_occlusion(r->w, r->model, fname, r->fr[k], r->prob[k], r->occ.k,
+                                          &err) != 0)
+                rsc_die_err(&err);
+    } else if (rsc_score_model(&r->ts, r->model, fname, &r->so, &s, &err) != 0 ||
+               rsc_score_write(r->w, r->model, fname, &s, &err) != 0) {
+        rsc_die_err(&err);
+    }
 }
 
 static int run_models(const struct options *o)
@@ -300,53 +333,41 @@ static int run_models(const struct options *o)
     static char *stdin_only[] = { "-" };
     char **inputs = o->ninputs ? o->inputs : stdin_only;
     int ninputs = o->ninputs ? o->ninputs : 1;
-    double *fr = NULL, *prob = NULL;
-    long nfr = o->sensitivity ? fractions(o->fractions, &fr) : 0;
-    rsc_progress bar;
-    rsc_score_opts so = { o->pattern, o->pattern_seed, o->target, o->epsilon, o->device,
-                          (int)o->threads, (size_t)o->batch_size, &bar };
-    rsc_testset ts = { 0 };
-    rsc_occlusion occ = { 0 };
-    rsc_rows *w = rsc_score_rows(stdout, "stdout", o->json, o->sensitivity, &err);
-    if (!w || !(prob = calloc((size_t)nfr + 1, sizeof *prob)))
+    struct run r = { .o = o };
+    r.so = (rsc_score_opts){ o->pattern, o->pattern_seed, o->target, o->epsilon, o->device,
+                             (int)o->threads, (size_t)o->batch_size, &r.bar };
+    r.nfr = o->sensitivity ? fractions(o->fractions, &r.fr) : 0;
+    if (!(r.w = rsc_score_rows(stdout, "stdout", o->json, o->sensitivity, &err)) ||
+        !(r.prob = calloc((size_t)r.nfr + 1, sizeof *r.prob)))
         rsc_die("out of memory");
     for (int i = 0; i < ninputs; i++) {
         const char *fname = strcmp(inputs[i], "-") == 0 ? "stdin" : inputs[i];
-        rsc_file *f = rsc_file_load(inputs[i], &err);
-        if (!f)
+        if (!(r.model = rsc_file_load(inputs[i], &err)))
             rsc_die_err(&err);
-        if (!ts.ds) {
-            open_testset(o, f, fname, &ts, &occ);
-            double per_model = o->sensitivity ? (double)nfr * (double)occ.k : 2.0 * (double)ts.n;
-            rsc_progress_start(&bar, o->progress, o->sensitivity ? "occlusion" : "scoring",
+        if (!r.ts.ds) {
+            open_testset(&r, fname);
+            double per_model = o->sensitivity ? (double)r.nfr * (double)r.occ.k
+                                              : 2.0 * (double)r.ts.n;
+            rsc_progress_start(&r.bar, o->progress, o->sensitivity ? "occlusion" : "scoring",
                                ninputs * per_model, "ex");
         } else if (!o->data) {
-            const char *name = rsc_meta_get(f, "name");
-            if (!name || strcmp(name, ts.label) != 0)
+            const char *name = rsc_meta_get(r.model, "name");
+            if (!name || strcmp(name, r.ts.label) != 0)
                 rsc_die("%s: the model was trained on '%s', the first on '%s': give --data",
-                        fname, name ? name : "(no name)", ts.label);
+                        fname, name ? name : "(no name)", r.ts.label);
         }
-        rsc_score s;
-        if (o->sensitivity) {
-            if (rsc_score_occlusion(&ts, &occ, f, fname, fr, (size_t)nfr, &so, prob, &err) != 0)
-                rsc_die_err(&err);
-            for (long k = 0; k < nfr; k++)
-                if (rsc_score_write_occlusion(w, f, fname, fr[k], prob[k], occ.k, &err) != 0)
-                    rsc_die_err(&err);
-        } else if (rsc_score_model(&ts, f, fname, &so, &s, &err) != 0 ||
-                   rsc_score_write(w, f, fname, &s, &err) != 0) {
-            rsc_die_err(&err);
-        }
-        rsc_file_free(f);
+        score(&r, fname);
+        rsc_file_free(r.model);
+        r.model = NULL;
         if (fflush(stdout) != 0)
             break;   /* rsc_close_stdout reports it */
     }
-    rsc_progress_end(&bar, NULL);
-    rsc_rows_free(w);   /* every model wrote its row; rsc_close_stdout reports write errors */
-    rsc_occlusion_free(&occ);
-    rsc_testset_close(&ts);
-    free(fr);
-    free(prob);
+    rsc_progress_end(&r.bar, NULL);
+    rsc_rows_free(r.w);   /* every model wrote its row; rsc_close_stdout reports write errors */
+    rsc_occlusion_free(&r.occ);
+    rsc_testset_close(&r.ts);
+    free(r.fr);
+    free(r.prob);
     return rsc_close_stdout();
 }
 
