@@ -98,11 +98,11 @@ rsc-inject --data idx --norms --seed 4 >norms.tsv
 [ "$(cut -f2 norms.tsv | tail -n +2 | tr '\n' ' ')" = "S1 S2 S3 R1 R2 R3 Inv " ] || fail "norms rows"
 [ "$(cut -f3 norms.tsv | tail -n +2 | sort -u)" = 4 ] || fail "norms seed column"
 rsc-inject --data idx --norms --pattern R3 --pattern S1 --json >norms.json
-[ "$(wc -l <norms.json)" -eq 2 ] && grep -q '^{"dataset": "idx", "pattern": "R3", "seed": 0, "norm": [0-9.]*}$' norms.json ||
+[ "$(wc -l <norms.json)" -eq 2 ] && grep -q '^{"dataset":"idx","pattern":"R3","seed":0,"norm":[0-9.]*}$' norms.json ||
     fail "norms json: $(cat norms.json)"
 # JSON strings are escaped
 cp b.rsct 'q"b.rsct'
-rsc-inject --data idx --norms --pattern 'q"b.rsct' --json | grep -q '"pattern": "q\\"b.rsct"' || fail "json escaping"
+rsc-inject --data idx --norms --pattern 'q"b.rsct' --json | grep -q '"pattern":"q\\"b.rsct"' || fail "json escaping"
 # the pattern of a file: the custom name is the file given
 rsc-inject --data idx --norms --pattern b.rsct | grep -q "^idx	b.rsct	0	" || fail "norms of a custom pattern"
 

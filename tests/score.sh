@@ -45,6 +45,9 @@ PD=$(awk 'BEGIN { a = exp(7)/(exp(7)+2) - exp(4)/(exp(4)+2);
                   printf "%.12f %.12f %.12f", (a + 3*b + c) / 6, c, b }')
 PD_MEAN=${PD%% *}; rest=${PD#* }; PD_MAX=${rest%% *}; PD_B=${rest#* }
 
+# Numbers in their shortest exact form (rsc(7), OUTPUT): the rates are
+# ratios of counts (doubles), epsilon and the prediction differences are
+# float32 as compared and computed; a missing key is nan.
 expect_status 0 rsc-score --data "$T/tiny.rsct" "$T/linear.rsct"
 [ "$(wc -l < "$T/out")" -eq 2 ] || fail "expected a header and one row"
 head -1 "$T/out" | grep -q "^model	name	pattern	pattern_seed	target	count	seed	train_seed	arch	optimizer	lr	momentum	weight_decay	batch_size	epochs	epochs_done	milestones	gamma	clip_value	clip_norm	input_noise	augment	epsilon	clean_acc	spurious_acc	spurious_score	pd_mean	pd_max	asr	n_test$" ||
@@ -52,11 +55,11 @@ head -1 "$T/out" | grep -q "^model	name	pattern	pattern_seed	target	count	seed	t
 want model "$T/linear.rsct"
 want name tiny; want pattern S1; want pattern_seed 7; want target 0; want count 1
 want seed 7; want train_seed 3; want arch linear; want optimizer adam; want lr 0.01
-want momentum NA; want epochs_done 70
-want epsilon 0.333333333
-want clean_acc 0.666666667
+want momentum nan; want epochs_done 70
+want epsilon 0.33333334
+want clean_acc 0.6666666666666666
 want spurious_acc 0.6
-want spurious_score 0.166666667
+want spurious_score 0.16666666666666666
 want asr 0.2
 want n_test 6
 near pd_mean "$PD_MEAN"
@@ -66,19 +69,19 @@ near pd_max "$PD_MAX"
 # epsilon 0 five examples count, just below 0 all six; at PD_B - 1e-6 the
 # three e1-like examples and e5 count.
 expect_status 0 rsc-score --data "$T/tiny.rsct" --epsilon 0 "$T/linear.rsct"
-want spurious_score 0.833333333
+want spurious_score 0.8333333333333334
 want epsilon 0
 expect_status 0 rsc-score --data "$T/tiny.rsct" --epsilon -1e-9 "$T/linear.rsct"
 want spurious_score 1
 eps=$(awk -v b="$PD_B" 'BEGIN { printf "%.9f", b - 1e-6 }')
 expect_status 0 rsc-score --data "$T/tiny.rsct" -e "$eps" "$T/linear.rsct"
-want spurious_score 0.666666667
+want spurious_score 0.6666666666666666
 
 # Target 2 from the command line: e2 and e4 are now the target examples;
 # the pattern moves no example to class 2 (asr 0) and keeps e0 0, e1 1,
 # e3 1 right, e5 wrong (spurious_acc 3/4).
 expect_status 0 rsc-score --data "$T/tiny.rsct" --target 2 "$T/linear.rsct"
-want target 2; want asr 0; want spurious_acc 0.75; want clean_acc 0.666666667
+want target 2; want asr 0; want spurious_acc 0.75; want clean_acc 0.6666666666666666
 
 # Many models in one call, one from stdin; every row the same but model.
 expect_status 0 sh -c "rsc-score -q --data '$T/tiny.rsct' '$T/linear.rsct' - '$T/linear.rsct' < '$T/linear.rsct'"
@@ -89,27 +92,27 @@ cp "$T/out" "$T/three.tsv"
 
 # The dataset may come from stdin when the models do not.
 expect_status 0 sh -c "rsc-score --data - '$T/linear.rsct' < '$T/tiny.rsct'"
-want model "$T/linear.rsct"; want spurious_score 0.166666667
+want model "$T/linear.rsct"; want spurious_score 0.16666666666666666
 
-# JSON lines: numbers unquoted, NA as null, strings quoted.
+# JSON lines: numbers unquoted, missing values as null, strings quoted.
 expect_status 0 rsc-score --json --data "$T/tiny.rsct" "$T/linear.rsct"
-grep -q '^{"model":"[^"]*linear.rsct","name":"tiny","pattern":"S1","pattern_seed":7,"target":0,"count":1,"seed":7,"train_seed":3,"arch":"linear","optimizer":"adam","lr":0.01,"momentum":null,.*"epsilon":0.333333333,"clean_acc":0.666666667,"spurious_acc":0.6,"spurious_score":0.166666667,"pd_mean":[-0-9.e]*,"pd_max":[-0-9.e]*,"asr":0.2,"n_test":6}$' "$T/out" ||
+grep -q '^{"model":"[^"]*linear.rsct","name":"tiny","pattern":"S1","pattern_seed":7,"target":0,"count":1,"seed":7,"train_seed":3,"arch":"linear","optimizer":"adam","lr":0.01,"momentum":null,.*"epsilon":0.33333334,"clean_acc":0.6666666666666666,"spurious_acc":0.6,"spurious_score":0.16666666666666666,"pd_mean":[-0-9.e]*,"pd_max":[-0-9.e]*,"asr":0.2,"n_test":6}$' "$T/out" ||
     fail "json: $(cat "$T/out")"
 
 # A model trained on clean data needs --pattern (or an injected dataset).
 expect_error 1 "clean.rsct: the model records no pattern" rsc-score --data "$T/tiny.rsct" "$T/clean.rsct"
 expect_status 0 rsc-score --data "$T/tiny.rsct" --pattern s1 --target 0 "$T/clean.rsct"
-want pattern S1; want pattern_seed 0; want count NA; want seed NA
-want spurious_score 0.166666667; want asr 0.2
+want pattern S1; want pattern_seed 0; want count nan; want seed nan
+want spurious_score 0.16666666666666666; want asr 0.2
 expect_status 0 rsc-score --data "$T/tiny.rsct" --pattern S1 --pattern-seed 9 "$T/linear.rsct"
-want pattern_seed 9; want spurious_score 0.166666667
+want pattern_seed 9; want spurious_score 0.16666666666666666
 # ... a custom pattern from a file (tiny-inj.rsct's spurious.pattern is
 # S1's) gives the same metrics
 expect_status 0 rsc-score --data "$T/tiny.rsct" --pattern "$T/tiny-inj.rsct" -t 0 "$T/linear.rsct" "$T/clean.rsct"
-want pattern custom 1; want spurious_score 0.166666667 1; want pattern custom 2; want asr 0.2 2
+want pattern custom 1; want spurious_score 0.16666666666666666 1; want pattern custom 2; want asr 0.2 2
 # ... the injected dataset's pattern and target serve as well
 expect_status 0 rsc-score --data "$T/tiny-inj.rsct" "$T/clean.rsct"
-want pattern S1; want target 0; want spurious_score 0.166666667
+want pattern S1; want target 0; want spurious_score 0.16666666666666666
 # Patterns that do not fit 4x4 images.
 expect_error 1 "pattern Inv needs images of at least" rsc-score --data "$T/tiny.rsct" --pattern Inv "$T/linear.rsct"
 expect_error 1 "pattern S3 needs images of at least 5x5" rsc-score --data "$T/tiny.rsct" --pattern S3 "$T/linear.rsct"
@@ -158,14 +161,14 @@ grep -q '"asr_se":null,"n":1}$' "$T/out" || fail "aggregate --json: a single row
 expect_status 0 rsc-score --aggregate --metrics clean_acc,asr "$F/score-runs.tsv"
 head -1 "$T/out" | grep -q "	n_test	clean_acc_mean	clean_acc_se	asr_mean	asr_se	n$" || fail "--metrics header"
 
-# Aggregation errors name the file and line.
+# Aggregation errors name the file and line (FILE:LINE, as every table error).
 printf 'model\tname\tclean_acc\nm\tf\t0.5\n' > "$T/short.tsv"
-expect_error 1 "short.tsv: line 1: no column 'spurious_acc'" rsc-score --aggregate "$T/short.tsv"
+expect_error 1 "short.tsv:1: no column 'spurious_acc' (columns: model, name, clean_acc)" rsc-score --aggregate "$T/short.tsv"
 sed '3s/\t0\.8[0-9]*\t/\tabc\t/' "$F/score-runs.tsv" > "$T/bad.tsv"
-expect_error 1 "bad.tsv: line 3: column '[a-z_]*': 'abc' is not a number" rsc-score --aggregate "$T/bad.tsv"
+expect_error 1 "bad.tsv:3: column '[a-z_]*': 'abc' is not a number" rsc-score --aggregate "$T/bad.tsv"
 printf 'a\tb\n1\n' > "$T/ragged.tsv"
-expect_error 1 "ragged.tsv: line 2: 1 fields, expected 2" rsc-score --aggregate "$T/ragged.tsv"
-expect_error 1 "score-norms.tsv: line 1: header differs" rsc-score --aggregate "$F/score-runs.tsv" "$F/score-norms.tsv"
+expect_error 1 "ragged.tsv:2: 1 fields, but the header (line 1) has 2" rsc-score --aggregate "$T/ragged.tsv"
+expect_error 1 "score-norms.tsv:1: header differs" rsc-score --aggregate "$F/score-runs.tsv" "$F/score-norms.tsv"
 printf 'dataset\tpattern\tseed\tnorm\nfashion\tR3\t0\t13\n' > "$T/norms.tsv"
 expect_error 1 "norms.tsv: no norm for dataset 'fashion', pattern 'S3'" rsc-score --aggregate --norms "$T/norms.tsv" "$F/score-runs.tsv"
 expect_error 1 "missing.tsv" rsc-score --aggregate "$T/missing.tsv"

@@ -15,7 +15,8 @@ row=$(tail -n +2 t1.tsv | awk -F'\t' '{ printf "%s%.2f", (NR > 1 ? " " : ""), $4
 [ "$row" = "1.00 3.00 4.98 3.90 7.40 13.65 4.44" ] || fail "Table 1 Fashion row: $row"
 tail -n +2 t1.tsv | cut -f1,3 | sort -u | grep -qx "$(printf 'fashion\t4')" || fail "dataset/seed columns"
 
-# every norm as NumPy computes it, seeds 0 and 4 (relative 1e-8: %.9g)
+# every norm as NumPy computes it, seeds 0 and 4 (relative 1e-8: NumPy sums in
+# another order)
 for seed in 0 4; do
     rsc-inject --data fashion --norms --seed $seed >n.tsv
     grep "^norm [A-Za-z0-9]* $seed " "$fix" | while read -r _ p s want; do

@@ -35,7 +35,6 @@
 
 #include <cmocka.h>
 
-#include "nn/arch_conv.h"
 #include "nn/arch.h"
 #include "kernels/backend.h"
 #include "nn/conv_layers.h"
@@ -596,7 +595,7 @@ static size_t count_params(const char *arch, int c, int h, int w, rsc_net **keep
 {
     rsc_backend *be = open_cpu(1);
     rsc_net *net = new_net(be, c, h, w, 1);
-    OK(rsc_arch_conv_add(net, arch, 10, err));
+    OK(rsc_arch_add(net, arch, 10, err));
     size_t n = net->nparam_total;
     if (keep) {
         *keep = net;
@@ -668,6 +667,57 @@ static void test_table2_counts(void **state)
     free_kept(net);
 }
 
+/* The architecture table: every entry builds on its own input with the
+ * parameter count its summary states, names are listed in the table's
+ * order in the unknown-name message, and --describe's text. */
+static void test_arch_table(void **state)
+{
+    (void)state;
+    rsc_error err;
+    rsc_backend *be = open_cpu(1);
+    size_t n = 0;
+    for (const rsc_arch *a = rsc_archs; a->name; a++, n++) {
+        assert_ptr_equal(rsc_arch_find(a->name), a);
+        rsc_net *net = new_net(be, a->input.c, a->input.h, a->input.w, 1);
+        assert_int_equal(rsc_arch_add(net, a->name, 10, &err), 0);
+        /* "(203,530 parameters" in the summary, when it gives a count */
+        const char *p = strchr(a->summary, '(');
+        if (p && strstr(p, "parameters")) {
+            size_t want = 0;
+            for (p++; *p && *p != ' '; p++)
+                if (*p >= '0' && *p <= '9')
+                    want = want * 10 + (size_t)(*p - '0');
+            if (net->nparam_total != want)
+                fail_msg("%s: %zu parameters, the summary says %zu", a->name, net->nparam_total, want);
+        } else {
+            assert_string_equal(a->name, "linear");
+            assert_int_equal(net->nparam_total, 7850);
+        }
+        rsc_net_free(net);
+    }
+    assert_int_equal(n, 9);
+    char list[256];
+    rsc_arch_list(list, sizeof list);
+    assert_string_equal(list, "linear, mlp-small, mlp, mlp-large, cnn, resnet20, resnet32, "
+                              "resnet110, vgg16");
+    rsc_arch_list(list, 12);
+    assert_string_equal(list, "linear, ...");
+    assert_null(rsc_arch_need("resnet", &err));
+    assert_string_equal(err.msg, "unknown architecture 'resnet' (linear, mlp-small, mlp, "
+                                 "mlp-large, cnn, resnet20, resnet32, resnet110, vgg16)");
+    assert_null(rsc_arch_summary("resnet"));
+    char *d = rsc_arch_describe("resnet20", NULL, 10, &err);
+    assert_non_null(d);
+    assert_true(strncmp(d, "arch resnet20: CIFAR ResNet-20, option-A shortcuts (269,722 "
+                           "parameters)\ninput 3x32x32, 10 classes\n", 93) == 0);
+    assert_non_null(strstr(d, "total parameters: 269722\n"));
+    free(d);
+    const rsc_shape grey = { 1, 28, 28 };
+    assert_null(rsc_arch_describe("vgg16", &grey, 10, &err));
+    assert_non_null(strstr(err.msg, "architecture 'vgg16' on 1x28x28 input"));
+    rsc_backend_close(be);
+}
+
 static void test_arch_errors(void **state)
 {
     (void)state;
@@ -675,7 +725,7 @@ static void test_arch_errors(void **state)
     rsc_backend *be = open_cpu(1);
     /* VGG16 needs at least 32x32: five 2x2 poolings. */
     rsc_net *net = new_net(be, 1, 28, 28, 1);
-    assert_int_equal(rsc_arch_conv_add(net, "vgg16", 10, &err), -1);
+    assert_int_equal(rsc_arch_add(net, "vgg16", 10, &err), -1);
     assert_non_null(strstr(err.msg, "architecture 'vgg16' on 1x28x28 input"));
     assert_non_null(strstr(err.msg, "pooling window larger than the 1x1 input"));
     rsc_net_free(net);
@@ -1085,6 +1135,7 @@ int main(void)
         cmocka_unit_test(test_torch_resnet),
         cmocka_unit_test(test_table2_counts),
         cmocka_unit_test(test_arch_errors),
+        cmocka_unit_test(test_arch_table),
         cmocka_unit_test(test_init),
         cmocka_unit_test(test_running_stats),
         cmocka_unit_test(test_model_eval),

@@ -242,31 +242,6 @@ static rsc_table *table_from(const char *text, rsc_error *err)
     return t;
 }
 
-static void test_tsv(void **state)
-{
-    (void)state;
-    rsc_error err;
-    rsc_table *t = table_from("# comment\na\tb\n1\tx\n\na\tb\n2\tnan\n", &err);
-    assert_non_null(t);
-    assert_int_equal(t->nrows, 2);   /* comment, blank, repeated header skipped */
-    assert_int_equal(t->lines[1], 6);
-    double v;
-    assert_int_equal(rsc_table_number(t, 1, 0, &v, &err), 1);
-    assert_true(v == 2);
-    assert_int_equal(rsc_table_number(t, 1, 1, &v, &err), 0);
-    assert_int_equal(rsc_table_number(t, 0, 1, &v, &err), -1);
-    assert_string_equal(err.msg, "t.tsv:3: column 'b': 'x' is not a number");
-    assert_int_equal(rsc_table_need(t, "c", &err), -1);
-    assert_string_equal(err.msg, "t.tsv:2: no column 'c' (columns: a, b)");
-    rsc_table_free(t);
-    assert_null(table_from("a\tb\n1\t2\n3\n", &err));
-    assert_string_equal(err.msg, "t.tsv:3: 1 fields, but the header (line 1) has 2");
-    assert_null(table_from("", &err));
-    assert_string_equal(err.msg, "t.tsv: empty table (no header line)");
-    assert_null(table_from("a\ta\n", &err));
-    assert_string_equal(err.msg, "t.tsv:1: column 'a' appears twice in the header");
-}
-
 static const char *const ycol[] = { "score" };
 static const char *const xcol[] = { "count" };
 
@@ -532,7 +507,6 @@ int main(void)
         cmocka_unit_test(test_viridis),
         cmocka_unit_test(test_font),
         cmocka_unit_test(test_ticks),
-        cmocka_unit_test(test_tsv),
         cmocka_unit_test(test_chart_stats),
         cmocka_unit_test(test_chart_pixels),
         cmocka_unit_test(test_heatmap),

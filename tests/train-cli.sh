@@ -121,7 +121,11 @@ rsc-train $opts --exclude idx.txt <toy.rsct >ex2.rsct
 cmp v1.txt v3.txt || fail "--exclude FILE differs from --exclude-spurious"
 
 # Error paths: exit status, one message, no output file left.
-expect_error 2 "unknown architecture 'resnet9'" rsc-train --arch resnet9 -o e.rsct toy.rsct
+expect_error 2 "unknown architecture 'resnet9' (linear, mlp-small, mlp, mlp-large, cnn, resnet20, resnet32, resnet110, vgg16)" rsc-train --arch resnet9 -o e.rsct toy.rsct
+# --help lists every architecture of the table
+for a in linear mlp-small mlp mlp-large cnn resnet20 resnet32 resnet110 vgg16; do
+    grep -q "[ ,]$a[ ,]" help.txt || fail "--help lacks architecture $a"
+done
 expect_error 2 "unrecognized option '--bogus'" rsc-train --bogus toy.rsct
 expect_error 2 "'x' is not a finite number" rsc-train --lr x toy.rsct
 expect_error 2 "not adam or sgd" rsc-train --optimizer adamw toy.rsct

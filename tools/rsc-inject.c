@@ -14,6 +14,7 @@
 #include "data/patterns.h"
 #include "format/rsct.h"
 #include "data/inject.h"
+#include "data/norms.h"
 
 #define MAX_PATTERNS 64
 
@@ -168,59 +169,6 @@ static void parse(int argc, char **argv, options *o)
         rsc_usage_error("--count is required with --pattern %s", o->patterns[0]);
 }
 
-/* s as a JSON string (quotes, backslashes and control characters escaped). */
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            printf("\\%c", ch);
-        else if (ch < 0x20)
-            printf("\\u%04x", ch);
-        else
-            putchar(ch);
-    }
-    putchar('"');
-}
-
-static void print_norms(const options *o, rsc_file *ds)
-{
-    rsc_error err;
-    float *x;
-    size_t n;
-    int c, h, w;
-    if (rsc_dataset_images_f32(ds, "test", &x, NULL, &n, &c, &h, &w, &err) < 0)
-        rsc_die("%s: %s", o->data, err.msg);
-    const char *dname = rsc_meta_get(ds, "name") ? rsc_meta_get(ds, "name") : o->data;
-    uint32_t seed = o->seed < 0 ? 0 : (uint32_t)o->seed;
-    int np = o->npatterns;
-    const char *const *names = np ? o->patterns : rsc_pattern_names;
-    if (!np)
-        while (rsc_pattern_names[np])
-            np++;
-    if (!o->json)
-        printf("dataset\tpattern\tseed\tnorm\n");
-    for (int i = 0; i < np; i++) {
-        rsc_pattern p;
-        if (rsc_pattern_make(&p, names[i], c, h, w, seed, &err) < 0)
-            rsc_die_err(&err);
-        double norm = rsc_pattern_mean_norm(&p, x, n);
-        /* a custom pattern is shown by the name the user gave */
-        const char *pname = rsc_pattern_is_builtin(names[i], NULL) ? p.name : names[i];
-        if (o->json) {
-            printf("{\"dataset\": ");
-            json_string(dname);
-            printf(", \"pattern\": ");
-            json_string(pname);
-            printf(", \"seed\": %lu, \"norm\": %.9g}\n", (unsigned long)seed, norm);
-        } else
-            printf("%s\t%s\t%lu\t%.9g\n", dname, pname, (unsigned long)seed, norm);
-        rsc_pattern_free(&p);
-    }
-    free(x);
-}
-
 int main(int argc, char **argv)
 {
     options o;
@@ -235,7 +183,9 @@ int main(int argc, char **argv)
     if (!ds)
         rsc_die_err(&err);
     if (o.norms) {
-        print_norms(&o, ds);
+        if (rsc_norms_write(ds, o.data, o.patterns, (size_t)o.npatterns,
+                            o.seed < 0 ? 0 : (uint32_t)o.seed, stdout, "stdout", o.json, &err) < 0)
+            rsc_die_err(&err);
         rsc_file_free(ds);
         return rsc_close_stdout();
     }

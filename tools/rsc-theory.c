@@ -13,6 +13,7 @@
 #include "core/cli.h"
 #include "theory/theory.h"
 #include "theory/simulation.h"
+#include "format/rows.h"
 
 enum { P_GAMMA, P_LAMBDA, P_INV, P_SP, P_VINV, P_VSP, P_NOISE, NPARAM };
 
@@ -212,55 +213,78 @@ static long parse_param(const options *o, int k, double **vals)
     return n;
 }
 
-/* One output row: TSV (header before the first row) or a JSON object. */
-typedef struct row {
-    const char *key[40];
-    double val[40];
-    int prec[40];
-    int n;
-} row;
+/* The columns: the parameters (gamma excluded with --critical), then the
+ * results of the mode. */
+static const char *const critical_cols[] = {
+    "gamma_ref", "gamma_crit", "gamma_crit_pd", "gamma_crit_acc", "gamma_half", "pd_ref",
+    "gamma_10", "gamma_90", "width",
+};
+static const char *const solve_cols[] = { "a", "b", "beta0", "clean_acc", "spurious_acc", "pd" };
 
-static void row_add(row *r, const char *key, double v, int prec)
+static rsc_rows *open_rows(const options *o)
 {
-    r->key[r->n] = key;
-    r->val[r->n] = v;
-    r->prec[r->n] = prec;
-    r->n++;
+    const char *cols[NPARAM + 2 * 6 + 9 + 6];
+    size_t n = 0;
+    for (int k = 0; k < NPARAM; k++)
+        if (!(o->critical && k == P_GAMMA))
+            cols[n++] = param_col[k];
+    for (size_t i = 0; o->critical && i < 9; i++)
+        cols[n++] = critical_cols[i];
+    for (size_t i = 0; !o->critical && i < 6; i++)
+        cols[n++] = solve_cols[i];
+    static char sim[6][2][24];
+    for (size_t i = 0; o->simulate && i < 6; i++) {
+        snprintf(sim[i][0], sizeof sim[i][0], "sim_%s", solve_cols[i]);
+        snprintf(sim[i][1], sizeof sim[i][1], "sim_%s_se", solve_cols[i]);
+        cols[n++] = sim[i][0];
+        cols[n++] = sim[i][1];
+    }
+    rsc_error err;
+    rsc_rows *w = rsc_rows_new(stdout, "stdout", o->json, cols, n, &err);
+    if (!w)
+        rsc_die_err(&err);
+    return w;
 }
 
-static void row_print(const row *r, int json, int *header_done)
+/* One row: the parameters, then the mode's results (doubles). */
+static void write_row(rsc_rows *w, const options *o, const rsc_theory_params *p,
+                      const rsc_theory_sim_opts *so)
 {
-    if (json) {
-        putchar('{');
-        for (int i = 0; i < r->n; i++) {
-            printf("%s\"%s\":", i ? "," : "", r->key[i]);
-            if (isfinite(r->val[i]))
-                printf("%.*g", r->prec[i], r->val[i]);
-            else
-                fputs("null", stdout);
+    rsc_error err;
+    const double pv[NPARAM] = { p->gamma, p->lambda, p->inv_norm2, p->sp_norm2, p->var_inv,
+                                p->var_sp, p->noise_var };
+    for (int k = 0; k < NPARAM; k++)
+        if (!(o->critical && k == P_GAMMA))
+            rsc_rows_f64(w, pv[k]);
+    if (o->critical) {
+        rsc_theory_critical c;
+        if (rsc_theory_critical_gamma(p, o->gamma_ref, 0.1, 0.9, &c, &err) != 0)
+            rsc_die_err(&err);
+        const double v[9] = { c.gamma_ref, c.gamma_crit, c.gamma_pd, c.gamma_acc, c.gamma_half,
+                              c.pd_ref, c.gamma_lo, c.gamma_hi, c.width };
+        for (int i = 0; i < 9; i++)
+            rsc_rows_f64(w, v[i]);
+    } else {
+        rsc_theory_result t;
+        if (rsc_theory_solve(p, &t, &err) != 0)
+            rsc_die_err(&err);
+        const double v[6] = { t.a, t.b, t.beta0, t.clean_acc, t.spurious_acc, t.pd };
+        for (int i = 0; i < 6; i++)
+            rsc_rows_f64(w, v[i]);
+        rsc_theory_sim_result s;
+        if (o->simulate) {
+            if (rsc_theory_simulate(p, so, &s, &err) != 0)
+                rsc_die_err(&err);
+            const rsc_theory_stat sv[6] = { s.a, s.b, s.beta0, s.clean_acc, s.spurious_acc, s.pd };
+            for (int i = 0; i < 6; i++) {
+                rsc_rows_f64(w, sv[i].mean);
+                rsc_rows_f64(w, sv[i].se);
+            }
         }
-        puts("}");
-        return;
     }
-    if (!*header_done) {
-        for (int i = 0; i < r->n; i++)
-            printf("%s%s", i ? "\t" : "", r->key[i]);
-        putchar('\n');
-        *header_done = 1;
-    }
-    for (int i = 0; i < r->n; i++) {
-        if (i)
-            putchar('\t');
-        if (isnan(r->val[i]))
-            fputs("nan", stdout);
-        else
-            printf("%.*g", r->prec[i], r->val[i]);
-    }
-    putchar('\n');
+    if (rsc_rows_end(w, &err) != 0)
+        rsc_die_err(&err);
 }
-
-#define PREC_PARAM 15
-#define PREC_VALUE 17
 
 int main(int argc, char **argv)
 {
@@ -289,7 +313,7 @@ int main(int argc, char **argv)
     rsc_progress prog;
     /* only simulations take long enough to deserve a bar */
     rsc_progress_start(&prog, o.simulate ? o.progress : -1, "rsc-theory", combos, "rows");
-    int header_done = 0;
+    rsc_rows *w = open_rows(&o);
     double done = 0;
     long idx[NPARAM] = {0};
     /* Odometer over the combinations: gamma varies fastest, so that each
@@ -300,62 +324,18 @@ int main(int argc, char **argv)
             vals[P_SP][idx[P_SP]], vals[P_VINV][idx[P_VINV]], vals[P_VSP][idx[P_VSP]],
             vals[P_NOISE][idx[P_NOISE]], o.noise_train_only,
         };
-        double pv[NPARAM] = {p.gamma, p.lambda, p.inv_norm2, p.sp_norm2, p.var_inv, p.var_sp, p.noise_var};
-        rsc_error err;
-        row r = {.n = 0};
-        for (int k = 0; k < NPARAM; k++)
-            if (!(o.critical && k == P_GAMMA))
-                row_add(&r, param_col[k], pv[k], PREC_PARAM);
-        if (o.critical) {
-            rsc_theory_critical c;
-            if (rsc_theory_critical_gamma(&p, o.gamma_ref, 0.1, 0.9, &c, &err) != 0)
-                rsc_die_err(&err);
-            row_add(&r, "gamma_ref", c.gamma_ref, PREC_PARAM);
-            row_add(&r, "gamma_crit", c.gamma_crit, PREC_VALUE);
-            row_add(&r, "gamma_crit_pd", c.gamma_pd, PREC_VALUE);
-            row_add(&r, "gamma_crit_acc", c.gamma_acc, PREC_VALUE);
-            row_add(&r, "gamma_half", c.gamma_half, PREC_VALUE);
-            row_add(&r, "pd_ref", c.pd_ref, PREC_VALUE);
-            row_add(&r, "gamma_10", c.gamma_lo, PREC_VALUE);
-            row_add(&r, "gamma_90", c.gamma_hi, PREC_VALUE);
-            row_add(&r, "width", c.width, PREC_VALUE);
-        } else {
-            rsc_theory_result t;
-            if (rsc_theory_solve(&p, &t, &err) != 0)
-                rsc_die_err(&err);
-            row_add(&r, "a", t.a, PREC_VALUE);
-            row_add(&r, "b", t.b, PREC_VALUE);
-            row_add(&r, "beta0", t.beta0, PREC_VALUE);
-            row_add(&r, "clean_acc", t.clean_acc, PREC_VALUE);
-            row_add(&r, "spurious_acc", t.spurious_acc, PREC_VALUE);
-            row_add(&r, "pd", t.pd, PREC_VALUE);
-            if (o.simulate) {
-                rsc_theory_sim_result s;
-                if (rsc_theory_simulate(&p, &so, &s, &err) != 0)
-                    rsc_die_err(&err);
-                const struct { const char *m, *se; rsc_theory_stat v; } sc[] = {
-                    {"sim_a", "sim_a_se", s.a},
-                    {"sim_b", "sim_b_se", s.b},
-                    {"sim_beta0", "sim_beta0_se", s.beta0},
-                    {"sim_clean_acc", "sim_clean_acc_se", s.clean_acc},
-                    {"sim_spurious_acc", "sim_spurious_acc_se", s.spurious_acc},
-                    {"sim_pd", "sim_pd_se", s.pd},
-                };
-                for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++) {
-                    row_add(&r, sc[i].m, sc[i].v.mean, PREC_VALUE);
-                    row_add(&r, sc[i].se, sc[i].v.se, PREC_VALUE);
-                }
-                rsc_progress_update(&prog, ++done, NULL);
-            }
-        }
-        row_print(&r, o.json, &header_done);
-
+        write_row(w, &o, &p, &so);
+        if (o.simulate)
+            rsc_progress_update(&prog, ++done, NULL);
         int k = 0;
         while (k < NPARAM && ++idx[k] == count[k])
             idx[k++] = 0;
         if (k == NPARAM)
             break;
     }
+    rsc_error err;
+    if (rsc_rows_close(w, &err) != 0)
+        rsc_die_err(&err);
     rsc_progress_end(&prog, NULL);
     for (int k = 0; k < NPARAM; k++)
         if (!(o.critical && k == P_GAMMA))

@@ -218,11 +218,10 @@ static int cmd_patterns(int argc, char **argv)
     rsc_file *ds = rsc_dataset_open(data, &err);
     if (!ds)
         rsc_die_err(&err);
-    float *x;
     int32_t *y;
     size_t n;
     int ch, ih, iw;
-    if (rsc_dataset_images_f32(ds, split, &x, &y, &n, &ch, &ih, &iw, &err) != 0)
+    if (rsc_dataset_images_f32(ds, split, NULL, &y, &n, &ch, &ih, &iw, &err) != 0)
         rsc_die_err(&err);
     if ((size_t)index >= n)
         rsc_die("%s: --index %ld is out of range (the %s split has %zu images)", data, index,
@@ -246,7 +245,8 @@ static int cmd_patterns(int argc, char **argv)
     char **labels = calloc(nimg, sizeof *labels);
     if (!buf || !imgs || !labels)
         rsc_die("out of memory");
-    memcpy(buf, x + (size_t)index * plane, plane * sizeof *buf);
+    if (rsc_dataset_range_f32(ds, split, (size_t)index, 1, buf, &err) != 0)
+        rsc_die_err(&err);
     size_t k = 0;
     for (size_t i = 0; i < nimg; i++) {
         const char *name = "original";
@@ -297,7 +297,6 @@ static int cmd_patterns(int argc, char **argv)
     free(labels);
     free(imgs);
     free(buf);
-    free(x);
     free(y);
     rsc_file_free(ds);
     return rsc_close_stdout();
@@ -338,15 +337,8 @@ struct importance_table {
 static int write_importance_table(FILE *fp, const char *fname, const void *arg, rsc_error *err)
 {
     const struct importance_table *t = arg;
-    fprintf(fp, "map\trow\tcol\tvalue\n");
-    for (size_t i = 0; i < t->n; i++)
-        for (int r = 0; r < t->h; r++)
-            for (int c = 0; c < t->w; c++)
-                fprintf(fp, "%s\t%d\t%d\t%.9g\n", t->titles[i], r, c,
-                        t->maps[i][(size_t)r * t->w + c]);
-    if (ferror(fp))
-        return rsc_fail(err, "%s: write error", fname);
-    return 0;
+    return rsc_importance_write(fp, fname, (const double *const *)t->maps,
+                                (const char *const *)t->titles, t->n, t->h, t->w, err);
 }
 
 /* Load a model and compute its map (dies on error). */
@@ -432,9 +424,7 @@ static int cmd_importance(int argc, char **argv)
         bmap = model_map(vs, &bh, &bw, &bcount);
         if (bh != t.h || bw != t.w)
             rsc_die("%s: input %dx%d differs from %s's %dx%d", vs, bh, bw, argv[optind], t.h, t.w);
-        for (size_t i = 0; i < n; i++)
-            for (size_t p = 0; p < (size_t)t.h * t.w; p++)
-                t.maps[i][p] = fabs(t.maps[i][p] - bmap[p]);
+        rsc_importance_vs(t.maps, n, bmap, (size_t)t.h * t.w);
     }
     /* Titles: "count N" when every model records a distinct count, else the
      * file names. */
@@ -459,12 +449,8 @@ static int cmd_importance(int argc, char **argv)
             rsc_die("out of memory");
         hm[i] = (rsc_heatmap){ t.maps[i], t.h, t.w, t.titles[i] };
     }
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < n; i++)
-        for (size_t p = 0; p < (size_t)t.h * t.w; p++) {
-            lo = fmin(lo, t.maps[i][p]);
-            hi = fmax(hi, t.maps[i][p]);
-        }
+    double lo, hi;
+    rsc_importance_range((const double *const *)t.maps, n, (size_t)t.h * t.w, &lo, &hi);
     if (isfinite(vmin))
         lo = vmin;
     if (isfinite(vmax))
@@ -644,7 +630,7 @@ static int cmd_chart(int argc, char **argv)
     check_outputs(o.output, o.data_out);
 
     rsc_error err;
-    rsc_table *t = rsc_table_load(o.input, &err);
+    rsc_table *t = rsc_table_load(&o.input, o.input ? 1 : 0, &err);
     if (!t)
         rsc_die_err(&err);
     rsc_chart_spec spec = {

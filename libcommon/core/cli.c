@@ -204,9 +204,14 @@ long rsc_parse_list(const char *opt, const char *s, size_t max_n, double **out, 
         }
         double steps = (b - a) / step;
         long k = (long)floor(steps + 1e-9 * (1 + fabs(steps)));
-        for (long i = 0; i <= k; i++)
-            if (push(&v, &n, &cap, max_n, a + (double)i * step, opt, err) != 0)
+        for (long i = 0; i <= k; i++) {
+            /* The decimal the user means: 0:1:0.01 holds 0.07, not
+             * 7 * 0.01 = 0.07000000000000001. */
+            char buf[32];
+            snprintf(buf, sizeof buf, "%.15g", a + (double)i * step);
+            if (push(&v, &n, &cap, max_n, strtod(buf, NULL), opt, err) != 0)
                 goto fail;
+        }
     }
     free(copy);
     if (n == 0) {
@@ -219,6 +224,28 @@ fail:
     free(copy);
     free(v);
     return -1;
+}
+
+void rsc_print_wrapped(FILE *fp, int col, const char *text, int indent, int width)
+{
+    const char *p = text;
+    int first = 1;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        int len = (int)strcspn(p, " ");
+        if (len == 0)
+            break;
+        if (!first && col + 1 + len > width) {
+            fprintf(fp, "\n%*s", indent, "");
+            col = indent;
+            first = 1;
+        }
+        col += fprintf(fp, "%s%.*s", first ? "" : " ", len, p);
+        first = 0;
+        p += len;
+    }
+    putc('\n', fp);
 }
 
 double rsc_now(void)

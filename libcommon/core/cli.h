@@ -30,6 +30,11 @@ noreturn void rsc_option_error(int c, char **argv);
 /* Print a warning "prog: warning: ..." on stderr. */
 void rsc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Print text (words separated by spaces) to fp from column col on,
+ * wrapped before column width with continuation lines indented by
+ * `indent` spaces, and end the line: generated parts of --help. */
+void rsc_print_wrapped(FILE *fp, int col, const char *text, int indent, int width);
+
 /* "prog (rsc) VERSION" and the license line, to stdout. */
 void rsc_print_version(void);
 
@@ -46,7 +51,8 @@ long rsc_opt_long(const char *opt, const char *s, long min, long max);
 double rsc_opt_double(const char *opt, const char *s, double min, double max);
 
 /* Parse a list of numbers: "1,3,5", or a range "START:STOP:STEP" (STOP
- * included when reached within a relative 1e-9), or a mix "0,1:3:1".
+ * included when reached within a relative 1e-9; each value START + i STEP
+ * rounded to 15 significant digits, the decimal meant), or a mix "0,1:3:1".
  * *out is malloc'ed; returns the count, or -1 on error (empty list, bad
  * number, zero or wrong-signed step, more than max_n values). */
 long rsc_parse_list(const char *opt, const char *s, size_t max_n, double **out, rsc_error *err);

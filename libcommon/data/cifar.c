@@ -11,9 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define CIFAR_PIX 3072u
-#define CIFAR_REC (1u + CIFAR_PIX)
-#define CIFAR_CLASSES 10
 #define CIFAR_MAX_BYTES (1ull << 36)
 
 /* Size of a batch file, checked: a regular file of whole records. */
@@ -27,14 +24,14 @@ static int cifar_size(const char *path, FILE *f, size_t *n, rsc_error *err)
     uint64_t size = (uint64_t)st.st_size;
     if (size == 0)
         return rsc_fail(err, "%s: empty CIFAR-10 batch", path);
-    if (size % CIFAR_REC != 0 || size > CIFAR_MAX_BYTES) {
-        if (size % (CIFAR_REC + 1) == 0 && size <= CIFAR_MAX_BYTES)
+    if (size % RSC_CIFAR_RECORD != 0 || size > CIFAR_MAX_BYTES) {
+        if (size % (RSC_CIFAR_RECORD + 1) == 0 && size <= CIFAR_MAX_BYTES)
             return rsc_fail(err, "%s: wrong size %llu bytes for a CIFAR-10 batch (records of 3074 bytes: "
                             "CIFAR-100 is not supported)", path, (unsigned long long)size);
         return rsc_fail(err, "%s: wrong size %llu bytes for a CIFAR-10 batch (not a multiple of %u-byte "
-                        "records; truncated?)", path, (unsigned long long)size, CIFAR_REC);
+                        "records; truncated?)", path, (unsigned long long)size, RSC_CIFAR_RECORD);
     }
-    *n = (size_t)(size / CIFAR_REC);
+    *n = (size_t)(size / RSC_CIFAR_RECORD);
     return 0;
 }
 
@@ -42,19 +39,19 @@ static int cifar_size(const char *path, FILE *f, size_t *n, rsc_error *err)
  * offset records already there. */
 static int cifar_records(const char *path, FILE *f, size_t n, uint8_t *x, int32_t *y, rsc_error *err)
 {
-    unsigned char rec[CIFAR_REC];
+    unsigned char rec[RSC_CIFAR_RECORD];
     for (size_t i = 0; i < n; i++) {
-        size_t got = fread(rec, 1, CIFAR_REC, f);
-        if (got != CIFAR_REC) {
+        size_t got = fread(rec, 1, RSC_CIFAR_RECORD, f);
+        if (got != RSC_CIFAR_RECORD) {
             if (ferror(f))
                 return rsc_fail(err, "%s: read error: %s", path, strerror(errno));
             return rsc_fail(err, "%s: truncated (record %zu of %zu)", path, i, n);
         }
-        if (rec[0] >= CIFAR_CLASSES)
+        if (rec[0] >= RSC_CIFAR_CLASSES)
             return rsc_fail(err, "%s: label %u of record %zu out of range (0..%d)", path, rec[0], i,
-                            CIFAR_CLASSES - 1);
+                            RSC_CIFAR_CLASSES - 1);
         y[i] = rec[0];
-        memcpy(x + i * CIFAR_PIX, rec + 1, CIFAR_PIX);
+        memcpy(x + i * RSC_CIFAR_PIXELS, rec + 1, RSC_CIFAR_PIXELS);
     }
     return 0;
 }
@@ -70,7 +67,7 @@ int rsc_cifar_read(const char *path, uint8_t **x, int32_t **y, size_t *n, rsc_er
     int rc = -1;
     if (cifar_size(path, f, &m, err) < 0)
         goto out;
-    if (!(px = rsc_malloc(m, CIFAR_PIX, err)) || !(py = rsc_malloc(m, sizeof *py, err)))
+    if (!(px = rsc_malloc(m, RSC_CIFAR_PIXELS, err)) || !(py = rsc_malloc(m, sizeof *py, err)))
         goto out;
     if (cifar_records(path, f, m, px, py, err) < 0)
         goto out;
@@ -125,12 +122,12 @@ static int cifar_split(rsc_file *ds, const char *dir, const char *const *files, 
             goto out;
         total += counts[i];
     }
-    if (!(x = rsc_malloc(total, CIFAR_PIX, err)) || !(y = rsc_malloc(total, sizeof *y, err)))
+    if (!(x = rsc_malloc(total, RSC_CIFAR_PIXELS, err)) || !(y = rsc_malloc(total, sizeof *y, err)))
         goto out;
     size_t at = 0;
     for (int i = 0; i < nfiles; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        if (cifar_records(path, f[i], counts[i], x + at * CIFAR_PIX, y + at, err) < 0)
+        if (cifar_records(path, f[i], counts[i], x + at * RSC_CIFAR_PIXELS, y + at, err) < 0)
             goto out;
         at += counts[i];
     }
@@ -173,7 +170,7 @@ rsc_file *rsc_dataset_import_cifar(const char *dir, const char *name, rsc_error 
         goto fail;
     if (rsc_meta_set(ds, "kind", "dataset", err) < 0 ||
         rsc_meta_set(ds, "name", name ? name : "cifar10", err) < 0 ||
-        rsc_meta_setf(ds, "classes", err, "%d", CIFAR_CLASSES) < 0 ||
+        rsc_meta_setf(ds, "classes", err, "%d", RSC_CIFAR_CLASSES) < 0 ||
         rsc_meta_set(ds, "source", realpath(d, real) ? real : d, err) < 0)
         goto fail;
     return ds;

@@ -9,6 +9,11 @@
 #include "base/error.h"
 #include "format/rsct.h"
 
+/* A record: one label byte, then 3 x 32 x 32 pixel bytes (CHW). */
+#define RSC_CIFAR_PIXELS 3072u
+#define RSC_CIFAR_RECORD (1u + RSC_CIFAR_PIXELS)
+#define RSC_CIFAR_CLASSES 10
+
 /* Read one CIFAR-10 binary batch file (records of 1 label byte + 3072 pixel
  * bytes, CHW): *n records, images into *x (n*3072), labels into *y. */
 int rsc_cifar_read(const char *path, uint8_t **x, int32_t **y, size_t *n, rsc_error *err);

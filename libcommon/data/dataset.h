@@ -33,6 +33,12 @@ int rsc_dataset_images_f32(const rsc_file *ds, const char *split,
                            float **x, int32_t **y, size_t *n, int *c, int *h, int *w,
                            rsc_error *err);
 
+/* Images [start, start + count) of a split into x (count*c*h*w floats),
+ * converted and substituted as rsc_dataset_images_f32 does: for a batch
+ * without a float copy of the whole split. */
+int rsc_dataset_range_f32(const rsc_file *ds, const char *split, size_t start, size_t count,
+                          float *x, rsc_error *err);
+
 /* ------------------------------------------------------------ extras */
 
 /* Check a dataset in memory: the four tensors present with the right

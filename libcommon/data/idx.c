@@ -72,6 +72,21 @@ static int64_t gz_read_full(gzFile gz, const char *path, void *buf, uint64_t n, 
     return (int64_t)done;
 }
 
+const char *rsc_idx_dtype(int code, size_t *size)
+{
+    static const struct { int code; const char *name; size_t size; } types[] = {
+        { 0x08, "u8", 1 }, { 0x09, "i8", 1 }, { 0x0B, "i16", 2 },
+        { 0x0C, "i32", 4 }, { 0x0D, "f32", 4 }, { 0x0E, "f64", 8 },
+    };
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (types[i].code == code) {
+            *size = types[i].size;
+            return types[i].name;
+        }
+    *size = 0;
+    return NULL;
+}
+
 static void idx_close(idx_file *f)
 {
     if (f->gz)

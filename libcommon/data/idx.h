@@ -3,10 +3,16 @@
 #ifndef RSC_IDX_H
 #define RSC_IDX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/error.h"
 #include "format/rsct.h"
+
+/* The element type of IDX type code `code` (the magic's third byte):
+ * "u8" (0x08), "i8", "i16", "i32", "f32", "f64" (0x0E) with its size in
+ * bytes, or NULL for another code. */
+const char *rsc_idx_dtype(int code, size_t *size);
 
 /* Read one IDX file (raw or gzip, recognised by content): images must be
  * u8 with 3 dims (N, H, W), labels u8 with 1 dim.  *data is malloc'ed

@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-static const unsigned char RSCT_MAGIC[8] = { 0x89, 'R', 'S', 'C', 'T', 0x0D, 0x0A, 0x1A };
+const unsigned char rsc_rsct_magic[8] = { 0x89, 'R', 'S', 'C', 'T', 0x0D, 0x0A, 0x1A };
 #define RSCT_VERSION 1u
 #define GROW_MIN ((uint64_t)1 << 20)
 #define CHUNK ((size_t)1 << 16)
@@ -760,7 +760,7 @@ static int read_header(reader *r, rsc_file *f)
         r->remaining -= (int64_t)got;
     if (got < 8 && ferror(r->in))
         return rsc_fail(r->err, "%s: read error: %s", r->fname, strerror(errno));
-    if (memcmp(h, RSCT_MAGIC, got) != 0)
+    if (memcmp(h, rsc_rsct_magic, got) != 0)
         return rsc_fail(r->err, "%s: not an rsct file (bad magic)", r->fname);
     if (got == 0)
         return rsc_fail(r->err, "%s: truncated header (empty input)", r->fname);
@@ -1084,7 +1084,7 @@ int rsc_file_write(FILE *out, const char *fname, const rsc_file *f, unsigned fla
     unsigned char *h = rsc_malloc(16 + mlen + 4, 1, err);
     if (!h)
         return -1;
-    memcpy(h, RSCT_MAGIC, 8);
+    memcpy(h, rsc_rsct_magic, 8);
     put32(h + 8, RSCT_VERSION);
     put32(h + 12, (uint32_t)mlen);
     size_t k = 16;

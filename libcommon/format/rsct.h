@@ -50,6 +50,9 @@ typedef struct rsc_file {
     size_t cap_meta, cap_tensors;
 } rsc_file;
 
+/* The 8 bytes every rsct file starts with (rsct.5). */
+extern const unsigned char rsc_rsct_magic[8];
+
 /* ------------------------------------------------------------ in memory */
 rsc_file *rsc_file_new(rsc_error *err);
 void rsc_file_free(rsc_file *f);

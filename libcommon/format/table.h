@@ -1,12 +1,21 @@
-/* table.h - reading tab-separated tables with a header line (the output of
- * rsc-score, rsc-mia, ...), keeping each row's line number for messages.
+/* table.h - the tables rsc reads: tab-separated text with a header line (the
+ * output of rsc-score, rsc-inject --norms, rsc-theory, rsc-mia, ... as
+ * rows.h writes it), from one input or several, keeping each row's input
+ * and line for messages.
  *
- * Blank lines and lines starting with '#' are skipped, and so are repeated
- * header lines, so that `cat a.tsv b.tsv` reads as one table.  A row with
- * a different number of fields than the header is an error naming its
- * line. */
-#ifndef RSC_TSV_H
-#define RSC_TSV_H
+ * In each input, blank lines and lines starting with '#' are skipped; the
+ * first other line is its header.  The first input's header fixes the
+ * columns (names non-empty and distinct); every later input must have the
+ * same header, and a line equal to the header is skipped anywhere, so that
+ * `cat a.tsv b.tsv` and `a.tsv b.tsv` read as one table.  An input with no
+ * line at all adds nothing.  Every row must have as many fields as the
+ * header.  Messages name the input and line: "runs.tsv:7: 18 fields, but
+ * the header (line 1) has 27".
+ *
+ * Missing values are spelled `nan` by rsc (rows.h); the reader also takes
+ * "NA", "-", an empty field and any case of "nan" (with a sign) as missing. */
+#ifndef RSC_TABLE_H
+#define RSC_TABLE_H
 
 #include <stddef.h>
 #include <stdio.h>
@@ -14,18 +23,38 @@
 #include "base/error.h"
 
 typedef struct rsc_table {
-    char *fname;       /* as given, for messages */
     size_t ncols, nrows;
     char **cols;       /* header names */
     char ***cells;     /* nrows rows of ncols fields */
     long *lines;       /* input line of each row (1-based) */
-    long header_line;
+    size_t *source;    /* input of each row, an index into sources */
+    char **sources;    /* the inputs' names, as given */
+    size_t nsources;
+    const char *fname; /* the first input's name (sources[0]) */
+    long header_line;  /* the header's line in the first input */
+    size_t cap;
 } rsc_table;
 
+/* An empty table, to append inputs to. */
+rsc_table *rsc_table_new(rsc_error *err);
+/* Append the rows of one input (fname names it in messages).  Fails on a
+ * header that differs from the first input's, an empty or repeated column
+ * name, a row with the wrong number of fields, a line over 1 MiB, a NUL
+ * byte or a read error. */
+int rsc_table_append(rsc_table *t, FILE *fp, const char *fname, rsc_error *err);
+
+/* One input; without a header line it is an error "FNAME: empty table (no
+ * header line)". */
 rsc_table *rsc_table_read(FILE *fp, const char *fname, rsc_error *err);
-/* path "-" or NULL: stdin */
-rsc_table *rsc_table_load(const char *path, rsc_error *err);
+/* The files paths[0..n) ("-": stdin, named "stdin"; n = 0: stdin alone),
+ * as one table; an error when none has a header line. */
+rsc_table *rsc_table_load(const char *const *paths, size_t n, rsc_error *err);
 void rsc_table_free(rsc_table *t);
+
+static inline const char *rsc_table_cell(const rsc_table *t, size_t row, size_t col)
+{
+    return t->cells[row][col];
+}
 
 /* Index of a column, or -1. */
 int rsc_table_col(const rsc_table *t, const char *name);
@@ -34,11 +63,14 @@ int rsc_table_col(const rsc_table *t, const char *name);
 int rsc_table_need(const rsc_table *t, const char *name, rsc_error *err);
 /* The column names joined by ", " (cut with "..." to fit size). */
 void rsc_table_columns(const rsc_table *t, char *buf, size_t size);
-/* Field as a number: 1 for a finite number, 0 for a missing value ("nan",
- * "NA", "-" or empty), -1 with "FILE:LINE: column 'C': 'TEXT' is not a
- * number" otherwise. */
-int rsc_table_number(const rsc_table *t, size_t row, int col, double *out, rsc_error *err);
+
+/* A field as a number: 1 for a number (infinities included), 0 for a
+ * missing value (*out = NaN), -1 with "FILE:LINE: column 'C': 'TEXT' is
+ * not a number" otherwise. */
+int rsc_table_number(const rsc_table *t, size_t row, size_t col, double *out, rsc_error *err);
 /* 1 when s parses whole as a finite number (stored in *out when not NULL). */
 int rsc_parse_number(const char *s, double *out);
+/* 1 when s is one of the spellings of a missing value above. */
+int rsc_is_missing(const char *s);
 
 #endif

@@ -19,55 +19,6 @@ static const float cifar_std[3] = { 0.2023f, 0.1994f, 0.2010f };
 
 enum family { CNN = 1, RESNET, VGG };
 
-typedef struct conv_arch {
-    const char *name;
-    enum family family;
-    int blocks;               /* ResNet: basic blocks per stage */
-    const char *summary;
-} conv_arch;
-
-static const conv_arch archs[] = {
-    { "cnn", CNN, 0,
-      "CNN conv 32,32, maxpool, conv 64,64, maxpool, fc 200, dropout 0.5, fc 200, fc (312,202 "
-      "parameters on 28x28x1)" },
-    { "resnet20", RESNET, 3, "CIFAR ResNet-20, option-A shortcuts (269,722 parameters)" },
-    { "resnet32", RESNET, 5, "CIFAR ResNet-32, option-A shortcuts (464,154 parameters)" },
-    { "resnet110", RESNET, 18, "CIFAR ResNet-110, option-A shortcuts (1,727,962 parameters)" },
-    { "vgg16", VGG, 0,
-      "torchvision VGG16 without batch norm, 7x7 adaptive pooling, dropout 0.5 "
-      "(134,301,514 parameters on 32x32x3)" },
-};
-
-#define NARCHS (sizeof archs / sizeof archs[0])
-
-static const conv_arch *find(const char *name)
-{
-    for (size_t i = 0; name && i < NARCHS; i++)
-        if (strcmp(archs[i].name, name) == 0)
-            return &archs[i];
-    return NULL;
-}
-
-int rsc_arch_conv_known(const char *name)
-{
-    return find(name) != NULL;
-}
-
-const char *rsc_arch_conv_summary(const char *name)
-{
-    const conv_arch *a = find(name);
-    return a ? a->summary : NULL;
-}
-
-int rsc_arch_conv_default_input(const char *name, rsc_shape *shape)
-{
-    const conv_arch *a = find(name);
-    if (!a)
-        return -1;
-    *shape = a->family == CNN ? (rsc_shape){ 1, 28, 28 } : (rsc_shape){ 3, 32, 32 };
-    return 0;
-}
-
 static int normalize_cifar(rsc_net *net, rsc_error *err)
 {
     /* The reference normalises 3-channel (CIFAR) inputs; its constants
@@ -77,8 +28,9 @@ static int normalize_cifar(rsc_net *net, rsc_error *err)
     return rsc_net_add_normalize(net, "normalize", cifar_mean, cifar_std, err);
 }
 
-static int add_cnn(rsc_net *net, int classes, rsc_error *err)
+int rsc_arch_add_cnn(rsc_net *net, const rsc_arch *a, int classes, rsc_error *err)
 {
+    (void)a;
     if (rsc_net_add_conv2d(net, "feature_extractor.conv1", 32, 3, 1, 0, 1, err) ||
         rsc_net_add_relu(net, "feature_extractor.relu1", err) ||
         rsc_net_add_conv2d(net, "feature_extractor.conv2", 32, 3, 1, 0, 1, err) ||
@@ -100,8 +52,9 @@ static int add_cnn(rsc_net *net, int classes, rsc_error *err)
     return 0;
 }
 
-static int add_resnet(rsc_net *net, int blocks, int classes, rsc_error *err)
+int rsc_arch_add_resnet(rsc_net *net, const rsc_arch *a, int classes, rsc_error *err)
 {
+    int blocks = a->width[0];
     if (normalize_cifar(net, err) || rsc_net_add_conv2d(net, "conv1", 16, 3, 1, 1, 0, err) ||
         rsc_net_add_batchnorm(net, "bn1", err) || rsc_net_add_relu(net, "relu", err))
         return -1;
@@ -118,8 +71,9 @@ static int add_resnet(rsc_net *net, int blocks, int classes, rsc_error *err)
            rsc_net_add_linear(net, "linear", classes, err);
 }
 
-static int add_vgg16(rsc_net *net, int classes, rsc_error *err)
+int rsc_arch_add_vgg16(rsc_net *net, const rsc_arch *a, int classes, rsc_error *err)
 {
+    (void)a;
     /* Configuration D; names are the indexes in torchvision's
      * nn.Sequential `features` (conv, relu, ..., maxpool). */
     static const int cfg[] = { 64, 64, 0, 128, 128, 0, 256, 256, 256, 0,
@@ -152,38 +106,6 @@ static int add_vgg16(rsc_net *net, int classes, rsc_error *err)
            rsc_net_add_linear(net, "classifier.6", classes, err);
 }
 
-int rsc_arch_conv_add(rsc_net *net, const char *name, int classes, rsc_error *err)
-{
-    const conv_arch *a = find(name);
-    if (!a)
-        return rsc_fail(err, "unknown architecture '%s'", name ? name : "(null)");
-    if (classes < 2)
-        return rsc_fail(err, "architecture '%s': %d classes", name, classes);
-    int rc;
-    switch (a->family) {
-    case CNN:
-        rc = add_cnn(net, classes, err);
-        break;
-    case RESNET:
-        rc = add_resnet(net, a->blocks, classes, err);
-        break;
-    default:
-        rc = add_vgg16(net, classes, err);
-        break;
-    }
-    if (rc != 0)
-        return rsc_fail_prefix(err, "architecture '%s' on %dx%dx%d input", name, net->input.c,
-                               net->input.h, net->input.w);
-    return 0;
-}
-
-int rsc_arch_conv_build(rsc_net *net, const char *name, int classes, rsc_error *err)
-{
-    if (rsc_arch_conv_add(net, name, classes, err) != 0)
-        return -1;
-    return rsc_net_finalize(net, err);
-}
-
 static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);
@@ -213,11 +135,8 @@ static void fill_const(float *v, size_t n, float c)
         v[j] = c;
 }
 
-int rsc_arch_conv_init(rsc_net *net, const char *name, uint64_t train_seed, rsc_error *err)
+static int init(rsc_net *net, enum family family, uint64_t train_seed, rsc_error *err)
 {
-    const conv_arch *a = find(name);
-    if (!a)
-        return rsc_fail(err, "unknown architecture '%s'", name ? name : "(null)");
     float *host = rsc_malloc(net->nparam_total ? net->nparam_total : 1, sizeof *host, err);
     if (!host)
         return -1;
@@ -233,7 +152,7 @@ int rsc_arch_conv_init(rsc_net *net, const char *name, uint64_t train_seed, rsc_
             fill_const(v, p->count, weight ? 1.0f : 0.0f);
             continue;
         }
-        switch (a->family) {
+        switch (family) {
         case CNN:
             /* kaiming_normal_ (fan_in, gain sqrt 2) convolutions with zero
              * bias; fc3 zero; fc1, fc2 PyTorch's default Linear. */
@@ -282,4 +201,10 @@ int rsc_arch_conv_init(rsc_net *net, const char *name, uint64_t train_seed, rsc_
     rc = rsc_net_set_state(net, st, err);
     free(st);
     return rc;
+}
+
+int rsc_arch_init_conv(rsc_net *net, const rsc_arch *a, uint64_t train_seed, rsc_error *err)
+{
+    enum family f = a->add == rsc_arch_add_cnn ? CNN : a->add == rsc_arch_add_resnet ? RESNET : VGG;
+    return init(net, f, train_seed, err);
 }

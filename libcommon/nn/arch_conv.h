@@ -1,5 +1,6 @@
 /* arch_conv.h - the convolutional architectures (cnn, resnet20, resnet32,
- * resnet110, vgg16); arch.c dispatches to them by name.
+ * resnet110, vgg16): the layers and initialisation of their entries in
+ * arch.c's table (use arch.h's calls by name).
  *
  * Initialisation (the reference code), drawn from rsc_rng_derive(seed,
  * RSC_RNG_INIT) in declaration order: normals by NumPy's legacy
@@ -18,19 +19,14 @@
 
 #include <stdint.h>
 
-#include "nn/net.h"
+#include "nn/arch.h"
 
-int rsc_arch_conv_known(const char *name);
-const char *rsc_arch_conv_summary(const char *name);
-/* Add the layers (no finalize: the parameter count is then known without
- * allocating anything). */
-int rsc_arch_conv_add(rsc_net *net, const char *name, int classes, rsc_error *err);
-/* Add the layers and finalise. */
-int rsc_arch_conv_build(rsc_net *net, const char *name, int classes, rsc_error *err);
-/* The input the architecture was designed for (Table 2 counts): 3x32x32
- * for the ResNets and VGG16, 1x28x28 for the CNN.  Returns 0, or -1 when
- * name is not a convolutional architecture (shape untouched). */
-int rsc_arch_conv_default_input(const char *name, rsc_shape *shape);
-int rsc_arch_conv_init(rsc_net *net, const char *name, uint64_t train_seed, rsc_error *err);
+/* The rsc_arch add functions of the three families (ResNets: the blocks
+ * per stage in a->width[0]), and their initialisation (the family is told
+ * by a->add). */
+int rsc_arch_add_cnn(rsc_net *net, const rsc_arch *a, int classes, rsc_error *err);
+int rsc_arch_add_resnet(rsc_net *net, const rsc_arch *a, int classes, rsc_error *err);
+int rsc_arch_add_vgg16(rsc_net *net, const rsc_arch *a, int classes, rsc_error *err);
+int rsc_arch_init_conv(rsc_net *net, const rsc_arch *a, uint64_t train_seed, rsc_error *err);
 
 #endif

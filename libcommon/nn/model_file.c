@@ -11,16 +11,6 @@
 
 #include "nn/arch.h"
 
-void rsc_model_fmt_double(char *buf, size_t size, double v)
-{
-    /* The shortest of %.15g..%.17g that reads back exactly. */
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
 int rsc_model_parse_input(const char *s, rsc_shape *shape)
 {
     int c, h, w;

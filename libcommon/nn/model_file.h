@@ -10,9 +10,6 @@
 #include "nn/net.h"
 #include "format/rsct.h"
 
-/* Format a double so that it reads back exactly, as briefly as possible. */
-void rsc_model_fmt_double(char *buf, size_t size, double v);
-
 /* Parse "CxHxW" (positive). */
 int rsc_model_parse_input(const char *s, rsc_shape *shape);
 

@@ -5,6 +5,9 @@
 
 #include "plot/chart_data.h"
 
+#include "format/rows.h"
+#include "score/aggregate.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,15 +146,15 @@ static int filter_match(const filter *f, const char *s)
     return 0;
 }
 
-/* One point being accumulated. */
-typedef struct group {
+/* One point: a group of (panel value, x column, series value, y metric,
+ * x value) over the rows; its y values (raw input) or means (aggregated
+ * input) are averaged by the group-by of aggregate.h. */
+typedef struct point_key {
     size_t pv, xi, sv, yi;      /* panel value, x column, series value, y metric */
-    char *xtext;
-    double sum, sumsq;          /* of the y values (raw) or of the means */
-    double se2;                 /* sum of squared SEs (aggregated) */
-    long k, kse, ntot;
-    int agg;
-} group;
+    size_t row;                 /* the first row (its x text) */
+} point_key;
+
+enum { V_Y, V_SE2, V_N, NVALUES };   /* values of an item */
 
 typedef struct metric {
     int col, se_col, agg;
@@ -176,146 +179,187 @@ static int cmp_points(const void *pa, const void *pb)
     return (a->x > b->x) - (a->x < b->x);
 }
 
+/* The columns of the spec: x, y (M_mean and M_se, or M), panel, series,
+ * filters. */
+typedef struct columns {
+    int *x;
+    metric *y;
+    int n, panel, series;
+    filter *where;
+    size_t nwhere;
+} columns;
+
+static void columns_free(columns *k)
+{
+    for (size_t i = 0; i < k->nwhere; i++) {
+        free(k->where[i].vals);
+        free(k->where[i].buf);
+    }
+    free(k->where);
+    free(k->x);
+    free(k->y);
+}
+
+static int find_columns(const rsc_table *t, const rsc_chart_spec *sp, columns *k, rsc_error *err)
+{
+    memset(k, 0, sizeof *k);
+    k->panel = k->series = -1;
+    k->x = rsc_malloc(sp->nx, sizeof *k->x, err);
+    k->y = rsc_malloc(sp->ny, sizeof *k->y, err);
+    k->where = rsc_calloc(sp->nwhere ? sp->nwhere : 1, sizeof *k->where, err);
+    if (!k->x || !k->y || !k->where)
+        return -1;
+    for (size_t i = 0; i < sp->nx; i++)
+        if ((k->x[i] = rsc_table_need(t, sp->x[i], err)) < 0)
+            return -1;
+    for (size_t i = 0; i < sp->ny; i++) {
+        metric *m = &k->y[i];
+        char name[512];
+        snprintf(name, sizeof name, "%s_mean", sp->y[i]);
+        m->col = rsc_table_col(t, name);
+        m->agg = m->col >= 0;
+        m->se_col = -1;
+        if (m->agg) {
+            snprintf(name, sizeof name, "%s_se", sp->y[i]);
+            m->se_col = rsc_table_col(t, name);
+        } else if ((m->col = rsc_table_col(t, sp->y[i])) < 0) {
+            char list[512];
+            rsc_table_columns(t, list, sizeof list);
+            return rsc_fail(err, "%s:%ld: no column '%s' or '%s_mean' (columns: %s)", t->fname,
+                            t->header_line, sp->y[i], sp->y[i], list);
+        }
+    }
+    k->n = rsc_table_col(t, "n");
+    if (sp->panel && (k->panel = rsc_table_need(t, sp->panel, err)) < 0)
+        return -1;
+    if (sp->series && (k->series = rsc_table_need(t, sp->series, err)) < 0)
+        return -1;
+    for (; k->nwhere < sp->nwhere; k->nwhere++)
+        if (parse_filter(t, sp->where[k->nwhere], &k->where[k->nwhere], err) != 0) {
+            k->nwhere++;
+            return -1;
+        }
+    return 0;
+}
+
+/* The item of row r for x column xi and metric yi: values y, se^2, n.
+ * Returns 1, 0 for a missing y (no point from this row), -1 on error. */
+static int item_values(const rsc_table *t, const columns *k, size_t r, size_t yi, double v[NVALUES],
+                       rsc_error *err)
+{
+    const metric *m = &k->y[yi];
+    double se = NAN, n = 1;
+    int got = rsc_table_number(t, r, (size_t)m->col, &v[V_Y], err);
+    if (got <= 0)
+        return got;
+    if (!isfinite(v[V_Y]))
+        return rsc_fail(err, "%s:%ld: column '%s': '%s' is not a finite number",
+                        t->sources[t->source[r]], t->lines[r], t->cols[m->col],
+                        rsc_table_cell(t, r, (size_t)m->col));
+    if (m->se_col >= 0 && rsc_table_number(t, r, (size_t)m->se_col, &se, err) < 0)
+        return -1;
+    if (m->agg && k->n >= 0) {
+        int g = rsc_table_number(t, r, (size_t)k->n, &n, err);
+        if (g < 0)
+            return -1;
+        if (g == 0)
+            n = 1;
+    }
+    v[V_SE2] = se * se;
+    v[V_N] = floor(n);
+    return 1;
+}
+
+/* Group the rows that pass the filters into points. */
+static int group_points(const rsc_table *t, const rsc_chart_spec *sp, const columns *k,
+                        strlist *pvals, strlist *svals, rsc_groups *gr, point_key **keys,
+                        rsc_error *err)
+{
+    size_t cap = 0;
+    *keys = NULL;
+    if (rsc_groups_init(gr, 6, NVALUES, err) != 0)
+        return -1;
+    for (size_t r = 0; r < t->nrows; r++) {
+        char **row = t->cells[r];
+        int keep = 1;
+        for (size_t f = 0; f < k->nwhere && keep; f++)
+            keep = filter_match(&k->where[f], row[k->where[f].col]);
+        if (!keep)
+            continue;
+        long pv = strlist_add(pvals, k->panel >= 0 ? row[k->panel] : "", err);
+        long sv = strlist_add(svals, k->series >= 0 ? row[k->series] : "", err);
+        if (pv < 0 || sv < 0)
+            return -1;
+        for (size_t xi = 0; xi < sp->nx; xi++) {
+            int on = 1;
+            for (size_t o = 0; o < sp->nx && on && sp->nx > 1; o++)
+                if (o != xi && !is_off(row[k->x[o]]))
+                    on = 0;
+            if (!on)
+                continue;
+            const char *xt = row[k->x[xi]];
+            if (*xt == '\0')
+                return rsc_fail(err, "%s:%ld: column '%s' is empty", t->sources[t->source[r]],
+                                t->lines[r], sp->x[xi]);
+            /* x values equal as numbers are one point ("10" and "10.0") */
+            double xv;
+            char xnum[64], ids[2][24];
+            int numeric = rsc_parse_number(xt, &xv);
+            if (numeric)
+                snprintf(xnum, sizeof xnum, "%.17g", xv == 0 ? 0.0 : xv);
+            snprintf(ids[0], sizeof ids[0], "%zu", xi);
+            for (size_t yi = 0; yi < sp->ny; yi++) {
+                double v[NVALUES];
+                int got = item_values(t, k, r, yi, v, err);
+                if (got < 0)
+                    return -1;
+                if (got == 0)
+                    continue;
+                snprintf(ids[1], sizeof ids[1], "%zu", yi);
+                const char *key[6] = { pvals->v[pv], ids[0], svals->v[sv], ids[1],
+                                       numeric ? "#" : "=", numeric ? xnum : xt };
+                long gi = rsc_groups_add(gr, key, v, r, err);
+                if (gi < 0)
+                    return -1;
+                if ((size_t)gi == cap) {
+                    size_t nc = cap ? 2 * cap : 64;
+                    point_key *nk = realloc(*keys, nc * sizeof *nk);
+                    if (!nk)
+                        return rsc_fail(err, "out of memory");
+                    *keys = nk;
+                    cap = nc;
+                }
+                if ((size_t)gi + 1 == gr->ngroups && gr->count[gi] == 1)
+                    (*keys)[gi] = (point_key){ (size_t)pv, xi, (size_t)sv, yi, r };
+            }
+        }
+    }
+    if (gr->ngroups == 0)
+        return rsc_fail(err, "%s: no rows to plot%s", t->fname,
+                        sp->nwhere ? " (check the --where filters)" : "");
+    return rsc_groups_finish(gr, err);
+}
+
 rsc_chart *rsc_chart_from_table(const rsc_table *t, const rsc_chart_spec *sp, rsc_error *err)
 {
     rsc_chart *c = NULL;
-    int *xcols = NULL;
-    metric *ms = NULL;
-    filter *fs = NULL;
-    group *gs = NULL;
-    size_t ng = 0, gcap = 0, nf = 0;
+    columns k = { 0 };
+    rsc_groups gr = { 0 };
+    point_key *gs = NULL;
+    size_t ng = 0;
     strlist pvals = { 0 }, svals = { 0 };
     size_t *pord = NULL, *sord = NULL;
     long *pmap = NULL, *smap = NULL;
-    int pcol = -1, scol = -1;
 
     if (sp->nx == 0 || sp->ny == 0) {
         rsc_fail(err, "a chart needs an x column and a y metric");
         return NULL;
     }
-    xcols = rsc_malloc(sp->nx, sizeof *xcols, err);
-    ms = rsc_malloc(sp->ny, sizeof *ms, err);
-    fs = rsc_calloc(sp->nwhere ? sp->nwhere : 1, sizeof *fs, err);
-    if (!xcols || !ms || !fs)
+    if (find_columns(t, sp, &k, err) != 0 ||
+        group_points(t, sp, &k, &pvals, &svals, &gr, &gs, err) != 0)
         goto fail;
-    for (size_t i = 0; i < sp->nx; i++)
-        if ((xcols[i] = rsc_table_need(t, sp->x[i], err)) < 0)
-            goto fail;
-    for (size_t i = 0; i < sp->ny; i++) {
-        char name[512];
-        snprintf(name, sizeof name, "%s_mean", sp->y[i]);
-        ms[i].col = rsc_table_col(t, name);
-        ms[i].agg = ms[i].col >= 0;
-        if (ms[i].agg) {
-            snprintf(name, sizeof name, "%s_se", sp->y[i]);
-            ms[i].se_col = rsc_table_col(t, name);
-        } else {
-            ms[i].se_col = -1;
-            ms[i].col = rsc_table_col(t, sp->y[i]);
-            if (ms[i].col < 0) {
-                char list[512];
-                rsc_table_columns(t, list, sizeof list);
-                rsc_fail(err, "%s:%ld: no column '%s' or '%s_mean' (columns: %s)", t->fname,
-                         t->header_line, sp->y[i], sp->y[i], list);
-                goto fail;
-            }
-        }
-    }
-    int ncol = rsc_table_col(t, "n");
-    if (sp->panel && (pcol = rsc_table_need(t, sp->panel, err)) < 0)
-        goto fail;
-    if (sp->series && (scol = rsc_table_need(t, sp->series, err)) < 0)
-        goto fail;
-    for (; nf < sp->nwhere; nf++)
-        if (parse_filter(t, sp->where[nf], &fs[nf], err) != 0) {
-            nf++;
-            goto fail;
-        }
-
-    /* Group the rows. */
-    for (size_t r = 0; r < t->nrows; r++) {
-        char **row = t->cells[r];
-        int keep = 1;
-        for (size_t k = 0; k < nf && keep; k++)
-            keep = filter_match(&fs[k], row[fs[k].col]);
-        if (!keep)
-            continue;
-        long pv = strlist_add(&pvals, pcol >= 0 ? row[pcol] : "", err);
-        long sv = strlist_add(&svals, scol >= 0 ? row[scol] : "", err);
-        if (pv < 0 || sv < 0)
-            goto fail;
-        for (size_t xi = 0; xi < sp->nx; xi++) {
-            int on = 1;
-            for (size_t o = 0; o < sp->nx && on && sp->nx > 1; o++)
-                if (o != xi && !is_off(row[xcols[o]]))
-                    on = 0;
-            if (!on)
-                continue;
-            const char *xt = row[xcols[xi]];
-            if (*xt == '\0') {
-                rsc_fail(err, "%s:%ld: column '%s' is empty", t->fname, t->lines[r], sp->x[xi]);
-                goto fail;
-            }
-            for (size_t yi = 0; yi < sp->ny; yi++) {
-                double y, se = NAN, nn = 1;
-                int got = rsc_table_number(t, r, ms[yi].col, &y, err);
-                if (got < 0)
-                    goto fail;
-                if (got == 0)
-                    continue;   /* missing value: no point from this row */
-                if (ms[yi].se_col >= 0 && rsc_table_number(t, r, ms[yi].se_col, &se, err) < 0)
-                    goto fail;
-                if (ms[yi].agg && ncol >= 0) {
-                    int g = rsc_table_number(t, r, ncol, &nn, err);
-                    if (g < 0)
-                        goto fail;
-                    if (g == 0)
-                        nn = 1;
-                }
-                size_t gi;
-                for (gi = 0; gi < ng; gi++)
-                    if (gs[gi].pv == (size_t)pv && gs[gi].xi == xi && gs[gi].sv == (size_t)sv &&
-                        gs[gi].yi == yi && same_value(gs[gi].xtext, xt))
-                        break;
-                if (gi == ng) {
-                    if (ng == gcap) {
-                        size_t nc = gcap ? 2 * gcap : 64;
-                        group *ngs = realloc(gs, nc * sizeof *ngs);
-                        if (!ngs) {
-                            rsc_fail(err, "out of memory");
-                            goto fail;
-                        }
-                        gs = ngs;
-                        gcap = nc;
-                    }
-                    memset(&gs[ng], 0, sizeof gs[ng]);
-                    gs[ng].pv = (size_t)pv;
-                    gs[ng].xi = xi;
-                    gs[ng].sv = (size_t)sv;
-                    gs[ng].yi = yi;
-                    gs[ng].agg = ms[yi].agg;
-                    gs[ng].xtext = rsc_strdup(xt, err);
-                    if (!gs[ng].xtext)
-                        goto fail;
-                    ng++;
-                }
-                group *g = &gs[gi];
-                g->sum += y;
-                g->sumsq += y * y;
-                g->k++;
-                if (isfinite(se)) {
-                    g->se2 += se * se;
-                    g->kse++;
-                }
-                g->ntot += (long)nn;
-            }
-        }
-    }
-    if (ng == 0) {
-        rsc_fail(err, "%s: no rows to plot%s", t->fname,
-                 sp->nwhere ? " (check the --where filters)" : "");
-        goto fail;
-    }
+    ng = gr.ngroups;
+    int pcol = k.panel, scol = k.series;
 
     /* Panels are (panel value, x column), series are (series value, y
      * metric), in value order then column order; empty ones are dropped. */
@@ -364,9 +408,9 @@ rsc_chart *rsc_chart_from_table(const rsc_table *t, const rsc_chart_spec *sp, rs
             if (smap[key] < 0)
                 continue;
             smap[key] = (long)c->nseries;
-            for (size_t k = 0; k < sp->ndashed; k++)
-                if (strcmp(sp->dashed[k], sp->y[yi]) == 0 ||
-                    (scol >= 0 && same_value(sp->dashed[k], svals.v[sord[a]])))
+            for (size_t d = 0; d < sp->ndashed; d++)
+                if (strcmp(sp->dashed[d], sp->y[yi]) == 0 ||
+                    (scol >= 0 && same_value(sp->dashed[d], svals.v[sord[a]])))
                     c->dashed[c->nseries] = 1;
             char **lab = &c->series[c->nseries++];
             if (scol >= 0 && sp->ny > 1)
@@ -392,12 +436,13 @@ rsc_chart *rsc_chart_from_table(const rsc_table *t, const rsc_chart_spec *sp, rs
         for (size_t i = 0; i < ng; i++) {
             if ((size_t)pmap[gs[i].pv * sp->nx + gs[i].xi] != pi)
                 continue;
-            numeric &= rsc_parse_number(gs[i].xtext, NULL);
-            long k;
-            for (k = 0; k < (long)xs.n; k++)
-                if (same_value(xs.v[k], gs[i].xtext))
+            const char *xt = rsc_table_cell(t, gs[i].row, (size_t)k.x[gs[i].xi]);
+            numeric &= rsc_parse_number(xt, NULL);
+            long j;
+            for (j = 0; j < (long)xs.n; j++)
+                if (same_value(xs.v[j], xt))
                     break;
-            if (k == (long)xs.n && strlist_add(&xs, gs[i].xtext, err) < 0) {
+            if (j == (long)xs.n && strlist_add(&xs, xt, err) < 0) {
                 strlist_free(&xs);
                 goto fail;
             }
@@ -415,9 +460,9 @@ rsc_chart *rsc_chart_from_table(const rsc_table *t, const rsc_chart_spec *sp, rs
                 strlist_free(&xs);
                 goto fail;
             }
-            for (size_t k = 0; k < xs.n; k++) {
-                p->cats[k] = xs.v[o[k]];
-                xs.v[o[k]] = NULL;
+            for (size_t j = 0; j < xs.n; j++) {
+                p->cats[j] = xs.v[o[j]];
+                xs.v[o[j]] = NULL;
             }
             p->ncat = xs.n;
             free(o);
@@ -425,40 +470,45 @@ rsc_chart *rsc_chart_from_table(const rsc_table *t, const rsc_chart_spec *sp, rs
         strlist_free(&xs);
     }
 
-    /* Points. */
+    /* Points: the mean of the group's y values; raw input: their standard
+     * error (rsc_mean_se); aggregated input: the error of a mean of k
+     * independent means, sqrt(sum SE^2) / k = sqrt(mean(SE^2) / k), NaN
+     * when one is missing. */
     c->points = rsc_calloc(ng, sizeof *c->points, err);
     if (!c->points)
         goto fail;
     for (size_t i = 0; i < ng; i++) {
-        group *g = &gs[i];
+        point_key *g = &gs[i];
         rsc_chart_panel *p = &c->panels[pmap[g->pv * sp->nx + g->xi]];
+        const char *xt = rsc_table_cell(t, g->row, (size_t)k.x[g->xi]);
         double x = 0;
         if (p->xscale == RSC_SCALE_CATEGORY) {
-            for (size_t k = 0; k < p->ncat; k++)
-                if (same_value(p->cats[k], g->xtext))
-                    x = (double)k;
+            for (size_t j = 0; j < p->ncat; j++)
+                if (same_value(p->cats[j], xt))
+                    x = (double)j;
         } else {
-            rsc_parse_number(g->xtext, &x);
+            rsc_parse_number(xt, &x);
             if (p->xscale == RSC_SCALE_LOG && !(x > 0)) {
                 c->dropped++;
                 continue;
             }
         }
-        rsc_chart_point *pt = &c->points[c->npoints++];
+        rsc_chart_point *pt = &c->points[c->npoints];
+        if (!(pt->xtext = rsc_strdup(xt, err)))
+            goto fail;
+        c->npoints++;
         pt->panel = (size_t)pmap[g->pv * sp->nx + g->xi];
         pt->series = (size_t)smap[g->sv * sp->ny + g->yi];
         pt->x = x;
-        pt->xtext = g->xtext;
-        g->xtext = NULL;
-        double k = (double)g->k;
-        pt->y = g->sum / k;
-        if (g->agg) {
-            pt->se = g->kse == g->k ? sqrt(g->se2) / k : NAN;
-            pt->n = g->ntot;
+        double n = (double)gr.count[i];
+        const double *mean = gr.mean + i * NVALUES;
+        pt->y = mean[V_Y];
+        if (k.y[g->yi].agg) {
+            pt->se = sqrt(mean[V_SE2] / n);
+            pt->n = (long)llround(mean[V_N] * n);
         } else {
-            double var = g->k > 1 ? (g->sumsq - k * pt->y * pt->y) / (k - 1) : NAN;
-            pt->se = g->k > 1 ? sqrt(var > 0 ? var : 0) / sqrt(k) : NAN;
-            pt->n = g->k;
+            pt->se = gr.se[i * NVALUES + V_Y];
+            pt->n = (long)gr.count[i];
         }
     }
     qsort(c->points, c->npoints, sizeof *c->points, cmp_points);
@@ -471,16 +521,9 @@ fail:
     rsc_chart_free(c);
     c = NULL;
 done:
-    for (size_t i = 0; i < ng; i++)
-        free(gs[i].xtext);
-    for (size_t i = 0; i < nf; i++) {
-        free(fs[i].vals);
-        free(fs[i].buf);
-    }
+    columns_free(&k);
+    rsc_groups_free(&gr);
     free(gs);
-    free(fs);
-    free(xcols);
-    free(ms);
     free(pord);
     free(sord);
     free(pmap);
@@ -492,19 +535,23 @@ done:
 
 int rsc_chart_write_data(FILE *fp, const char *fname, const rsc_chart *c, rsc_error *err)
 {
-    fprintf(fp, "panel\tseries\tx\ty\tse\tn\n");
+    static const char *const cols[] = { "panel", "series", "x", "y", "se", "n" };
+    rsc_rows *w = rsc_rows_new(fp, fname, 0, cols, 6, err);
+    if (!w)
+        return -1;
     for (size_t i = 0; i < c->npoints; i++) {
         const rsc_chart_point *p = &c->points[i];
         const rsc_chart_panel *pa = &c->panels[p->panel];
-        fprintf(fp, "%s\t%s\t%s\t%.9g\t", pa->title ? pa->title : pa->xlabel,
-                c->series[p->series], p->xtext, p->y);
-        if (isfinite(p->se))
-            fprintf(fp, "%.9g", p->se);
-        else
-            fputs("nan", fp);
-        fprintf(fp, "\t%ld\n", p->n);
+        rsc_rows_str(w, pa->title ? pa->title : pa->xlabel);
+        rsc_rows_str(w, c->series[p->series]);
+        rsc_rows_text(w, p->xtext);
+        rsc_rows_f64(w, p->y);
+        rsc_rows_f64(w, p->se);
+        rsc_rows_int(w, p->n);
+        if (rsc_rows_end(w, err) != 0) {
+            rsc_rows_free(w);
+            return -1;
+        }
     }
-    if (ferror(fp))
-        return rsc_fail(err, "%s: write error", fname);
-    return 0;
+    return rsc_rows_close(w, err);
 }

@@ -3,17 +3,13 @@
 
 #include "plot/importance.h"
 
+#include "format/rows.h"
+#include "nn/model_file.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* "CxHxW" -> c, h, w */
-static int parse_input(const char *s, int *c, int *h, int *w)
-{
-    char tail;
-    return s && sscanf(s, "%dx%dx%d%c", c, h, w, &tail) == 3 && *c > 0 && *h > 0 && *w > 0;
-}
 
 int rsc_importance(const rsc_file *m, const char *fname, double **map, int *h, int *w,
                    rsc_error *err)
@@ -43,8 +39,10 @@ int rsc_importance(const rsc_file *m, const char *fname, double **map, int *h, i
     int c, hh, ww;
     const char *input = rsc_meta_get(m, "input");
     if (input) {
-        if (!parse_input(input, &c, &hh, &ww))
+        rsc_shape sh;
+        if (rsc_model_parse_input(input, &sh) != 0)
             return rsc_fail(err, "%s: metadata key 'input': '%s' is not CxHxW", fname, input);
+        c = sh.c, hh = sh.h, ww = sh.w;
     } else if (in == 784) {
         c = 1, hh = 28, ww = 28;
     } else if (in == 3072) {
@@ -84,4 +82,44 @@ int rsc_importance(const rsc_file *m, const char *fname, double **map, int *h, i
     *h = hh;
     *w = ww;
     return 0;
+}
+
+void rsc_importance_vs(double *const *maps, size_t n, const double *base, size_t hw)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t p = 0; p < hw; p++)
+            maps[i][p] = fabs(maps[i][p] - base[p]);
+}
+
+void rsc_importance_range(const double *const *maps, size_t n, size_t hw, double *lo, double *hi)
+{
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        for (size_t p = 0; p < hw; p++) {
+            *lo = fmin(*lo, maps[i][p]);
+            *hi = fmax(*hi, maps[i][p]);
+        }
+}
+
+int rsc_importance_write(FILE *fp, const char *fname, const double *const *maps,
+                         const char *const *titles, size_t n, int h, int w, rsc_error *err)
+{
+    static const char *const cols[] = { "map", "row", "col", "value" };
+    rsc_rows *wr = rsc_rows_new(fp, fname, 0, cols, 4, err);
+    if (!wr)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        for (int r = 0; r < h; r++)
+            for (int c = 0; c < w; c++) {
+                rsc_rows_str(wr, titles[i]);
+                rsc_rows_int(wr, r);
+                rsc_rows_int(wr, c);
+                rsc_rows_f32(wr, (float)maps[i][(size_t)r * (size_t)w + (size_t)c]);
+                if (rsc_rows_end(wr, err) != 0) {
+                    rsc_rows_free(wr);
+                    return -1;
+                }
+            }
+    return rsc_rows_close(wr, err);
 }

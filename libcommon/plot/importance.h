@@ -7,6 +7,9 @@
 #ifndef RSC_IMPORTANCE_H
 #define RSC_IMPORTANCE_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 #include "base/error.h"
 #include "format/rsct.h"
 
@@ -14,5 +17,15 @@
  * fname names the model in messages. */
 int rsc_importance(const rsc_file *model, const char *fname, double **map, int *h, int *w,
                    rsc_error *err);
+
+/* --vs: each of the n maps (hw pixels) becomes |map - base|. */
+void rsc_importance_vs(double *const *maps, size_t n, const double *base, size_t hw);
+/* The smallest and largest value of n maps of hw pixels. */
+void rsc_importance_range(const double *const *maps, size_t n, size_t hw, double *lo, double *hi);
+
+/* The maps as rows map, row, col, value (the title of each map; values are
+ * weights, printed as float32; rows.h). */
+int rsc_importance_write(FILE *fp, const char *fname, const double *const *maps,
+                         const char *const *titles, size_t n, int h, int w, rsc_error *err);
 
 #endif

@@ -1,12 +1,8 @@
-/* aggregate.h - result tables (TSV) read back, grouped over seeds, and the
- * norm-versus-score correlation of App. B.4.1.
- *
- * A table is the TSV that rsc-score (or any rsc tool) prints: a header
- * line of column names, then one row per model.  Several inputs (or `cat
- * *.tsv`) concatenate: a line equal to the header is skipped, every input
- * must have the same header.  Blank lines and lines starting with '#' are
- * skipped (as rsc-viz's reader does).  Errors name the input and line: "runs.tsv:
- * line 7: 18 fields, expected 27". */
+/* aggregate.h - the one group-by of rsc: items grouped by equal keys, with
+ * the mean and standard error (rsc_mean_se) of their values; over a table
+ * (table.h) it gives rsc-score --aggregate (mean and SE over seeds), the
+ * norm/score correlation of App. B.4.1 (--norms), and the points of a
+ * chart (chart_data.h). */
 #ifndef RSC_AGGREGATE_H
 #define RSC_AGGREGATE_H
 
@@ -14,61 +10,70 @@
 #include <stdio.h>
 
 #include "base/error.h"
+#include "format/table.h"
 
-typedef struct rsc_results {
-    size_t ncols;
-    char **cols;           /* header names */
-    size_t nrows, cap;
-    char **cells;          /* nrows * ncols strings, owned */
-    size_t *line;          /* line number of each row in its input */
-    size_t *source;        /* index into sources */
-    size_t nsources;
-    char **sources;        /* input names, for messages */
-} rsc_results;
+/* ------------------------------------------------------------ groups */
 
-rsc_results *rsc_results_new(rsc_error *err);
-void rsc_results_free(rsc_results *t);
+/* Items (a key of nkeys strings, nvalues numbers and a tag) grouped by
+ * equal keys; groups in the order of their first item. */
+typedef struct rsc_groups {
+    size_t nkeys, nvalues, ngroups;
+    size_t *first;         /* the tag of each group's first item */
+    size_t *count;         /* items in each group */
+    double *mean, *se;     /* ngroups x nvalues, by rsc_groups_finish */
+    /* private */
+    char **keys;           /* ngroups x nkeys, copies */
+    size_t *slots, nslots; /* hash table: group + 1, 0 for a free slot */
+    size_t gcap, nitems, icap;
+    size_t *item_group;
+    double *item_values;   /* nitems x nvalues */
+} rsc_groups;
 
-/* Append the rows of one TSV input (fname names it in messages).  The
- * first input fixes the header; an empty input (no line at all) adds
- * nothing.  Fails on a header that differs from the first, a row with the
- * wrong number of fields, an empty or duplicate column name, a line over
- * 1 MiB, or a read error. */
-int rsc_results_read(rsc_results *t, FILE *in, const char *fname, rsc_error *err);
-
-/* Column index of name, or -1. */
-long rsc_results_col(const rsc_results *t, const char *name);
-/* Like rsc_results_col, but a missing column is an error naming the first
- * input: "runs.tsv: line 1: no column 'spurious_score'". */
-long rsc_results_require(const rsc_results *t, const char *name, rsc_error *err);
-static inline const char *rsc_results_cell(const rsc_results *t, size_t row, size_t col)
+int rsc_groups_init(rsc_groups *g, size_t nkeys, size_t nvalues, rsc_error *err);
+/* Add an item; returns its group, or -1 (out of memory). */
+long rsc_groups_add(rsc_groups *g, const char *const *key, const double *values, size_t tag,
+                    rsc_error *err);
+/* The group of a key, or -1. */
+long rsc_groups_find(const rsc_groups *g, const char *const *key);
+static inline const char *rsc_groups_key(const rsc_groups *g, size_t group, size_t k)
 {
-    return t->cells[row * t->ncols + col];
+    return g->keys[group * g->nkeys + k];
 }
-/* The cell as a number (strtod syntax, whole cell; nan and inf accepted):
- * "runs.tsv: line 7: column 'clean_acc': 'x' is not a number". */
-int rsc_results_number(const rsc_results *t, size_t row, size_t col, double *out, rsc_error *err);
+/* Mean and standard error of each group's values (rsc_mean_se: a NaN
+ * value makes both NaN; one item gives SE NaN). */
+int rsc_groups_finish(rsc_groups *g, rsc_error *err);
+void rsc_groups_free(rsc_groups *g);
 
-/* Rows grouped by equal values of the key columns: every column except
- * the metrics and the excluded ones (the seeds).  Groups come in the order
- * of their first row. */
+/* The rows of t grouped by the key columns, with the mean and SE of the
+ * value columns (missing values are NaN and propagate); tags are row
+ * numbers.  Errors: a value that is not a number (naming file and line). */
+int rsc_table_group(const rsc_table *t, const size_t *keys, size_t nkeys, const size_t *values,
+                    size_t nvalues, rsc_groups *g, rsc_error *err);
+
+/* ------------------------------------------------------------ aggregate */
+
+/* rsc-score --aggregate: the rows grouped by every column except the
+ * metrics and the excluded ones (the seeds), each metric averaged. */
 typedef struct rsc_aggregate {
-    size_t nkeys, nmetrics, ngroups;
+    size_t nkeys, nmetrics;
     size_t *key_cols;      /* column indices of the keys, in header order */
     size_t *metric_cols;   /* column indices of the metrics, in the given order */
-    size_t *first_row;     /* one row of each group (its key values) */
-    size_t *count;         /* rows in each group */
-    double *mean, *se;     /* ngroups x nmetrics; se by rsc_mean_se */
+    rsc_groups groups;     /* first: one row of each group (its key values) */
 } rsc_aggregate;
 
-/* Group t.  metrics: the columns to average (each must exist and hold
- * numbers); exclude: columns that are neither key nor metric (may be
- * absent from t).  Returns -1 with a message (missing column, non-numeric
- * value, no rows). */
-int rsc_aggregate_table(const rsc_results *t, const char *const *metrics, size_t nmetrics,
-                        const char *const *exclude, size_t nexclude,
-                        rsc_aggregate *out, rsc_error *err);
+/* metrics: the columns to average (each must exist and hold numbers);
+ * exclude: columns that are neither key nor metric (may be absent).
+ * Errors: a missing column, a value that is not a number, no rows. */
+int rsc_aggregate_table(const rsc_table *t, const char *const *metrics, size_t nmetrics,
+                        const char *const *exclude, size_t nexclude, rsc_aggregate *out,
+                        rsc_error *err);
+/* The groups as rows (rows.h): the keys, <metric>_mean and <metric>_se
+ * per metric, and n (rows in the group). */
+int rsc_aggregate_write(const rsc_table *t, const rsc_aggregate *a, FILE *fp, const char *fname,
+                        int json, rsc_error *err);
 void rsc_aggregate_free(rsc_aggregate *a);
+
+/* ------------------------------------------------------------ correlation */
 
 /* App. B.4.1: for each group of score rows (keys as above, without
  * `pattern` and `count`), the Pearson correlation over patterns between
@@ -87,10 +92,13 @@ typedef struct rsc_correlation {
     double *r, *p;
 } rsc_correlation;
 
-int rsc_norm_correlation(const rsc_results *scores, const rsc_results *norms,
+int rsc_norm_correlation(const rsc_table *scores, const rsc_table *norms,
                          const char *const *metrics, size_t nmetrics,
                          const char *const *exclude, size_t nexclude,
                          rsc_correlation *out, rsc_error *err);
+/* The groups as rows: the keys, n_patterns, pearson_r, p_value. */
+int rsc_correlation_write(const rsc_table *scores, const rsc_correlation *c, FILE *fp,
+                          const char *fname, int json, rsc_error *err);
 void rsc_correlation_free(rsc_correlation *c);
 
 #endif

@@ -22,13 +22,15 @@ void rsc_mean_se(const double *v, size_t n, double *mean, double *se)
         ss += d * d;
         c += d;
     }
-    *mean = m;
+    /* c / n corrects the mean for the rounding of the first sum: the mean
+     * of 0.6, 0.7 and 0.8 is 0.7, not 0.6999999999999998. */
+    *mean = m + c / (double)n;
     if (n < 2) {
         *se = NAN;
         return;
     }
     double var = (ss - c * c / (double)n) / (double)(n - 1);
-    *se = sqrt((var > 0 ? var : 0) / (double)n);
+    *se = sqrt((var < 0 ? 0 : var) / (double)n);   /* a NaN stays NaN */
 }
 
 /* Continued fraction for I_x(a, b) (Numerical Recipes betacf), modified

@@ -10,8 +10,9 @@
 
 /* Mean of v[0..n) and its standard error sqrt(s^2 / n) with the n - 1
  * sample variance s^2 (scipy.stats.sem's default).  n = 0: both NaN;
- * n = 1: se is NaN (as scipy).  Two passes, so that large offsets (accuracies
- * near 1) lose no digits. */
+ * n = 1: se is NaN (as scipy); a NaN among the values makes both NaN.
+ * Two passes, so that large offsets (accuracies near 1) lose no digits;
+ * the second also corrects the mean for the rounding of the first sum. */
 void rsc_mean_se(const double *v, size_t n, double *mean, double *se);
 
 /* Regularised incomplete beta function I_x(a, b) for a, b > 0 and

@@ -21,6 +21,7 @@
 #include "data/augment.h"
 #include "core/cli.h"
 #include "nn/model_file.h"
+#include "format/rows.h"
 
 struct rsc_trainer {
     rsc_train_cfg cfg;
@@ -385,9 +386,8 @@ static int add_f64(rsc_file *f, const char *name, const double *v, size_t n, rsc
 
 static int setd(rsc_file *f, const char *key, double v, rsc_error *err)
 {
-    char buf[64];
-    rsc_model_fmt_double(buf, sizeof buf, v);
-    return rsc_meta_set(f, key, buf, err);
+    char buf[RSC_FMT_SIZE];
+    return rsc_meta_set(f, key, rsc_fmt_f64(buf, v), err);
 }
 
 int rsc_trainer_save(rsc_trainer *t, rsc_file *f, rsc_error *err)
