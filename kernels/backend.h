@@ -25,10 +25,10 @@
  *    same backend with the same thread count give bit-identical buffers.
  *    Reductions therefore use a fixed order (no atomics on floats).
  *  - Random operations (dropout_mask, noise_add) are counter based: the
- *    value for element i is a pure function of (seed, i) (see
- *    rsc_backend_hash_u32 below), so results do not depend on threads or
- *    launch geometry.  The caller draws one 64-bit seed per call from its
- *    own MT19937 stream. */
+ *    value for element i is a pure function of (seed, i)
+ *    (kernels/random.h), so results do not depend on threads or launch
+ *    geometry.  The caller draws one 64-bit seed per call from its own
+ *    MT19937 stream. */
 #ifndef RSC_BACKEND_H
 #define RSC_BACKEND_H
 
@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "kernels/random.h"
 
 typedef struct rsc_buf rsc_buf;          /* opaque, owned by the backend */
 typedef struct rsc_backend rsc_backend;
@@ -227,8 +228,8 @@ struct rsc_backend {
      * `batch` (or n) examples; geometry structs above.  Every output is
      * overwritten unless the call says it accumulates; every reduction has
      * a fixed order (determinism, as above).  A CUDA backend may implement
-     * them with cuDNN (with deterministic algorithms under
-     * --deterministic) or its own kernels.  Backward calls are only made
+     * them with cuDNN (restricted to its deterministic algorithms) or its
+     * own kernels.  Backward calls are only made
      * after the matching forward call, with the same geometry.
      * ================================================================ */
 
@@ -354,33 +355,14 @@ void rsc_backend_close(rsc_backend *be);
  * ENVIRONMENT).  Returns normally otherwise. */
 void rsc_backend_early_init(char **argv);
 
-/* Counter-based random numbers shared by every backend (the reference for
- * dropout_mask and noise_add): a SplitMix64 finaliser of seed and index.
- *   rsc_backend_hash64(seed, i) = mix(seed + (i + 1) * 0x9E3779B97F4A7C15)
- *   uniform(seed, i) = (hash64 >> 40) * 2^-24             in [0, 1)
- *   normal(seed, i)  = Box-Muller on the pair p = i / 2:
- *     u1 = ((hash64(seed, 2p) >> 11) + 1) * 2^-53          in (0, 1]
- *     u2 = (hash64(seed, 2p+1) >> 11) * 2^-53
- *     r = sqrt(-2 ln u1); z = r cos(2 pi u2) for even i, r sin(2 pi u2) for odd
- *   computed in double and rounded to float. */
-static inline uint64_t rsc_backend_hash64(uint64_t seed, uint64_t i)
-{
-    uint64_t z = seed + (i + 1) * 0x9E3779B97F4A7C15ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static inline float rsc_backend_uniform(uint64_t seed, uint64_t i)
-{
-    return (float)(rsc_backend_hash64(seed, i) >> 40) * (1.0f / 16777216.0f);
-}
-
-/* Fill err (may be NULL) with a message; returns -1.  (The kernels
- * library does not link libcommon's rsc_fail.) */
-int rsc_backend_fail(rsc_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* The standard normal of element i (defined above), in kernels/backend.c. */
-float rsc_backend_normal(uint64_t seed, uint64_t i);
+/* Device discovery (for rsc-info, tests and benchmarks). */
+/* 1 when the CUDA backend was compiled in. */
+int rsc_cuda_built(void);
+/* Number of usable CUDA devices (0 without CUDA, without a driver, or
+ * without a GPU).  Never fails. */
+int rsc_cuda_device_count(void);
+/* One line naming the device (e.g. "NVIDIA H200, cc 9.0, 139 GiB"), or
+ * "none". */
+const char *rsc_cuda_device_name(int index);
 
 #endif

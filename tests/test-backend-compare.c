@@ -37,7 +37,6 @@
 #include "config.h"
 
 #include "kernels/backend.h"
-#include "kernels/devices.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -42,13 +42,13 @@ static rsc_buf *cpu_alloc(rsc_backend *be, size_t bytes, rsc_error *err)
     (void)be;
     rsc_buf *b = calloc(1, sizeof *b);
     if (!b) {
-        rsc_backend_fail(err, "out of memory");
+        rsc_fail(err, "out of memory");
         return NULL;
     }
     size_t rounded = (bytes + 63) / 64 * 64;
     if (rounded < bytes || posix_memalign((void **)&b->data, 64, rounded ? rounded : 64) != 0) {
         free(b);
-        rsc_backend_fail(err, "out of memory (%zu bytes)", bytes);
+        rsc_fail(err, "out of memory (%zu bytes)", bytes);
         return NULL;
     }
     memset(b->data, 0, rounded ? rounded : 64);
@@ -61,13 +61,13 @@ static rsc_buf *cpu_view(rsc_backend *be, rsc_buf *parent, size_t offset, size_t
 {
     (void)be;
     if (offset > parent->bytes || bytes > parent->bytes - offset) {
-        rsc_backend_fail(err, "buffer view [%zu, +%zu) outside a %zu-byte buffer", offset, bytes,
+        rsc_fail(err, "buffer view [%zu, +%zu) outside a %zu-byte buffer", offset, bytes,
                  parent->bytes);
         return NULL;
     }
     rsc_buf *b = calloc(1, sizeof *b);
     if (!b) {
-        rsc_backend_fail(err, "out of memory");
+        rsc_fail(err, "out of memory");
         return NULL;
     }
     b->data = parent->data + offset;
@@ -96,7 +96,7 @@ static int cpu_upload(rsc_backend *be, rsc_buf *dst, size_t offset, const void *
 {
     (void)be;
     if (offset > dst->bytes || bytes > dst->bytes - offset)
-        return rsc_backend_fail(err, "upload of %zu bytes at %zu outside a %zu-byte buffer", bytes, offset,
+        return rsc_fail(err, "upload of %zu bytes at %zu outside a %zu-byte buffer", bytes, offset,
                         dst->bytes);
     if (bytes)
         memcpy(dst->data + offset, src, bytes);
@@ -108,7 +108,7 @@ static int cpu_download(rsc_backend *be, void *dst, const rsc_buf *src, size_t o
 {
     (void)be;
     if (offset > src->bytes || bytes > src->bytes - offset)
-        return rsc_backend_fail(err, "download of %zu bytes at %zu outside a %zu-byte buffer", bytes,
+        return rsc_fail(err, "download of %zu bytes at %zu outside a %zu-byte buffer", bytes,
                         offset, src->bytes);
     if (bytes)
         memcpy(dst, src->data + offset, bytes);
@@ -824,14 +824,14 @@ int rsc_cpu_backend_init(rsc_backend *be, int threads, rsc_error *err)
 {
     cpu_impl *impl = calloc(1, sizeof *impl);
     if (!impl)
-        return rsc_backend_fail(err, "out of memory");
+        return rsc_fail(err, "out of memory");
     if (threads < 1)
         threads = 1;
     impl->threads = threads;
     impl->pool = rsc_cpu_pool_new(threads);
     if (!impl->pool) {
         free(impl);
-        return rsc_backend_fail(err, "cannot start %d CPU threads", threads);
+        return rsc_fail(err, "cannot start %d CPU threads", threads);
     }
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
     /* The backend splits work itself; OpenBLAS runs each piece on the

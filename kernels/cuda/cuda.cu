@@ -136,7 +136,7 @@ int rsc_cuda_finish(rsc_backend *be, rsc_error *err)
         }
     }
     if (impl->failed)
-        return rsc_backend_fail(err, "%s", impl->msg);
+        return rsc_fail(err, "%s", impl->msg);
     return 0;
 }
 
@@ -178,7 +178,7 @@ extern "C" int rsc_cuda_backend_init(rsc_backend *be, rsc_error *err)
 {
     cuda_impl *impl = (cuda_impl *)calloc(1, sizeof *impl);
     if (!impl)
-        return rsc_backend_fail(err, "out of memory");
+        return rsc_fail(err, "out of memory");
     be->impl = impl;
     int count = 0;
     cudaDeviceProp prop;
@@ -243,7 +243,7 @@ extern "C" int rsc_cuda_backend_init(rsc_backend *be, rsc_error *err)
         return 0;
     }
 fail:
-    rsc_backend_fail(err, "%s", impl->msg);
+    rsc_fail(err, "%s", impl->msg);
     cuda_close(be);
     return -1;
 }
