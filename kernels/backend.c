@@ -77,7 +77,7 @@ rsc_backend *rsc_backend_open(const char *name, int threads, rsc_error *err)
         return NULL;
     }
     int rc = want_cuda ? rsc_cuda_backend_init(be, err)
-                       : rsc_cpu_backend_init(be, threads > 0 ? threads : online_cores(), err);
+                       : rsc_cpu_backend_init(be, threads > 0 ? threads : online_cores(), NULL, err);
     if (rc != 0) {
         free(be);
         return NULL;

@@ -214,12 +214,20 @@ struct rsc_backend {
                 const rsc_sgd_hp *hp);
 
     /* ---------------------------------------------------------- data */
-    /* Batch gather from the resident dataset: for j < count,
-     * dst[j*row_len .. +row_len) = convert(src row idx[idx_off + j]), src
-     * holding rows of row_len elements of type src_type
-     * (enum rsc_gather_type), idx int32.  dst is float32. */
+    /* Batch gather from the resident dataset: for j < count, with
+     * r = idx[idx_off + j] (idx int32),
+     *   dst[j*row_len .. +row_len) = row slot[r] of sub    when slot is not
+     *                                                      NULL and slot[r] >= 0,
+     *                              = convert(row r of src) otherwise,
+     * src holding rows of row_len elements of type src_type (enum
+     * rsc_gather_type), sub rows of row_len float32, slot int32 (one per
+     * row of src; may be NULL, and sub with it).  dst is float32.  The
+     * slot map substitutes the injected rows of a dataset (the float32
+     * spurious.x) at gather time, so that the dataset stays u8 on the
+     * backend. */
     void (*gather)(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, int src_type,
-                   size_t row_len, const rsc_buf *idx, size_t idx_off, size_t count);
+                   size_t row_len, const rsc_buf *idx, size_t idx_off, size_t count,
+                   const rsc_buf *slot, const rsc_buf *sub);
     /* Labels: dst[j] = src[idx[idx_off + j]] (int32 to int32). */
     void (*gather_i32)(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, const rsc_buf *idx,
                        size_t idx_off, size_t count);

@@ -541,9 +541,9 @@ static void test_gather(void)
     pair src8 = mk(rows * len, u8), srcf = mkrand(rows * len, 0, 1, 1002);
     pair ix = mk(sizeof idx, idx), labels = mk(sizeof lab, lab);
     pair dst = mk(count * len * 4, NULL), dlab = mk(count * 4, NULL);
-    FOR_BOTH BE->gather(BE, X(dst), X(src8), RSC_GATHER_U8, len, X(ix), off, count);
+    FOR_BOTH BE->gather(BE, X(dst), X(src8), RSC_GATHER_U8, len, X(ix), off, count, NULL, NULL);
     cmp_f32("gather u8", dst, count * len, 0);
-    FOR_BOTH BE->gather(BE, X(dst), X(srcf), RSC_GATHER_F32, len, X(ix), off, count);
+    FOR_BOTH BE->gather(BE, X(dst), X(srcf), RSC_GATHER_F32, len, X(ix), off, count, NULL, NULL);
     cmp_f32("gather f32", dst, count * len, 0);
     FOR_BOTH BE->gather_i32(BE, X(dlab), X(labels), X(ix), off, count);
     cmp_bytes("gather_i32", dlab);
@@ -949,7 +949,7 @@ static void test_gpu_errors(void)
     rsc_buf *dst = be->alloc(be, 3 * 8 * sizeof(float), &err);
     if (!src || !ix || !dst || be->upload(be, ix, 0, idx, sizeof idx, &err) != 0)
         die("gather set-up", &err);
-    be->gather(be, dst, src, RSC_GATHER_U8, 8, ix, 0, 3);
+    be->gather(be, dst, src, RSC_GATHER_U8, 8, ix, 0, 3, NULL, NULL);
     rc = be->sync(be, &err);
     verdict("gather row 5 of 5: error", rc == -1 && strstr(err.msg, "row index") ? 0 : 1, 0, 0);
     printf("     message: %s\n", err.msg);

@@ -598,7 +598,7 @@ static void test_kernels(void **state)
     rsc_buf *src = be->alloc(be, sizeof u8, &err), *ib = be->alloc(be, sizeof ix, &err);
     assert_int_equal(be->upload(be, src, 0, u8, sizeof u8, &err), 0);
     assert_int_equal(be->upload(be, ib, 0, ix, sizeof ix, &err), 0);
-    be->gather(be, y, src, RSC_GATHER_U8, 4, ib, 0, 2);
+    be->gather(be, y, src, RSC_GATHER_U8, 4, ib, 0, 2, NULL, NULL);
     assert_int_equal(be->download(be, r, y, 0, 8 * sizeof(float), &err), 0);
     assert_true(r[0] == 10 / 255.0f && r[3] == 40 / 255.0f && r[5] == 1.0f && r[6] == 51 / 255.0f);
     /* xent: loss of uniform logits is log(classes); accuracy counts the

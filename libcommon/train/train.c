@@ -715,7 +715,7 @@ static void replica_step(void *arg, int r)
         return;
     }
     be->gather(be, rsc_net_input(net), t->x, RSC_GATHER_F32, t->row, t->order, c->start + (size_t)lo,
-               (size_t)n);
+               (size_t)n, NULL, NULL);
     be->gather_i32(be, net->labels, t->y, t->order, c->start + (size_t)lo, (size_t)n);
     if (t->cfg.input_noise > 0)
         be->noise_add(be, rsc_net_input(net), (size_t)n * t->row, (float)t->cfg.input_noise,
@@ -815,7 +815,8 @@ double rsc_trainer_test_acc(rsc_trainer *t, rsc_error *err)
     int B = net->max_batch;
     for (size_t i = 0; i < t->tn; i += (size_t)B) {
         int b = (int)(t->tn - i < (size_t)B ? t->tn - i : (size_t)B);
-        be->gather(be, rsc_net_input(net), t->tx, RSC_GATHER_F32, t->row, t->ident, i, (size_t)b);
+        be->gather(be, rsc_net_input(net), t->tx, RSC_GATHER_F32, t->row, t->ident, i, (size_t)b,
+                   NULL, NULL);
         be->gather_i32(be, net->labels, t->ty, t->ident, i, (size_t)b);
         rsc_net_forward(net, b, 0);
         rsc_net_loss(net, b, 0);
@@ -871,7 +872,7 @@ int rsc_trainer_epoch(rsc_trainer *t, rsc_train_progress cb, void *ud, rsc_epoch
             updated = c.fused_update;
         } else {
             be->gather(be, rsc_net_input(net), t->x, RSC_GATHER_F32, elems, t->order, start,
-                       (size_t)b);
+                       (size_t)b, NULL, NULL);
             be->gather_i32(be, net->labels, t->y, t->order, start, (size_t)b);
             if (rsc_augmenter_apply(t->augment, rsc_net_input(net), b, &t->augment_rng, err) != 0)
                 return -1;
