@@ -129,12 +129,17 @@ struct rsc_backend {
     int (*sync)(rsc_backend *be, rsc_error *err);
     /* Release the backend (after every buffer is freed). */
     void (*close)(rsc_backend *be);
-    /* Host-side parallel loop, for data-parallel training on the CPU: run
-     * fn(arg, i) for i < n on the backend's threads and return when all
-     * are done.  Inside fn, use only 1-thread CPU backends
-     * (rsc_backend_open("cpu", 1)); buffers of CPU backends are plain host
-     * memory and may be passed between CPU backends.  NULL on backends
-     * that do not offer it (GPUs: one replica drives the whole device). */
+    /* Optional (NULL: absent; GPUs offer neither, one replica drives the
+     * whole device): data parallelism on the host, the capability the
+     * trainer's replicas need (libcommon/train/parallel.h).
+     * sibling() opens a backend of the same kind with one thread and the
+     * same kernels, whose buffers are interchangeable with be's: an
+     * operation of either may take buffers of the other (the CPU
+     * backend's buffers are host memory).  Close it with
+     * rsc_backend_close() before be.  parallel() runs fn(arg, i) for
+     * i < n on be's threads and returns when all are done; inside fn, i
+     * uses only its own sibling. */
+    rsc_backend *(*sibling)(rsc_backend *be, rsc_error *err);
     void (*parallel)(rsc_backend *be, int n, void (*fn)(void *arg, int i), void *arg);
 
     /* ---------------------------------------------------------- linear algebra */

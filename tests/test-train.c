@@ -26,6 +26,8 @@ enum { N = 400, TN = 100, D = 16, K = 3 };
 
 static float X[N * D], TX[TN * D];
 static int32_t Y[N], TY[TN];
+static const rsc_split TRAIN = { .n = N, .c = 1, .h = 4, .w = 4, .dtype = RSC_F32, .x = X, .y = Y };
+static const rsc_split TEST = { .n = TN, .c = 1, .h = 4, .w = 4, .dtype = RSC_F32, .x = TX, .y = TY };
 
 /* Three classes, each lighting its own block of features, plus noise. */
 static void make_data(void)
@@ -50,7 +52,7 @@ static rsc_trainer *new_trainer(rsc_backend *be, rsc_train_cfg *cfg)
     rsc_trainer *t = rsc_trainer_new(be, cfg, (rsc_shape){ 1, 4, 4 }, K, &err);
     if (!t)
         fail_msg("%s", err.msg);
-    if (rsc_trainer_set_data(t, X, Y, N, TX, TY, TN, 0, &err) != 0)
+    if (rsc_trainer_set_data(t, &TRAIN, &TEST, 0, &err) != 0)
         fail_msg("%s", err.msg);
     return t;
 }
@@ -302,10 +304,10 @@ static void test_bad_data(void **state)
     rsc_trainer *t = rsc_trainer_new(be, &cfg, (rsc_shape){ 1, 4, 4 }, K, &err);
     int32_t y = Y[7];
     Y[7] = K;
-    assert_int_equal(rsc_trainer_set_data(t, X, Y, N, TX, TY, TN, 0, &err), -1);
+    assert_int_equal(rsc_trainer_set_data(t, &TRAIN, &TEST, 0, &err), -1);
     assert_string_equal(err.msg, "training label 3 of example 7 is not a class");
     Y[7] = y;
-    assert_int_equal(rsc_trainer_set_data(t, X, Y, N, TX, TY, TN, 0, &err), 0);
+    assert_int_equal(rsc_trainer_set_data(t, &TRAIN, &TEST, 0, &err), 0);
     int64_t all[N];
     for (int i = 0; i < N; i++)
         all[i] = i;

@@ -387,27 +387,24 @@ static void on_progress(void *ud, int epoch, size_t done, size_t total, double l
     rsc_progress_update(&p->bar, (double)done, extra);
 }
 
-static void load_data(const options *o, rsc_file **ds, float **x, int32_t **y, size_t *n,
-                      float **tx, int32_t **ty, size_t *tn, rsc_shape *shape)
+static void load_data(const options *o, rsc_file **ds, rsc_split *train, rsc_split *test,
+                      rsc_shape *shape)
 {
     rsc_error err;
     *ds = rsc_dataset_open(o->data, &err);
     if (!*ds)
         rsc_die_err(&err);
-    int c, h, w, tc, th, tw;
     const char *dname = strcmp(o->data, "-") ? o->data : "stdin";
-    if (rsc_dataset_images_f32(*ds, "train", x, y, n, &c, &h, &w, &err) != 0)
+    if (rsc_dataset_split(*ds, "train", train, &err) != 0)
         rsc_die("%s: %s", dname, err.msg);
-    *tx = NULL;
-    *ty = NULL;
-    *tn = 0;
+    test->n = 0;
     if (o->test_limit >= 0) {
-        if (rsc_dataset_images_f32(*ds, "test", tx, ty, tn, &tc, &th, &tw, &err) != 0)
+        if (rsc_dataset_split(*ds, "test", test, &err) != 0)
             rsc_die("%s: %s", dname, err.msg);
-        if (o->test_limit > 0 && (size_t)o->test_limit < *tn)
-            *tn = (size_t)o->test_limit;
+        if (o->test_limit > 0 && (size_t)o->test_limit < test->n)
+            test->n = (size_t)o->test_limit;
     }
-    *shape = (rsc_shape){ c, h, w };
+    *shape = (rsc_shape){ train->c, train->h, train->w };
 }
 
 int main(int argc, char **argv)
@@ -519,11 +516,9 @@ int main(int argc, char **argv)
 
     /* Data. */
     rsc_file *ds;
-    float *x, *tx;
-    int32_t *y, *ty;
-    size_t n, tn;
+    rsc_split train_split, test_split;
     rsc_shape shape;
-    load_data(&o, &ds, &x, &y, &n, &tx, &ty, &tn, &shape);
+    load_data(&o, &ds, &train_split, &test_split, &shape);
     int classes = rsc_dataset_classes(ds);
 
     /* Backend and trainer.  A resumed run keeps its recorded thread count
@@ -539,12 +534,9 @@ int main(int argc, char **argv)
         rsc_die_err(&err);
     if (resumed && rsc_trainer_load_state(tr, resumed, o.resume, &err) != 0)
         rsc_die_err(&err);
-    if (rsc_trainer_set_data(tr, x, y, n, tx, ty, tn, (size_t)o.limit, &err) != 0)
+    if (rsc_trainer_set_data(tr, &train_split, test_split.n ? &test_split : NULL,
+                             (size_t)o.limit, &err) != 0)
         rsc_die("%s: %s", strcmp(o.data, "-") ? o.data : "stdin", err.msg);
-    free(x);
-    free(y);
-    free(tx);
-    free(ty);
     if (o.exclude_spurious) {
         const rsc_tensor *si = rsc_file_find(ds, "spurious.index");
         if (!si)

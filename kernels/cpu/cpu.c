@@ -79,6 +79,20 @@ static void cpu_parallel(rsc_backend *be, int n, void (*fn)(void *arg, int i), v
     rsc_cpu_pool_run(pool_of(be), par_chunk, &t, n);
 }
 
+static rsc_backend *cpu_sibling(rsc_backend *be, rsc_error *err)
+{
+    rsc_backend *s = calloc(1, sizeof *s);
+    if (!s) {
+        rsc_fail(err, "out of memory");
+        return NULL;
+    }
+    if (rsc_cpu_backend_init(s, 1, kernels_of(be), err) != 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
 /* ------------------------------------------------------------ BLAS cores */
 
 #ifdef HAVE_OPENBLAS_GET_CONFIG
@@ -161,6 +175,7 @@ int rsc_cpu_backend_init(rsc_backend *be, int threads, const rsc_cpu_kernels *k,
     be->impl = impl;
     be->close = cpu_close;
     be->parallel = cpu_parallel;
+    be->sibling = cpu_sibling;
     rsc_cpu_install_memory(be);
     rsc_cpu_install_gemm(be);
     rsc_cpu_install_elementwise(be);

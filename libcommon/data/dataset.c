@@ -378,10 +378,9 @@ int rsc_dataset_validate(const rsc_file *ds, const char *fname, rsc_error *err)
     return 0;
 }
 
-/* ------------------------------------------------------------ float views */
+/* ------------------------------------------------------------ splits */
 
-int rsc_dataset_images_f32(const rsc_file *ds, const char *split, float **x, int32_t **y, size_t *n,
-                           int *c, int *h, int *w, rsc_error *err)
+int rsc_dataset_split(const rsc_file *ds, const char *split, rsc_split *out, rsc_error *err)
 {
     int train = !strcmp(split, "train");
     if (!train && strcmp(split, "test") != 0)
@@ -399,47 +398,59 @@ int rsc_dataset_images_f32(const rsc_file *ds, const char *split, float **x, int
     size_t m = (size_t)tx->dims[0], img = (size_t)(tx->dims[1] * tx->dims[2] * tx->dims[3]);
     if (ty->dims[0] != m)
         return rsc_fail(err, "tensor '%s': %zu labels for %zu images", yn, (size_t)ty->dims[0], m);
-    const rsc_tensor *si = NULL, *sx = NULL;
-    if (train && (si = rsc_file_find(ds, "spurious.index"))) {
-        sx = rsc_file_find(ds, "spurious.x");
-        if (!sx || si->dtype != RSC_I64 || si->ndim != 1 || sx->dtype != RSC_F32 || sx->ndim != 4 ||
-            sx->dims[0] != si->dims[0] || (size_t)(sx->dims[1] * sx->dims[2] * sx->dims[3]) != img)
-            return rsc_fail(err, "tensors 'spurious.index' and 'spurious.x' do not match the dataset");
-    }
+    *out = (rsc_split){ .n = m, .c = (int)tx->dims[1], .h = (int)tx->dims[2],
+                        .w = (int)tx->dims[3], .dtype = tx->dtype, .x = tx->data,
+                        .y = ty->data };
+    const rsc_tensor *si = train ? rsc_file_find(ds, "spurious.index") : NULL;
+    if (!si)
+        return 0;
+    const rsc_tensor *sx = rsc_file_find(ds, "spurious.x");
+    if (!sx || si->dtype != RSC_I64 || si->ndim != 1 || sx->dtype != RSC_F32 || sx->ndim != 4 ||
+        sx->dims[0] != si->dims[0] || (size_t)(sx->dims[1] * sx->dims[2] * sx->dims[3]) != img)
+        return rsc_fail(err, "tensors 'spurious.index' and 'spurious.x' do not match the dataset");
+    const int64_t *idx = si->data;
+    for (uint64_t k = 0; k < si->dims[0]; k++)
+        if (idx[k] < 0 || (uint64_t)idx[k] >= m)
+            return rsc_fail(err, "tensor 'spurious.index': index %lld out of range",
+                            (long long)idx[k]);
+    out->nsub = (size_t)si->dims[0];
+    out->sub_index = idx;
+    out->sub_x = sx->data;
+    return 0;
+}
+
+int rsc_dataset_images_f32(const rsc_file *ds, const char *split, float **x, int32_t **y, size_t *n,
+                           int *c, int *h, int *w, rsc_error *err)
+{
+    rsc_split sp;
+    if (rsc_dataset_split(ds, split, &sp, err) != 0)
+        return -1;
+    size_t m = sp.n, img = (size_t)sp.c * sp.h * sp.w;
     float *fx = NULL;
     int32_t *fy = NULL;
     if (x) {
         if (!(fx = rsc_malloc(m, img * sizeof *fx, err)))
             return -1;
-        if (tx->dtype == RSC_U8) {
+        if (sp.dtype == RSC_U8) {
             /* astype(float32) / 255: a float32 division, as the reference */
             float lut[256];
             for (int v = 0; v < 256; v++)
                 lut[v] = (float)v / 255.0f;
-            const uint8_t *s = tx->data;
+            const uint8_t *s = sp.x;
             for (size_t i = 0; i < m * img; i++)
                 fx[i] = lut[s[i]];
         } else {
-            memcpy(fx, tx->data, m * img * sizeof *fx);
+            memcpy(fx, sp.x, m * img * sizeof *fx);
         }
-        if (si) {
-            const int64_t *idx = si->data;
-            const float *rows = sx->data;
-            for (uint64_t k = 0; k < si->dims[0]; k++) {
-                if (idx[k] < 0 || (uint64_t)idx[k] >= m) {
-                    free(fx);
-                    return rsc_fail(err, "tensor 'spurious.index': index %lld out of range", (long long)idx[k]);
-                }
-                memcpy(fx + (size_t)idx[k] * img, rows + k * img, img * sizeof *fx);
-            }
-        }
+        for (size_t k = 0; k < sp.nsub; k++)
+            memcpy(fx + (size_t)sp.sub_index[k] * img, sp.sub_x + k * img, img * sizeof *fx);
     }
     if (y) {
         if (!(fy = rsc_malloc(m, sizeof *fy, err))) {
             free(fx);
             return -1;
         }
-        memcpy(fy, ty->data, m * sizeof *fy);
+        memcpy(fy, sp.y, m * sizeof *fy);
     }
     if (x)
         *x = fx;
@@ -448,10 +459,10 @@ int rsc_dataset_images_f32(const rsc_file *ds, const char *split, float **x, int
     if (n)
         *n = m;
     if (c)
-        *c = (int)tx->dims[1];
+        *c = sp.c;
     if (h)
-        *h = (int)tx->dims[2];
+        *h = sp.h;
     if (w)
-        *w = (int)tx->dims[3];
+        *w = sp.w;
     return 0;
 }
