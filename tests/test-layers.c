@@ -629,6 +629,18 @@ static void test_kernels(void **state)
     be->gather(be, y, src, RSC_GATHER_U8, 4, ib, 0, 2, NULL, NULL);
     assert_int_equal(be->download(be, r, y, 0, 8 * sizeof(float), &err), 0);
     assert_true(r[0] == 10 / 255.0f && r[3] == 40 / 255.0f && r[5] == 1.0f && r[6] == 51 / 255.0f);
+    /* with row 2 substituted by the float row sub[0] (slot map -1, -1, 0) */
+    int32_t slot[3] = { -1, -1, 0 };
+    float subrow[4] = { 0.5f, -1, 7, 0.25f };
+    rsc_buf *sb = be->alloc(be, sizeof slot, &err), *sr = be->alloc(be, sizeof subrow, &err);
+    assert_int_equal(be->upload(be, sb, 0, slot, sizeof slot, &err), 0);
+    assert_int_equal(be->upload(be, sr, 0, subrow, sizeof subrow, &err), 0);
+    be->gather(be, y, src, RSC_GATHER_U8, 4, ib, 0, 2, sb, sr);
+    assert_int_equal(be->download(be, r, y, 0, 8 * sizeof(float), &err), 0);
+    assert_memory_equal(r, subrow, sizeof subrow);
+    assert_true(r[4] == 0 && r[5] == 1.0f && r[6] == 51 / 255.0f && r[7] == 102 / 255.0f);
+    be->free(be, sb);
+    be->free(be, sr);
     /* xent: loss of uniform logits is log(classes); accuracy counts the
      * first maximum */
     float logits[6] = { 0, 0, 0, 1, 3, 2 };
