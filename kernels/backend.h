@@ -4,9 +4,10 @@
  * buffers that the backend owns: host memory for "cpu", device memory for
  * "cuda".  The network, the optimisers and the training loop only ever hold
  * rsc_buf handles; data crosses between host and backend through upload()
- * and download() alone.  kernels/backend.c is the one file that knows which
- * backends exist (rsc_backend_open); a backend lives in kernels/<name>/ and
- * fills the table below.
+ * and download() alone.  kernels/backend.c is the registry, the one file
+ * that knows which backends exist (rsc_backend_open); a backend lives in
+ * kernels/<name>/ and fills the table below.  The kernels include base/
+ * and kernels/ only, never libcommon/.
  *
  * Conventions for every operation (an implementer needs only this header):
  *  - Element types: unless stated, buffers hold float32.  Matrices are
@@ -23,7 +24,9 @@
  *    sync() report errors directly.
  *  - Results must be deterministic: the same calls in the same order on the
  *    same backend with the same thread count give bit-identical buffers.
- *    Reductions therefore use a fixed order (no atomics on floats).
+ *    Reductions therefore use a fixed order (no atomics on floats).  Other
+ *    thread counts, CPUs (instruction sets, BLAS kernels) and GPUs may
+ *    change the last bits.
  *  - Random operations (dropout_mask, noise_add) are counter based: the
  *    value for element i is a pure function of (seed, i)
  *    (kernels/random.h), so results do not depend on threads or launch

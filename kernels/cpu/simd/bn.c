@@ -173,7 +173,6 @@ SIMD static void bn_bwd(int n, int c, int hw, int c0, int c1, const float *x, co
     }
 }
 
-
 void ISA_NAME(rsc_cpu_simd_bn)(rsc_cpu_kernels *k)
 {
     k->bn_fwd_train = bn_fwd_train;

@@ -150,10 +150,7 @@ static void col2im(const rsc_conv_geom *g, const float *col, float *x)
     col2im_ld(g, col, x, (size_t)g->oh * g->ow);
 }
 
-
 /* ------------------------------------------------------------ convolution */
-
-
 
 /* The GEMMs of one example are narrow when its image is small (ResNet's
  * 8x8 stage, VGG16's 4x4 and 2x2 ones: 64, 16 or 4 columns), and the
@@ -193,7 +190,6 @@ static void stage_rows(const float *t, int G, int o, int N, float *stage)
             memcpy(stage + oc * L + (size_t)e * N, t + ((size_t)e * o + oc) * N,
                    (size_t)N * sizeof *t);
 }
-
 
 /* d[j] = s[j] + b for j in [0, n). */
 SIMD static void add_bias_row(float *restrict d, const float *restrict s, int n, float b)
@@ -241,7 +237,6 @@ static void conv_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, con
                     beta, yn, N);
     }
 }
-
 
 static void conv_flip_weights(const rsc_conv_geom *g, const float *w, float *wt)
 {
@@ -312,7 +307,6 @@ static void conv_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float 
     if (db)
         conv_bias_grad(g->o, N, n0, n1, dy, db);
 }
-
 
 void ISA_NAME(rsc_cpu_simd_conv)(rsc_cpu_kernels *k)
 {

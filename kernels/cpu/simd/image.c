@@ -95,7 +95,6 @@ SIMD static void crop_flip(int c, int h, int w, int pad, int n0, int n1, const i
     }
 }
 
-
 void ISA_NAME(rsc_cpu_simd_image)(rsc_cpu_kernels *k)
 {
     k->shortcut_fwd = shortcut_fwd;

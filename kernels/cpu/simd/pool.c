@@ -145,7 +145,6 @@ SIMD static void avgpool_bwd(int h, int w, int oh, int ow, size_t p0, size_t p1,
     }
 }
 
-
 void ISA_NAME(rsc_cpu_simd_pool)(rsc_cpu_kernels *k)
 {
     k->maxpool_fwd = maxpool_fwd;
