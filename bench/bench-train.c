@@ -90,17 +90,17 @@ int main(int argc, char **argv)
     if (nt < 0)
         rsc_usage_error("%s", err.msg);
 
-    /* Data: Fashion-MNIST's training set, or random images. */
-    float *x = NULL, *tx = NULL;
-    int32_t *y = NULL, *ty = NULL;
-    size_t n = 0, tn = 0;
-    int c = 1, h = 28, w = 28;
+    /* Data: Fashion-MNIST's training set (u8, as rsc-train holds it), or
+     * random images. */
+    float *x = NULL;
+    int32_t *y = NULL;
+    rsc_split train;
     const char *source = "random";
     rsc_file *ds = rsc_dataset_open(data, &err);
-    if (ds && rsc_dataset_images_f32(ds, "train", &x, &y, &n, &c, &h, &w, &err) == 0) {
+    if (ds && rsc_dataset_split(ds, "train", &train, &err) == 0) {
         source = data;
     } else {
-        n = 60000;
+        size_t n = 60000;
         x = malloc(n * 784 * sizeof *x);
         y = malloc(n * sizeof *y);
         rsc_rng r;
@@ -109,11 +109,11 @@ int main(int argc, char **argv)
             x[i] = rsc_rng_float(&r);
         for (size_t i = 0; i < n; i++)
             y[i] = (int32_t)(i % 10);
+        train = (rsc_split){ .n = n, .c = 1, .h = 28, .w = 28, .dtype = RSC_F32, .x = x, .y = y };
     }
-    rsc_file_free(ds);
     printf("what\tthreads\tvalue\tunit\n");
-    printf("# data %s (%zu examples), arch %s, batch %d, %s (%s kernels)\n", source, n, arch, batch,
-           RSC_BLAS_NAME, rsc_cpu_blas_core());
+    printf("# data %s (%zu examples), arch %s, batch %d, %s (%s kernels)\n", source, train.n, arch,
+           batch, RSC_BLAS_NAME, rsc_cpu_blas_core());
 
     /* Flops per example of a training step (MLPs): forward 2*MACs,
      * backward 4*MACs except the first layer's input gradient. */
@@ -126,8 +126,9 @@ int main(int argc, char **argv)
         cfg.batch_size = batch;
         cfg.threads = T;
         cfg.epochs = 1000000;
-        rsc_trainer *tr = be ? rsc_trainer_new(be, &cfg, (rsc_shape){ c, h, w }, 10, &err) : NULL;
-        if (!tr || rsc_trainer_set_data(tr, x, y, n, tx, ty, tn, 0, &err) != 0)
+        rsc_trainer *tr = be ? rsc_trainer_new(be, &cfg, (rsc_shape){ train.c, train.h, train.w }, 10, &err)
+                              : NULL;
+        if (!tr || rsc_trainer_set_data(tr, &train, NULL, 0, &err) != 0)
             rsc_die_err(&err);
         rsc_net *net = rsc_trainer_net(tr);
         double macs = 0;
@@ -160,6 +161,7 @@ int main(int argc, char **argv)
         }
         fflush(stdout);
     }
+    rsc_file_free(ds);
     free(x);
     free(y);
     free(threads);

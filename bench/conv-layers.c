@@ -11,7 +11,7 @@
  *
  * Prints TSV: arch, count (layers of that shape), c, h, w, o, stride, pad,
  * pass, gemm_ms, direct_ms, gemm_gflops, direct_gflops, direct/gemm speed,
- * and which one the CPU backend uses (rsc_cpu_direct_pays).  Then, per
+ * and which one the CPU backend uses (direct_pays, kernels/cpu/kernels.h).  Then, per
  * architecture, the summed time of each path over its layers (count
  * times; the first layer's input gradient is never computed in training,
  * and is left out). */
@@ -24,7 +24,7 @@
 #include <time.h>
 
 #include "kernels/backend.h"
-#include "kernels/cpu/conv.h"
+#include "kernels/cpu/kernels.h"
 
 typedef struct layer {
     int count, c, h, w, o, stride, pad;
@@ -71,6 +71,7 @@ static void usage(void)
 enum { FWD, DATA, FILTER };
 
 typedef struct bufs {
+    const rsc_cpu_kernels *k;
     rsc_conv_geom g, tg;
     int n, has_tg;
     float *x, *w, *wt, *dy, *y, *dx, *dw, *col, *scratch;
@@ -80,25 +81,26 @@ typedef struct bufs {
  * does not do that pass. */
 static int run(bufs *b, int pass, int direct)
 {
+    const rsc_cpu_kernels *k = b->k;
     const rsc_conv_geom *g = &b->g;
     if (!direct) {
         if (pass == FWD)
-            rsc_cpu_conv_fwd(g, 0, b->n, b->x, b->w, NULL, b->y, b->col);
+            k->conv_fwd(g, 0, b->n, b->x, b->w, NULL, b->y, b->col);
         else if (pass == DATA)
-            rsc_cpu_conv_bwd_data(g, 0, b->n, b->dy, b->w, b->dx, b->col);
+            k->conv_bwd_data(g, 0, b->n, b->dy, b->w, b->dx, b->col);
         else
-            rsc_cpu_conv_bwd_filter(g, 0, b->n, b->x, b->dy, b->dw, NULL, 0, b->col);
+            k->conv_bwd_filter(g, 0, b->n, b->x, b->dy, b->dw, NULL, 0, b->col);
         return 1;
     }
     if (pass == FWD)
-        rsc_cpu_direct_fwd(g, 0, b->n, b->x, b->w, NULL, b->y, b->scratch);
+        k->direct_fwd(g, 0, b->n, b->x, b->w, NULL, b->y, b->scratch);
     else if (pass == DATA) {
         if (!b->has_tg)
             return 0;
-        rsc_cpu_conv_flip_weights(g, b->w, b->wt);
-        rsc_cpu_direct_fwd(&b->tg, 0, b->n, b->dy, b->wt, NULL, b->dx, b->scratch);
+        k->conv_flip_weights(g, b->w, b->wt);
+        k->direct_fwd(&b->tg, 0, b->n, b->dy, b->wt, NULL, b->dx, b->scratch);
     } else
-        rsc_cpu_direct_bwd_filter(g, 0, b->n, b->x, b->dy, b->dw, NULL, 0, b->scratch);
+        k->direct_bwd_filter(g, 0, b->n, b->x, b->dy, b->dw, NULL, 0, b->scratch);
     return 1;
 }
 
@@ -117,22 +119,23 @@ static double best_time(bufs *b, int pass, int direct, int reps)
     return best;
 }
 
-static void bench_arch(const char *name, const layer *ls, int n, int reps)
+static void bench_arch(const rsc_cpu_kernels *k, const char *name, const layer *ls, int n,
+                       int reps)
 {
     static const char *pass_name[] = { "fwd", "data", "filter" };
     double sum[2] = { 0, 0 }, used = 0;
     for (const layer *l = ls; l->count; l++) {
-        bufs b = { .n = n };
+        bufs b = { .k = k, .n = n };
         rsc_conv_geom *g = &b.g;
         *g = (rsc_conv_geom){ .c = l->c, .h = l->h, .w = l->w, .o = l->o, .kh = 3, .kw = 3,
                               .stride = l->stride, .pad = l->pad };
         g->oh = (g->h + 2 * g->pad - 3) / g->stride + 1;
         g->ow = (g->w + 2 * g->pad - 3) / g->stride + 1;
-        b.has_tg = rsc_cpu_conv_bwd_geom(g, &b.tg) && rsc_cpu_direct_ok(&b.tg);
+        b.has_tg = k->conv_bwd_geom(g, &b.tg) && k->direct_ok(&b.tg);
         size_t nx = (size_t)n * g->c * g->h * g->w, ny = (size_t)n * g->o * g->oh * g->ow;
-        size_t nw = (size_t)g->o * g->c * 9, ns = rsc_cpu_direct_scratch(g);
-        if (b.has_tg && rsc_cpu_direct_scratch(&b.tg) > ns)
-            ns = rsc_cpu_direct_scratch(&b.tg);
+        size_t nw = (size_t)g->o * g->c * 9, ns = k->direct_scratch(g);
+        if (b.has_tg && k->direct_scratch(&b.tg) > ns)
+            ns = k->direct_scratch(&b.tg);
         b.x = xmalloc(nx * sizeof(float));
         b.dx = xmalloc(nx * sizeof(float));
         b.y = xmalloc(ny * sizeof(float));
@@ -140,7 +143,7 @@ static void bench_arch(const char *name, const layer *ls, int n, int reps)
         b.w = xmalloc(nw * sizeof(float));
         b.wt = xmalloc(nw * sizeof(float));
         b.dw = xmalloc(nw * sizeof(float));
-        b.col = xmalloc(rsc_cpu_conv_scratch(g) * sizeof(float));
+        b.col = xmalloc(k->conv_scratch(g) * sizeof(float));
         b.scratch = xmalloc(ns * sizeof(float));
         for (size_t i = 0; i < nx; i++)
             b.x[i] = (float)((i * 7919) % 13) / 13.0f - 0.5f;
@@ -154,8 +157,8 @@ static void bench_arch(const char *name, const layer *ls, int n, int reps)
             double tg = best_time(&b, pass, 0, reps), td = best_time(&b, pass, 1, reps);
             /* The backend: direct where it pays, and for the input
              * gradient only where the transposed convolution pays. */
-            int uses = pass == DATA ? b.has_tg && rsc_cpu_direct_pays(&b.tg, 0)
-                                    : rsc_cpu_direct_pays(g, pass == FILTER);
+            int uses = pass == DATA ? b.has_tg && k->direct_pays(&b.tg, 0)
+                                    : k->direct_pays(g, pass == FILTER);
             printf("%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%.3f\t%.3f\t%.1f\t%.1f\t%.2f\t%s\n", name,
                    l->count, g->c, g->h, g->w, g->o, g->stride, g->pad, pass_name[pass],
                    tg * 1e3, td * 1e3, flops / tg * 1e-9, flops / td * 1e-9, tg / td,
@@ -195,14 +198,15 @@ int main(int argc, char **argv)
     }
     if (n < 1 || reps < 1)
         usage();
-    int level = !strcmp(isa, "auto")     ? -1
-                : !strcmp(isa, "avx512") ? 2
-                : !strcmp(isa, "avx2")   ? 1
-                : !strcmp(isa, "base")   ? 0
+    int level = !strcmp(isa, "auto")     ? RSC_CPU_BEST
+                : !strcmp(isa, "avx512") ? RSC_CPU_AVX512
+                : !strcmp(isa, "avx2")   ? RSC_CPU_AVX2
+                : !strcmp(isa, "base")   ? RSC_CPU_BASELINE
                                          : -2;
     if (level == -2)
         usage();
-    if (!rsc_cpu_direct_isa(level)) {
+    const rsc_cpu_kernels *k = rsc_cpu_kernels_for(level);
+    if (!k) {
         fprintf(stderr, "conv-layers: this CPU cannot run the %s kernels\n", isa);
         return 1;
     }
@@ -210,11 +214,11 @@ int main(int argc, char **argv)
            "direct_gflops\tspeedup\tused\n");
     int all = !strcmp(arch, "all"), any = 0;
     if (all || !strcmp(arch, "cnn"))
-        bench_arch("cnn", cnn, n, reps), any = 1;
+        bench_arch(k, "cnn", cnn, n, reps), any = 1;
     if (all || !strcmp(arch, "resnet20"))
-        bench_arch("resnet20", resnet20, n, reps), any = 1;
+        bench_arch(k, "resnet20", resnet20, n, reps), any = 1;
     if (all || !strcmp(arch, "vgg16"))
-        bench_arch("vgg16", vgg16, n, reps), any = 1;
+        bench_arch(k, "vgg16", vgg16, n, reps), any = 1;
     if (!any)
         usage();
     return 0;

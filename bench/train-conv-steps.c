@@ -61,15 +61,16 @@ int main(int argc, char **argv)
         x[i] = (float)rsc_rng_double(&rng);
     for (size_t i = 0; i < n; i++)
         y[i] = (int32_t)(i % 10);
+    rsc_split train = { .n = n, .c = in.c, .h = in.h, .w = in.w, .dtype = RSC_F32, .x = x, .y = y };
     rsc_epoch_stats st;
     /* Warm-up: one epoch on the first batch. */
     rsc_trainer *t = rsc_trainer_new(be, &cfg, in, 10, &err);
-    if (!t || rsc_trainer_set_data(t, x, y, n, NULL, NULL, 0, B, &err) != 0 ||
+    if (!t || rsc_trainer_set_data(t, &train, NULL, B, &err) != 0 ||
         rsc_trainer_epoch(t, NULL, NULL, &st, &err) < 0)
         die(&err);
     rsc_trainer_free(t);
     t = rsc_trainer_new(be, &cfg, in, 10, &err);
-    if (!t || rsc_trainer_set_data(t, x, y, n, NULL, NULL, 0, 0, &err) != 0)
+    if (!t || rsc_trainer_set_data(t, &train, NULL, 0, &err) != 0)
         die(&err);
     double t0 = now();
     if (rsc_trainer_epoch(t, NULL, NULL, &st, &err) < 0 || be->sync(be, &err) != 0)

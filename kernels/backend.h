@@ -4,9 +4,10 @@
  * buffers that the backend owns: host memory for "cpu", device memory for
  * "cuda".  The network, the optimisers and the training loop only ever hold
  * rsc_buf handles; data crosses between host and backend through upload()
- * and download() alone.  kernels/backend.c is the one file that knows which
- * backends exist (rsc_backend_open); a backend lives in kernels/<name>/ and
- * fills the table below.
+ * and download() alone.  kernels/backend.c is the registry, the one file
+ * that knows which backends exist (rsc_backend_open); a backend lives in
+ * kernels/<name>/ and fills the table below.  The kernels include base/
+ * and kernels/ only, never libcommon/.
  *
  * Conventions for every operation (an implementer needs only this header):
  *  - Element types: unless stated, buffers hold float32.  Matrices are
@@ -23,12 +24,14 @@
  *    sync() report errors directly.
  *  - Results must be deterministic: the same calls in the same order on the
  *    same backend with the same thread count give bit-identical buffers.
- *    Reductions therefore use a fixed order (no atomics on floats).
+ *    Reductions therefore use a fixed order (no atomics on floats).  Other
+ *    thread counts, CPUs (instruction sets, BLAS kernels) and GPUs may
+ *    change the last bits.
  *  - Random operations (dropout_mask, noise_add) are counter based: the
- *    value for element i is a pure function of (seed, i) (see
- *    rsc_backend_hash_u32 below), so results do not depend on threads or
- *    launch geometry.  The caller draws one 64-bit seed per call from its
- *    own MT19937 stream. */
+ *    value for element i is a pure function of (seed, i)
+ *    (kernels/random.h), so results do not depend on threads or launch
+ *    geometry.  The caller draws one 64-bit seed per call from its own
+ *    MT19937 stream. */
 #ifndef RSC_BACKEND_H
 #define RSC_BACKEND_H
 
@@ -36,6 +39,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "kernels/random.h"
 
 typedef struct rsc_buf rsc_buf;          /* opaque, owned by the backend */
 typedef struct rsc_backend rsc_backend;
@@ -128,12 +132,17 @@ struct rsc_backend {
     int (*sync)(rsc_backend *be, rsc_error *err);
     /* Release the backend (after every buffer is freed). */
     void (*close)(rsc_backend *be);
-    /* Host-side parallel loop, for data-parallel training on the CPU: run
-     * fn(arg, i) for i < n on the backend's threads and return when all
-     * are done.  Inside fn, use only 1-thread CPU backends
-     * (rsc_backend_open("cpu", 1)); buffers of CPU backends are plain host
-     * memory and may be passed between CPU backends.  NULL on backends
-     * that do not offer it (GPUs: one replica drives the whole device). */
+    /* Optional (NULL: absent; GPUs offer neither, one replica drives the
+     * whole device): data parallelism on the host, the capability the
+     * trainer's replicas need (libcommon/train/parallel.h).
+     * sibling() opens a backend of the same kind with one thread and the
+     * same kernels, whose buffers are interchangeable with be's: an
+     * operation of either may take buffers of the other (the CPU
+     * backend's buffers are host memory).  Close it with
+     * rsc_backend_close() before be.  parallel() runs fn(arg, i) for
+     * i < n on be's threads and returns when all are done; inside fn, i
+     * uses only its own sibling. */
+    rsc_backend *(*sibling)(rsc_backend *be, rsc_error *err);
     void (*parallel)(rsc_backend *be, int n, void (*fn)(void *arg, int i), void *arg);
 
     /* ---------------------------------------------------------- linear algebra */
@@ -213,12 +222,20 @@ struct rsc_backend {
                 const rsc_sgd_hp *hp);
 
     /* ---------------------------------------------------------- data */
-    /* Batch gather from the resident dataset: for j < count,
-     * dst[j*row_len .. +row_len) = convert(src row idx[idx_off + j]), src
-     * holding rows of row_len elements of type src_type
-     * (enum rsc_gather_type), idx int32.  dst is float32. */
+    /* Batch gather from the resident dataset: for j < count, with
+     * r = idx[idx_off + j] (idx int32),
+     *   dst[j*row_len .. +row_len) = row slot[r] of sub    when slot is not
+     *                                                      NULL and slot[r] >= 0,
+     *                              = convert(row r of src) otherwise,
+     * src holding rows of row_len elements of type src_type (enum
+     * rsc_gather_type), sub rows of row_len float32, slot int32 (one per
+     * row of src; may be NULL, and sub with it).  dst is float32.  The
+     * slot map substitutes the injected rows of a dataset (the float32
+     * spurious.x) at gather time, so that the dataset stays u8 on the
+     * backend. */
     void (*gather)(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, int src_type,
-                   size_t row_len, const rsc_buf *idx, size_t idx_off, size_t count);
+                   size_t row_len, const rsc_buf *idx, size_t idx_off, size_t count,
+                   const rsc_buf *slot, const rsc_buf *sub);
     /* Labels: dst[j] = src[idx[idx_off + j]] (int32 to int32). */
     void (*gather_i32)(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, const rsc_buf *idx,
                        size_t idx_off, size_t count);
@@ -227,8 +244,8 @@ struct rsc_backend {
      * `batch` (or n) examples; geometry structs above.  Every output is
      * overwritten unless the call says it accumulates; every reduction has
      * a fixed order (determinism, as above).  A CUDA backend may implement
-     * them with cuDNN (with deterministic algorithms under
-     * --deterministic) or its own kernels.  Backward calls are only made
+     * them with cuDNN (restricted to its deterministic algorithms) or its
+     * own kernels.  Backward calls are only made
      * after the matching forward call, with the same geometry.
      * ================================================================ */
 
@@ -354,33 +371,14 @@ void rsc_backend_close(rsc_backend *be);
  * ENVIRONMENT).  Returns normally otherwise. */
 void rsc_backend_early_init(char **argv);
 
-/* Counter-based random numbers shared by every backend (the reference for
- * dropout_mask and noise_add): a SplitMix64 finaliser of seed and index.
- *   rsc_backend_hash64(seed, i) = mix(seed + (i + 1) * 0x9E3779B97F4A7C15)
- *   uniform(seed, i) = (hash64 >> 40) * 2^-24             in [0, 1)
- *   normal(seed, i)  = Box-Muller on the pair p = i / 2:
- *     u1 = ((hash64(seed, 2p) >> 11) + 1) * 2^-53          in (0, 1]
- *     u2 = (hash64(seed, 2p+1) >> 11) * 2^-53
- *     r = sqrt(-2 ln u1); z = r cos(2 pi u2) for even i, r sin(2 pi u2) for odd
- *   computed in double and rounded to float. */
-static inline uint64_t rsc_backend_hash64(uint64_t seed, uint64_t i)
-{
-    uint64_t z = seed + (i + 1) * 0x9E3779B97F4A7C15ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static inline float rsc_backend_uniform(uint64_t seed, uint64_t i)
-{
-    return (float)(rsc_backend_hash64(seed, i) >> 40) * (1.0f / 16777216.0f);
-}
-
-/* Fill err (may be NULL) with a message; returns -1.  (The kernels
- * library does not link libcommon's rsc_fail.) */
-int rsc_backend_fail(rsc_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* The standard normal of element i (defined above), in kernels/backend.c. */
-float rsc_backend_normal(uint64_t seed, uint64_t i);
+/* Device discovery (for rsc-info, tests and benchmarks). */
+/* 1 when the CUDA backend was compiled in. */
+int rsc_cuda_built(void);
+/* Number of usable CUDA devices (0 without CUDA, without a driver, or
+ * without a GPU).  Never fails. */
+int rsc_cuda_device_count(void);
+/* One line naming the device (e.g. "NVIDIA H200, cc 9.0, 139 GiB"), or
+ * "none". */
+const char *rsc_cuda_device_name(int index);
 
 #endif

@@ -2,7 +2,7 @@
  * CUDA build, a driver or a GPU), for shell tests that need a GPU. */
 #include "config.h"
 
-#include "kernels/devices.h"
+#include "kernels/backend.h"
 
 #include <stdio.h>
 

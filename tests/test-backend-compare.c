@@ -37,7 +37,6 @@
 #include "config.h"
 
 #include "kernels/backend.h"
-#include "kernels/devices.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -542,10 +541,25 @@ static void test_gather(void)
     pair src8 = mk(rows * len, u8), srcf = mkrand(rows * len, 0, 1, 1002);
     pair ix = mk(sizeof idx, idx), labels = mk(sizeof lab, lab);
     pair dst = mk(count * len * 4, NULL), dlab = mk(count * 4, NULL);
-    FOR_BOTH BE->gather(BE, X(dst), X(src8), RSC_GATHER_U8, len, X(ix), off, count);
+    FOR_BOTH BE->gather(BE, X(dst), X(src8), RSC_GATHER_U8, len, X(ix), off, count, NULL, NULL);
     cmp_f32("gather u8", dst, count * len, 0);
-    FOR_BOTH BE->gather(BE, X(dst), X(srcf), RSC_GATHER_F32, len, X(ix), off, count);
+    FOR_BOTH BE->gather(BE, X(dst), X(srcf), RSC_GATHER_F32, len, X(ix), off, count, NULL, NULL);
     cmp_f32("gather f32", dst, count * len, 0);
+    /* Substituted rows (the spurious rows of an injected dataset): every
+     * third source row, the batch's first and last rows among them, read
+     * from the float rows sub; the other rows converted as before. */
+    int32_t slot[500];
+    size_t nsub = 0;
+    for (size_t i = 0; i < rows; i++)
+        slot[i] = i % 3 == 0 || i == rows - 1 ? (int32_t)nsub++ : -1;
+    pair sl = mk(sizeof slot, slot), sub = mkrand(nsub * len, 0, 1, 1003);
+    FOR_BOTH BE->gather(BE, X(dst), X(src8), RSC_GATHER_U8, len, X(ix), off, count, X(sl), X(sub));
+    cmp_f32("gather u8 with substituted rows", dst, count * len, 0);
+    FOR_BOTH BE->gather(BE, X(dst), X(srcf), RSC_GATHER_F32, len, X(ix), off, count, X(sl),
+                        X(sub));
+    cmp_f32("gather f32 with substituted rows", dst, count * len, 0);
+    rm(sl);
+    rm(sub);
     FOR_BOTH BE->gather_i32(BE, X(dlab), X(labels), X(ix), off, count);
     cmp_bytes("gather_i32", dlab);
     free(u8);
@@ -950,10 +964,34 @@ static void test_gpu_errors(void)
     rsc_buf *dst = be->alloc(be, 3 * 8 * sizeof(float), &err);
     if (!src || !ix || !dst || be->upload(be, ix, 0, idx, sizeof idx, &err) != 0)
         die("gather set-up", &err);
-    be->gather(be, dst, src, RSC_GATHER_U8, 8, ix, 0, 3);
+    be->gather(be, dst, src, RSC_GATHER_U8, 8, ix, 0, 3, NULL, NULL);
     rc = be->sync(be, &err);
     verdict("gather row 5 of 5: error", rc == -1 && strstr(err.msg, "row index") ? 0 : 1, 0, 0);
     printf("     message: %s\n", err.msg);
+    rsc_backend_close(be);
+
+    /* A slot past the substituted rows in gather. */
+    be = rsc_backend_open("cuda", 0, &err);
+    if (!be)
+        die("open cuda", &err);
+    int32_t idx2[2] = { 0, 1 }, slot[5] = { -1, 1, -1, -1, -1 };
+    rsc_buf *src2 = be->alloc(be, 5 * 8, &err), *ix2 = be->alloc(be, sizeof idx2, &err);
+    rsc_buf *sl = be->alloc(be, sizeof slot, &err), *sub = be->alloc(be, 8 * sizeof(float), &err);
+    rsc_buf *dst2 = be->alloc(be, 2 * 8 * sizeof(float), &err);
+    if (!src2 || !ix2 || !sl || !sub || !dst2 ||
+        be->upload(be, ix2, 0, idx2, sizeof idx2, &err) != 0 ||
+        be->upload(be, sl, 0, slot, sizeof slot, &err) != 0)
+        die("gather slot set-up", &err);
+    be->gather(be, dst2, src2, RSC_GATHER_U8, 8, ix2, 0, 2, sl, sub);
+    rc = be->sync(be, &err);
+    verdict("gather slot 1 of 1 substituted row: error",
+            rc == -1 && strstr(err.msg, "row index") ? 0 : 1, 0, 0);
+    printf("     message: %s\n", err.msg);
+    be->free(be, src2);
+    be->free(be, ix2);
+    be->free(be, sl);
+    be->free(be, sub);
+    be->free(be, dst2);
     be->free(be, src);
     be->free(be, ix);
     be->free(be, dst);

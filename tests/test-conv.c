@@ -1,5 +1,6 @@
 /* test-conv.c - the CPU kernels of the convolutional layers (kernels/cpu/
- * conv.h) against PyTorch: convolution (forward, input and weight
+ * kernels.h), with the table of every instruction set this CPU runs,
+ * against PyTorch: convolution (forward, input and weight
  * gradients), max and adaptive average pooling, batch normalisation
  * (training statistics, running mean/variance update, eval mode,
  * gradients), the option-A shortcut and the CIFAR input normalisation.
@@ -24,7 +25,7 @@
 
 #include <cmocka.h>
 
-#include "kernels/cpu/conv.h"
+#include "kernels/cpu/kernels.h"
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -158,7 +159,17 @@ static void free_cases(void)
 
 /* ------------------------------------------------------------ convolution */
 
-static void conv_case(const char *name)
+/* Run fn with the kernels of every instruction set this CPU runs. */
+static void for_each_table(void (*fn)(const rsc_cpu_kernels *K))
+{
+    for (int level = RSC_CPU_BASELINE; level <= RSC_CPU_AVX512; level++) {
+        const rsc_cpu_kernels *K = rsc_cpu_kernels_for(level);
+        if (K)
+            fn(K);
+    }
+}
+
+static void conv_case(const rsc_cpu_kernels *K, const char *name)
 {
     const fcase *c = get_case(name);
     int n = ival(c, "shape", 0), bias = ival(c, "shape", 8);
@@ -171,78 +182,77 @@ static void conv_case(const char *name)
     float *b = bias ? floats(c, "bias", NULL) : NULL, *dy = floats(c, "dy", NULL);
     size_t ny = (size_t)n * g.o * g.oh * g.ow, nx = (size_t)n * g.c * g.h * g.w;
     size_t nw = (size_t)g.o * g.c * g.kh * g.kw;
-    size_t cs = rsc_cpu_conv_scratch(&g);
+    size_t cs = K->conv_scratch(&g);
     float *col = malloc((cs ? cs : 1) * sizeof *col);
     float *y = malloc(ny * sizeof *y), *dx = malloc(nx * sizeof *dx);
     float *dw = malloc(nw * sizeof *dw), *db = malloc((size_t)g.o * sizeof *db);
-    rsc_cpu_conv_fwd(&g, 0, n, x, w, b, y, col);
+    K->conv_fwd(&g, 0, n, x, w, b, y, col);
     check(c, "y", y, ny);
-    rsc_cpu_conv_bwd_data(&g, 0, n, dy, w, dx, col);
+    K->conv_bwd_data(&g, 0, n, dy, w, dx, col);
     check(c, "dx", dx, nx);
     /* Stride 1: the same through the transposed convolution. */
     rsc_conv_geom tg;
-    if (rsc_cpu_conv_bwd_geom(&g, &tg)) {
+    if (K->conv_bwd_geom(&g, &tg)) {
         float *wt = malloc(nw * sizeof *wt);
-        float *tcol = malloc(rsc_cpu_conv_scratch(&tg) * sizeof *tcol);
-        rsc_cpu_conv_flip_weights(&g, w, wt);
+        float *tcol = malloc(K->conv_scratch(&tg) * sizeof *tcol);
+        K->conv_flip_weights(&g, w, wt);
         for (size_t i = 0; i < nx; i++)
             dx[i] = NAN;
-        rsc_cpu_conv_fwd(&tg, 0, n, dy, wt, NULL, dx, tcol);
+        K->conv_fwd(&tg, 0, n, dy, wt, NULL, dx, tcol);
         check(c, "dx", dx, nx);
         free(wt);
         free(tcol);
     } else {
-        assert_true(g.stride != 1 || rsc_cpu_conv_col_size(&g) == 0);
+        assert_true(g.stride != 1 || K->conv_col_size(&g) == 0);
     }
     /* Weight gradient in two halves of the batch, the second accumulated. */
-    rsc_cpu_conv_bwd_filter(&g, 0, n / 2, x, dy, dw, bias ? db : NULL, 0, col);
-    rsc_cpu_conv_bwd_filter(&g, n / 2, n, x, dy, dw, bias ? db : NULL, 1, col);
+    K->conv_bwd_filter(&g, 0, n / 2, x, dy, dw, bias ? db : NULL, 0, col);
+    K->conv_bwd_filter(&g, n / 2, n, x, dy, dw, bias ? db : NULL, 1, col);
     check(c, "dweight", dw, nw);
     if (bias)
         check(c, "dbias", db, (size_t)g.o);
-    /* The direct convolution, with the kernels of every instruction set
-     * this CPU has. */
-    if (rsc_cpu_direct_ok(&g)) {
-        size_t ss = rsc_cpu_direct_scratch(&g);
-        if (rsc_cpu_conv_bwd_geom(&g, &tg) && rsc_cpu_direct_scratch(&tg) > ss)
-            ss = rsc_cpu_direct_scratch(&tg);
+    /* The direct convolution. */
+    if (K->direct_ok(&g)) {
+        size_t ss = K->direct_scratch(&g);
+        if (K->conv_bwd_geom(&g, &tg) && K->direct_scratch(&tg) > ss)
+            ss = K->direct_scratch(&tg);
         float *scratch = malloc(ss * sizeof *scratch), *wt = malloc(nw * sizeof *wt);
         for (size_t i = 0; i < ss; i++)
             scratch[i] = NAN;
-        for (int level = 0; level <= 2; level++) {
-            if (!rsc_cpu_direct_isa(level))
-                continue;
-            for (size_t i = 0; i < ny; i++)
-                y[i] = NAN;
-            rsc_cpu_direct_fwd(&g, 0, n, x, w, b, y, scratch);
-            check(c, "y", y, ny);
-            if (rsc_cpu_conv_bwd_geom(&g, &tg)) {
-                assert_true(rsc_cpu_direct_ok(&tg));
-                rsc_cpu_conv_flip_weights(&g, w, wt);
-                for (size_t i = 0; i < nx; i++)
-                    dx[i] = NAN;
-                rsc_cpu_direct_fwd(&tg, 0, n, dy, wt, NULL, dx, scratch);
-                check(c, "dx", dx, nx);
-            }
-            rsc_cpu_direct_bwd_filter(&g, 0, 1, x, dy, dw, bias ? db : NULL, 0, scratch);
-            rsc_cpu_direct_bwd_filter(&g, 1, n, x, dy, dw, bias ? db : NULL, 1, scratch);
-            check(c, "dweight", dw, nw);
-            if (bias)
-                check(c, "dbias", db, (size_t)g.o);
+        for (size_t i = 0; i < ny; i++)
+            y[i] = NAN;
+        K->direct_fwd(&g, 0, n, x, w, b, y, scratch);
+        check(c, "y", y, ny);
+        if (K->conv_bwd_geom(&g, &tg)) {
+            assert_true(K->direct_ok(&tg));
+            K->conv_flip_weights(&g, w, wt);
+            for (size_t i = 0; i < nx; i++)
+                dx[i] = NAN;
+            K->direct_fwd(&tg, 0, n, dy, wt, NULL, dx, scratch);
+            check(c, "dx", dx, nx);
         }
-        rsc_cpu_direct_isa(-1);
+        K->direct_bwd_filter(&g, 0, 1, x, dy, dw, bias ? db : NULL, 0, scratch);
+        K->direct_bwd_filter(&g, 1, n, x, dy, dw, bias ? db : NULL, 1, scratch);
+        check(c, "dweight", dw, nw);
+        if (bias)
+            check(c, "dbias", db, (size_t)g.o);
         free(scratch), free(wt);
     }
     free(x), free(w), free(b), free(dy), free(col), free(y), free(dx), free(dw), free(db);
 }
 
+static void conv_with(const rsc_cpu_kernels *K)
+{
+    conv_case(K, "conv-s2p1-bias");
+    conv_case(K, "conv-s1p0");
+    conv_case(K, "conv-s1p1");
+    conv_case(K, "conv-1x1");
+}
+
 static void test_conv(void **state)
 {
     (void)state;
-    conv_case("conv-s2p1-bias");
-    conv_case("conv-s1p0");
-    conv_case("conv-s1p1");
-    conv_case("conv-1x1");
+    for_each_table(conv_with);
 }
 
 /* The direct convolution equals im2col + GEMM exactly on small integers
@@ -253,9 +263,8 @@ static void test_conv(void **state)
  * time from 1024 output pixels, the last geometry here).  The input
  * gradient through the transposed direct convolution (stride 1) equals
  * col2im's. */
-static void test_direct_exact(void **state)
+static void direct_exact_with(const rsc_cpu_kernels *K)
 {
-    (void)state;
     /* c, h, w, o, stride, pad, n */
     const int geo[][7] = { { 9, 7, 10, 17, 1, 1, 5 },  { 8, 12, 12, 16, 1, 0, 3 },
                            { 5, 6, 5, 3, 1, 2, 2 },    { 16, 11, 9, 8, 2, 1, 4 },
@@ -268,16 +277,16 @@ static void test_direct_exact(void **state)
         const int n = geo[t][6];
         g.oh = (g.h + 2 * g.pad - 3) / g.stride + 1;
         g.ow = (g.w + 2 * g.pad - 3) / g.stride + 1;
-        assert_true(rsc_cpu_direct_ok(&g));
+        assert_true(K->direct_ok(&g));
         size_t nx = (size_t)n * g.c * g.h * g.w, ny = (size_t)n * g.o * g.oh * g.ow;
         size_t nw = (size_t)g.o * g.c * 9;
         float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *b = malloc(g.o * 4);
         float *dy = malloc(ny * sizeof *dy), *y0 = malloc(ny * 4), *y1 = malloc(ny * 4);
         float *dw0 = malloc(nw * 4), *dw1 = malloc(nw * 4), *db0 = malloc(g.o * 4);
         float *db1 = malloc(g.o * 4);
-        float *col = malloc(rsc_cpu_conv_scratch(&g) * sizeof *col);
+        float *col = malloc(K->conv_scratch(&g) * sizeof *col);
         /* NaN scratch: any padding the packing fails to zero shows. */
-        size_t ns = rsc_cpu_direct_scratch(&g);
+        size_t ns = K->direct_scratch(&g);
         float *scratch = malloc(ns * sizeof *scratch);
         for (size_t i = 0; i < ns; i++)
             scratch[i] = NAN;
@@ -289,111 +298,126 @@ static void test_direct_exact(void **state)
             dy[i] = (float)((i * 15485863 + t) % 5) - 2;
         for (int i = 0; i < g.o; i++)
             b[i] = (float)(i % 3) - 1;
-        rsc_cpu_conv_fwd(&g, 0, n, x, w, b, y0, col);
-        rsc_cpu_conv_bwd_filter(&g, 0, n, x, dy, dw0, db0, 0, col);
+        K->conv_fwd(&g, 0, n, x, w, b, y0, col);
+        K->conv_bwd_filter(&g, 0, n, x, dy, dw0, db0, 0, col);
         rsc_conv_geom tg;
-        int has_tg = rsc_cpu_conv_bwd_geom(&g, &tg);
+        int has_tg = K->conv_bwd_geom(&g, &tg);
         float *dx0 = malloc(nx * 4), *dx1 = malloc(nx * 4), *wt = malloc(nw * 4), *tscratch = NULL;
         if (has_tg) {
-            rsc_cpu_conv_bwd_data(&g, 0, n, dy, w, dx0, col);
-            rsc_cpu_conv_flip_weights(&g, w, wt);
-            assert_true(rsc_cpu_direct_ok(&tg));
-            tscratch = malloc(rsc_cpu_direct_scratch(&tg) * sizeof *tscratch);
+            K->conv_bwd_data(&g, 0, n, dy, w, dx0, col);
+            K->conv_flip_weights(&g, w, wt);
+            assert_true(K->direct_ok(&tg));
+            tscratch = malloc(K->direct_scratch(&tg) * sizeof *tscratch);
         }
-        for (int level = 0; level <= 2; level++) {
-            if (!rsc_cpu_direct_isa(level))
-                continue;
-            for (size_t i = 0; i < ny; i++)
-                y1[i] = NAN;
-            rsc_cpu_direct_fwd(&g, 0, n, x, w, b, y1, scratch);
-            for (size_t i = 0; i < ny; i++)
-                if (!(y1[i] == y0[i]))
-                    fail_msg("geometry %zu, isa %d: y[%zu] = %g, im2col %g", t, level, i,
-                             y1[i], y0[i]);
-            rsc_cpu_direct_bwd_filter(&g, 0, n, x, dy, dw1, db1, 0, scratch);
-            for (size_t i = 0; i < nw; i++)
-                if (!(dw1[i] == dw0[i]))
-                    fail_msg("geometry %zu, isa %d: dw[%zu] = %g, im2col %g", t, level, i,
-                             dw1[i], dw0[i]);
-            for (int i = 0; i < g.o; i++)
-                assert_true(db1[i] == db0[i]);
-            if (has_tg) {
-                rsc_cpu_direct_fwd(&tg, 0, n, dy, wt, NULL, dx1, tscratch);
-                for (size_t i = 0; i < nx; i++)
-                    if (!(dx1[i] == dx0[i]))
-                        fail_msg("geometry %zu, isa %d: dx[%zu] = %g, col2im %g", t, level, i,
-                                 dx1[i], dx0[i]);
-            }
-            /* Both gradients at once: the same bits as the two passes. */
-            if (rsc_cpu_direct_both(&g)) {
-                for (size_t i = 0; i < ns; i++)
-                    scratch[i] = NAN;
-                float *dw2 = malloc(nw * 4), *db2 = malloc(g.o * 4), *dx2 = malloc(nx * 4);
-                rsc_cpu_direct_bwd(&g, 0, n, x, dy, wt, dw2, db2, dx2, scratch);
-                assert_memory_equal(dw2, dw1, nw * 4);
-                assert_memory_equal(db2, db1, g.o * 4);
-                assert_memory_equal(dx2, dx1, nx * 4);
-                free(dw2), free(db2), free(dx2);
-            }
+        for (size_t i = 0; i < ny; i++)
+            y1[i] = NAN;
+        K->direct_fwd(&g, 0, n, x, w, b, y1, scratch);
+        for (size_t i = 0; i < ny; i++)
+            if (!(y1[i] == y0[i]))
+                fail_msg("geometry %zu, %s: y[%zu] = %g, im2col %g", t, K->name, i,
+                         y1[i], y0[i]);
+        K->direct_bwd_filter(&g, 0, n, x, dy, dw1, db1, 0, scratch);
+        for (size_t i = 0; i < nw; i++)
+            if (!(dw1[i] == dw0[i]))
+                fail_msg("geometry %zu, %s: dw[%zu] = %g, im2col %g", t, K->name, i,
+                         dw1[i], dw0[i]);
+        for (int i = 0; i < g.o; i++)
+            assert_true(db1[i] == db0[i]);
+        if (has_tg) {
+            K->direct_fwd(&tg, 0, n, dy, wt, NULL, dx1, tscratch);
+            for (size_t i = 0; i < nx; i++)
+                if (!(dx1[i] == dx0[i]))
+                    fail_msg("geometry %zu, %s: dx[%zu] = %g, col2im %g", t, K->name, i,
+                             dx1[i], dx0[i]);
+        }
+        /* Both gradients at once: the same bits as the two passes. */
+        if (K->direct_both(&g)) {
+            for (size_t i = 0; i < ns; i++)
+                scratch[i] = NAN;
+            float *dw2 = malloc(nw * 4), *db2 = malloc(g.o * 4), *dx2 = malloc(nx * 4);
+            K->direct_bwd(&g, 0, n, x, dy, wt, dw2, db2, dx2, scratch);
+            assert_memory_equal(dw2, dw1, nw * 4);
+            assert_memory_equal(db2, db1, g.o * 4);
+            assert_memory_equal(dx2, dx1, nx * 4);
+            free(dw2), free(db2), free(dx2);
         }
         free(dx0), free(dx1), free(wt), free(tscratch);
-        rsc_cpu_direct_isa(-1);
         free(x), free(w), free(b), free(dy), free(y0), free(y1), free(dw0), free(dw1);
         free(db0), free(db1), free(col), free(scratch);
     }
     /* Stride 2 has no combined backward pass. */
     rsc_conv_geom s2 = { .c = 8, .h = 8, .w = 8, .o = 8, .kh = 3, .kw = 3, .stride = 2,
                          .pad = 1, .oh = 4, .ow = 4 };
-    assert_true(rsc_cpu_direct_ok(&s2));
-    assert_false(rsc_cpu_direct_both(&s2));
+    assert_true(K->direct_ok(&s2));
+    assert_false(K->direct_both(&s2));
     /* Not a direct convolution: other kernel sizes, strides, paddings. */
     rsc_conv_geom g5 = { .c = 8, .h = 8, .w = 8, .o = 8, .kh = 5, .kw = 5, .stride = 1,
                          .pad = 2, .oh = 8, .ow = 8 };
-    assert_false(rsc_cpu_direct_ok(&g5));
-    assert_true(rsc_cpu_direct_scratch(&g5) == 0);
+    assert_false(K->direct_ok(&g5));
+    assert_true(K->direct_scratch(&g5) == 0);
     rsc_conv_geom g3 = { .c = 8, .h = 8, .w = 8, .o = 8, .kh = 3, .kw = 3, .stride = 3,
                          .pad = 1, .oh = 3, .ow = 3 };
-    assert_false(rsc_cpu_direct_ok(&g3));
+    assert_false(K->direct_ok(&g3));
     g3.stride = 1, g3.pad = 3, g3.oh = g3.ow = 12;
-    assert_false(rsc_cpu_direct_ok(&g3));
+    assert_false(K->direct_ok(&g3));
     g3.pad = 1, g3.oh = 7;   /* inconsistent output size */
-    assert_false(rsc_cpu_direct_ok(&g3));
-    assert_false(rsc_cpu_direct_isa(3) == 0);   /* out of range: back to automatic */
-    /* Where the backend uses it: never with baseline kernels or fewer
-     * than 8 input channels; with AVX-512, ResNet-20's 16-channel layers
-     * but not VGG16's 256-channel ones. */
+    assert_false(K->direct_ok(&g3));
+}
+
+static void test_direct_exact(void **state)
+{
+    (void)state;
+    for_each_table(direct_exact_with);
+}
+
+/* The tables: one per level up to the best this CPU runs; where the
+ * backend uses the direct convolution: never with baseline kernels or
+ * fewer than 8 input channels; with AVX-512, ResNet-20's 16-channel layers
+ * but not VGG16's 256-channel ones. */
+static void test_tables(void **state)
+{
+    (void)state;
+    const rsc_cpu_kernels *best = rsc_cpu_kernels_for(RSC_CPU_BEST);
+    assert_non_null(best);
+    assert_null(rsc_cpu_kernels_for(3));
+    assert_null(rsc_cpu_kernels_for(-2));
+    for (int level = RSC_CPU_BASELINE; level <= RSC_CPU_AVX512; level++) {
+        const rsc_cpu_kernels *k = rsc_cpu_kernels_for(level);
+        assert_true((k != NULL) == (level <= best->level));
+        if (k)
+            assert_int_equal(k->level, level);
+    }
+    assert_ptr_equal(rsc_cpu_kernels_for(best->level), best);
     rsc_conv_geom r16 = { .c = 16, .h = 32, .w = 32, .o = 16, .kh = 3, .kw = 3, .stride = 1,
                           .pad = 1, .oh = 32, .ow = 32 };
     rsc_conv_geom v256 = { .c = 256, .h = 8, .w = 8, .o = 256, .kh = 3, .kw = 3, .stride = 1,
                            .pad = 1, .oh = 8, .ow = 8 };
     rsc_conv_geom c3 = r16;
     c3.c = 3;
-    assert_true(rsc_cpu_direct_isa(0));
-    assert_false(rsc_cpu_direct_pays(&r16, 0) || rsc_cpu_direct_pays(&r16, 1));
-    if (rsc_cpu_direct_isa(2)) {
-        assert_true(rsc_cpu_direct_pays(&r16, 0) && rsc_cpu_direct_pays(&r16, 1));
-        assert_false(rsc_cpu_direct_pays(&v256, 0) || rsc_cpu_direct_pays(&v256, 1));
-        assert_false(rsc_cpu_direct_pays(&c3, 0) || rsc_cpu_direct_pays(&c3, 1));
+    const rsc_cpu_kernels *k = rsc_cpu_kernels_for(RSC_CPU_BASELINE);
+    assert_false(k->direct_pays(&r16, 0) || k->direct_pays(&r16, 1));
+    if ((k = rsc_cpu_kernels_for(RSC_CPU_AVX512))) {
+        assert_true(k->direct_pays(&r16, 0) && k->direct_pays(&r16, 1));
+        assert_false(k->direct_pays(&v256, 0) || k->direct_pays(&v256, 1));
+        assert_false(k->direct_pays(&c3, 0) || k->direct_pays(&c3, 1));
     }
-    rsc_cpu_direct_isa(-1);
 }
 
 /* im2col and col2im are adjoint: <col(x), c> == <x, col2im(c)>. */
-static void test_im2col_adjoint(void **state)
+static void im2col_adjoint_with(const rsc_cpu_kernels *K)
 {
-    (void)state;
     rsc_conv_geom g = { .c = 2, .h = 5, .w = 6, .o = 1, .kh = 3, .kw = 2, .stride = 2, .pad = 1 };
     g.oh = (g.h + 2 * g.pad - g.kh) / g.stride + 1;
     g.ow = (g.w + 2 * g.pad - g.kw) / g.stride + 1;
-    size_t nx = (size_t)g.c * g.h * g.w, nc = rsc_cpu_conv_col_size(&g);
+    size_t nx = (size_t)g.c * g.h * g.w, nc = K->conv_col_size(&g);
     float *x = malloc(nx * sizeof *x), *c = malloc(nc * sizeof *c);
     float *cx = malloc(nc * sizeof *cx), *xc = calloc(nx, sizeof *xc);
     for (size_t i = 0; i < nx; i++)
         x[i] = (float)((i * 7919) % 23) - 11;
     for (size_t i = 0; i < nc; i++)
         c[i] = (float)((i * 104729) % 17) - 8;
-    rsc_cpu_im2col(&g, x, cx);
-    rsc_cpu_col2im(&g, c, xc);
+    K->im2col(&g, x, cx);
+    K->col2im(&g, c, xc);
     double a = 0, b = 0;
     for (size_t i = 0; i < nc; i++)
         a += (double)cx[i] * c[i];
@@ -408,11 +432,16 @@ static void test_im2col_adjoint(void **state)
     free(x), free(c), free(cx), free(xc);
 }
 
-/* im2col against its definition, for "same" stride-1 convolutions (the
- * shifted-plane path) and others, k = 1..5. */
-static void test_im2col_naive(void **state)
+static void test_im2col_adjoint(void **state)
 {
     (void)state;
+    for_each_table(im2col_adjoint_with);
+}
+
+/* im2col against its definition, for "same" stride-1 convolutions (the
+ * shifted-plane path) and others, k = 1..5. */
+static void im2col_naive_with(const rsc_cpu_kernels *K)
+{
     const int geo[][5] = { { 3, 1, 1, 7, 5 }, { 5, 1, 2, 6, 6 }, { 3, 1, 0, 5, 6 },
                            { 3, 2, 1, 7, 6 }, { 1, 1, 0, 4, 3 }, { 2, 1, 1, 3, 4 } };
     for (size_t t = 0; t < sizeof geo / sizeof geo[0]; t++) {
@@ -426,7 +455,7 @@ static void test_im2col_naive(void **state)
             x[i] = (float)(i + 1);
         for (size_t i = 0; i < nc; i++)
             col[i] = NAN;
-        rsc_cpu_im2col(&g, x, col);
+        K->im2col(&g, x, col);
         for (int ci = 0; ci < g.c; ci++)
             for (int ki = 0; ki < g.kh; ki++)
                 for (int kj = 0; kj < g.kw; kj++)
@@ -447,9 +476,15 @@ static void test_im2col_naive(void **state)
     }
 }
 
+static void test_im2col_naive(void **state)
+{
+    (void)state;
+    for_each_table(im2col_naive_with);
+}
+
 /* ------------------------------------------------------------ pooling */
 
-static void maxpool_case(const char *name)
+static void maxpool_case(const rsc_cpu_kernels *K, const char *name)
 {
     const fcase *c = get_case(name);
     int n = ival(c, "shape", 0), ch = ival(c, "shape", 1);
@@ -460,27 +495,31 @@ static void maxpool_case(const char *name)
     float *x = floats(c, "x", NULL), *dy = floats(c, "dy", NULL);
     float *y = malloc(ny * sizeof *y), *dx = malloc(nx * sizeof *dx);
     int32_t *arg = malloc(ny * sizeof *arg);
-    rsc_cpu_maxpool_fwd(&g, 0, planes, x, y, arg);
+    K->maxpool_fwd(&g, 0, planes, x, y, arg);
     check(c, "y", y, ny);
-    rsc_cpu_maxpool_bwd(&g, 0, planes, dy, arg, dx);
+    K->maxpool_bwd(&g, 0, planes, dy, arg, dx);
     check(c, "dx", dx, nx);
     free(x), free(dy), free(y), free(dx), free(arg);
+}
+
+static void maxpool_with(const rsc_cpu_kernels *K)
+{
+    maxpool_case(K, "maxpool-2");
+    maxpool_case(K, "maxpool-odd");
 }
 
 static void test_maxpool(void **state)
 {
     (void)state;
-    maxpool_case("maxpool-2");
-    maxpool_case("maxpool-odd");
+    for_each_table(maxpool_with);
 }
 
 /* The 2x2 stride-2 path against PyTorch's rules written out: every
  * pattern of {1, 2, NaN} over a window (81 windows, in a 2 x 5 x 18 plane
  * of 1 x 9 window pairs, plus an odd last column that no window reads):
  * the first maximum wins, the first NaN propagates. */
-static void test_maxpool2_ties_nan(void **state)
+static void maxpool2_ties_nan_with(const rsc_cpu_kernels *K)
 {
-    (void)state;
     enum { H = 2, W = 2 * 81 + 1 };
     static float x[H * W];
     const float vals[3] = { 1.0f, 2.0f, NAN };
@@ -491,7 +530,7 @@ static void test_maxpool2_ties_nan(void **state)
     rsc_pool_geom g = { .h = H, .w = W, .k = 2, .stride = 2, .oh = 1, .ow = 81 };
     float y[81];
     int32_t arg[81];
-    rsc_cpu_maxpool_fwd(&g, 0, 1, x, y, arg);
+    K->maxpool_fwd(&g, 0, 1, x, y, arg);
     for (int win = 0; win < 81; win++) {
         const int at[4] = { 2 * win, 2 * win + 1, W + 2 * win, W + 2 * win + 1 };
         int best = at[0];
@@ -505,7 +544,13 @@ static void test_maxpool2_ties_nan(void **state)
     }
 }
 
-static void avgpool_case(const char *name)
+static void test_maxpool2_ties_nan(void **state)
+{
+    (void)state;
+    for_each_table(maxpool2_ties_nan_with);
+}
+
+static void avgpool_case(const rsc_cpu_kernels *K, const char *name)
 {
     const fcase *c = get_case(name);
     int n = ival(c, "shape", 0), ch = ival(c, "shape", 1), h = ival(c, "shape", 2),
@@ -513,25 +558,30 @@ static void avgpool_case(const char *name)
     size_t planes = (size_t)n * ch, ny = planes * oh * ow, nx = planes * h * w;
     float *x = floats(c, "x", NULL), *dy = floats(c, "dy", NULL);
     float *y = malloc(ny * sizeof *y), *dx = malloc(nx * sizeof *dx);
-    rsc_cpu_avgpool_fwd(h, w, oh, ow, 0, planes, x, y);
+    K->avgpool_fwd(h, w, oh, ow, 0, planes, x, y);
     check(c, "y", y, ny);
-    rsc_cpu_avgpool_bwd(h, w, oh, ow, 0, planes, dy, dx);
+    K->avgpool_bwd(h, w, oh, ow, 0, planes, dy, dx);
     check(c, "dx", dx, nx);
     free(x), free(dy), free(y), free(dx);
+}
+
+static void avgpool_with(const rsc_cpu_kernels *K)
+{
+    avgpool_case(K, "avgpool-global");
+    avgpool_case(K, "avgpool-1to7");
+    avgpool_case(K, "avgpool-5to3");
+    avgpool_case(K, "avgpool-2to7");
 }
 
 static void test_avgpool(void **state)
 {
     (void)state;
-    avgpool_case("avgpool-global");
-    avgpool_case("avgpool-1to7");
-    avgpool_case("avgpool-5to3");
-    avgpool_case("avgpool-2to7");
+    for_each_table(avgpool_with);
 }
 
 /* ------------------------------------------------------------ batch norm */
 
-static void bn_case(const char *name)
+static void bn_case(const rsc_cpu_kernels *K, const char *name)
 {
     const fcase *c = get_case(name);
     int n = ival(c, "shape", 0), ch = ival(c, "shape", 1),
@@ -543,12 +593,12 @@ static void bn_case(const char *name)
     float *y = malloc(nx * sizeof *y), *dx = malloc(nx * sizeof *dx);
     float mean[8], invstd[8], dg[8], dbt[8];
     /* Channels in two ranges, as the backend splits them. */
-    rsc_cpu_bn_fwd_train(n, ch, hw, 0, 1, x, gm, bt, y, mean, invstd, rm, rv, 0.1f, 1e-5f, 0);
-    rsc_cpu_bn_fwd_train(n, ch, hw, 1, ch, x, gm, bt, y, mean, invstd, rm, rv, 0.1f, 1e-5f, 0);
+    K->bn_fwd_train(n, ch, hw, 0, 1, x, gm, bt, y, mean, invstd, rm, rv, 0.1f, 1e-5f, 0);
+    K->bn_fwd_train(n, ch, hw, 1, ch, x, gm, bt, y, mean, invstd, rm, rv, 0.1f, 1e-5f, 0);
     check(c, "y", y, nx);
     check(c, "running_mean", rm, (size_t)ch);
     check(c, "running_var", rv, (size_t)ch);
-    rsc_cpu_bn_bwd(n, ch, hw, 0, ch, x, dy, NULL, gm, mean, invstd, dx, dg, dbt);
+    K->bn_bwd(n, ch, hw, 0, ch, x, dy, NULL, gm, mean, invstd, dx, dg, dbt);
     check(c, "dx", dx, nx);
     check(c, "dweight", dg, (size_t)ch);
     check(c, "dbias", dbt, (size_t)ch);
@@ -557,22 +607,22 @@ static void bn_case(const char *name)
      * with that masked gradient. */
     float *yr = malloc(nx * sizeof *yr), *dym = malloc(nx * sizeof *dym);
     float *dxr = malloc(nx * sizeof *dxr), dg2[8], db2[8];
-    rsc_cpu_bn_fwd_train(n, ch, hw, 0, ch, x, gm, bt, yr, mean, invstd, NULL, NULL, 0.1f, 1e-5f,
+    K->bn_fwd_train(n, ch, hw, 0, ch, x, gm, bt, yr, mean, invstd, NULL, NULL, 0.1f, 1e-5f,
                          1);
     for (size_t i = 0; i < nx; i++) {
         assert_true(yr[i] == (y[i] > 0 ? y[i] : 0));
         dym[i] = yr[i] > 0 ? dy[i] : 0;
     }
-    rsc_cpu_bn_bwd(n, ch, hw, 0, ch, x, dy, yr, gm, mean, invstd, dxr, dg2, db2);
-    rsc_cpu_bn_bwd(n, ch, hw, 0, ch, x, dym, NULL, gm, mean, invstd, dx, dg, dbt);
+    K->bn_bwd(n, ch, hw, 0, ch, x, dy, yr, gm, mean, invstd, dxr, dg2, db2);
+    K->bn_bwd(n, ch, hw, 0, ch, x, dym, NULL, gm, mean, invstd, dx, dg, dbt);
     assert_memory_equal(dxr, dx, nx * sizeof *dx);
     assert_memory_equal(dg2, dg, (size_t)ch * sizeof *dg);
     assert_memory_equal(db2, dbt, (size_t)ch * sizeof *dbt);
     free(yr), free(dym), free(dxr);
     /* In place (dx = dy) gives the same. */
-    rsc_cpu_bn_bwd(n, ch, hw, 0, ch, x, dy, NULL, gm, mean, invstd, dy, dg, dbt);
+    K->bn_bwd(n, ch, hw, 0, ch, x, dy, NULL, gm, mean, invstd, dy, dg, dbt);
     check(c, "dx", dy, nx);
-    rsc_cpu_bn_fwd_eval(n, ch, hw, 0, ch, x, gm, bt, rm, rv, 1e-5f, y, 0);
+    K->bn_fwd_eval(n, ch, hw, 0, ch, x, gm, bt, rm, rv, 1e-5f, y, 0);
     check(c, "y_eval", y, nx);
     free(x), free(gm), free(bt), free(rm), free(rv), free(dy), free(y), free(dx);
 }
@@ -581,9 +631,8 @@ static void bn_case(const char *name)
  * channel differ by far more than their spread: the rows' sums and
  * deviations combine as the two-pass definition in double; a constant
  * channel has variance 0. */
-static void test_batchnorm_stats(void **state)
+static void batchnorm_stats_with(const rsc_cpu_kernels *K)
 {
-    (void)state;
     enum { N = 5, C = 2, HW = 37 };
     float x[N * C * HW], y[N * C * HW], gamma[C] = { 1, 1 }, beta[C] = { 0, 0 };
     float mean[C], invstd[C], rm[C] = { 0, 0 }, rv[C] = { 1, 1 };
@@ -592,7 +641,7 @@ static void test_batchnorm_stats(void **state)
             x[(k * C + 0) * HW + j] = 1000.0f * (float)k + (float)((j * 7) % 5) * 0.25f;
             x[(k * C + 1) * HW + j] = 3.5f;
         }
-    rsc_cpu_bn_fwd_train(N, C, HW, 0, C, x, gamma, beta, y, mean, invstd, rm, rv, 0.1f, 0.0f, 0);
+    K->bn_fwd_train(N, C, HW, 0, C, x, gamma, beta, y, mean, invstd, rm, rv, 0.1f, 0.0f, 0);
     double s = 0, ss = 0;
     for (int k = 0; k < N; k++)
         for (int j = 0; j < HW; j++)
@@ -611,16 +660,27 @@ static void test_batchnorm_stats(void **state)
     assert_true(mean[1] == 3.5f);
 }
 
+static void test_batchnorm_stats(void **state)
+{
+    (void)state;
+    for_each_table(batchnorm_stats_with);
+}
+
+static void batchnorm_with(const rsc_cpu_kernels *K)
+{
+    bn_case(K, "bn");
+    bn_case(K, "bn-flat");
+}
+
 static void test_batchnorm(void **state)
 {
     (void)state;
-    bn_case("bn");
-    bn_case("bn-flat");
+    for_each_table(batchnorm_with);
 }
 
 /* ------------------------------------------------------------ shortcut, input */
 
-static void shortcut_case(const char *name)
+static void shortcut_case(const rsc_cpu_kernels *K, const char *name)
 {
     const fcase *c = get_case(name);
     int n = ival(c, "shape", 0);
@@ -633,15 +693,15 @@ static void shortcut_case(const char *name)
     float *y = malloc(ny * sizeof *y), *dx = malloc(nx * sizeof *dx);
     for (size_t i = 0; i < ny; i++)
         y[i] = NAN;   /* accumulate = 0 must overwrite */
-    rsc_cpu_shortcut_fwd(&g, 0, n, x, y, 0);
+    K->shortcut_fwd(&g, 0, n, x, y, 0);
     check(c, "y", y, ny);
     for (size_t i = 0; i < nx; i++)
         dx[i] = NAN;
-    rsc_cpu_shortcut_bwd(&g, 0, n, dy, dx, 0);
+    K->shortcut_bwd(&g, 0, n, dy, dx, 0);
     check(c, "dx", dx, nx);
     /* accumulate = 1 adds: twice the result. */
-    rsc_cpu_shortcut_fwd(&g, 0, n, x, y, 1);
-    rsc_cpu_shortcut_bwd(&g, 0, n, dy, dx, 1);
+    K->shortcut_fwd(&g, 0, n, x, y, 1);
+    K->shortcut_bwd(&g, 0, n, dy, dx, 1);
     for (size_t i = 0; i < ny; i++)
         y[i] *= 0.5f;
     for (size_t i = 0; i < nx; i++)
@@ -651,33 +711,42 @@ static void shortcut_case(const char *name)
     free(x), free(dy), free(y), free(dx);
 }
 
+static void shortcut_with(const rsc_cpu_kernels *K)
+{
+    shortcut_case(K, "shortcut-16to32");
+    shortcut_case(K, "shortcut-even");
+}
+
 static void test_shortcut(void **state)
 {
     (void)state;
-    shortcut_case("shortcut-16to32");
-    shortcut_case("shortcut-even");
+    for_each_table(shortcut_with);
 }
 
-static void test_normalize(void **state)
+static void normalize_with(const rsc_cpu_kernels *K)
 {
-    (void)state;
     const fcase *c = get_case("normalize-cifar");
     int n = ival(c, "shape", 0), hw = ival(c, "shape", 2) * ival(c, "shape", 3);
     const float mean[3] = { 0.4914f, 0.4822f, 0.4465f }, std[3] = { 0.2023f, 0.1994f, 0.2010f };
     size_t nx = (size_t)n * 3 * hw;
     float *x = floats(c, "x", NULL), *dy = floats(c, "dy", NULL);
     float *y = malloc(nx * sizeof *y);
-    rsc_cpu_chan_norm_fwd(3, hw, 0, n, x, mean, std, y);
+    K->chan_norm_fwd(3, hw, 0, n, x, mean, std, y);
     check(c, "y", y, nx);
-    rsc_cpu_chan_norm_bwd(3, hw, 0, n, dy, std, dy);   /* in place */
+    K->chan_norm_bwd(3, hw, 0, n, dy, std, dy);   /* in place */
     check(c, "dx", dy, nx);
     free(x), free(dy), free(y);
 }
 
-/* Crop-flip: exact values on a numbered image. */
-static void test_crop_flip(void **state)
+static void test_normalize(void **state)
 {
     (void)state;
+    for_each_table(normalize_with);
+}
+
+/* Crop-flip: exact values on a numbered image. */
+static void crop_flip_with(const rsc_cpu_kernels *K)
+{
     enum { C = 2, H = 4, W = 5, PAD = 2 };
     float x[2 * C * H * W], y[2 * C * H * W];
     for (int i = 0; i < 2 * C * H * W; i++)
@@ -685,7 +754,7 @@ static void test_crop_flip(void **state)
     /* Example 0: top 0, left 4 (shift up 2 rows... see below), no flip;
      * example 1: centred (top = left = PAD), flipped. */
     const int32_t prm[6] = { 0, 4, 0, PAD, PAD, 1 };
-    rsc_cpu_crop_flip(C, H, W, PAD, 0, 2, prm, x, y);
+    K->crop_flip(C, H, W, PAD, 0, 2, prm, x, y);
     for (int ci = 0; ci < C; ci++)
         for (int i = 0; i < H; i++)
             for (int j = 0; j < W; j++) {
@@ -696,6 +765,12 @@ static void test_crop_flip(void **state)
                 /* y1[i][j] = x1[i][W - 1 - j] */
                 assert_true(y[((C + ci) * H + i) * W + j] == x[((C + ci) * H + i) * W + W - 1 - j]);
             }
+}
+
+static void test_crop_flip(void **state)
+{
+    (void)state;
+    for_each_table(crop_flip_with);
 }
 
 static int teardown(void **state)
@@ -710,6 +785,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv),
         cmocka_unit_test(test_direct_exact),
+        cmocka_unit_test(test_tables),
         cmocka_unit_test(test_im2col_adjoint),
         cmocka_unit_test(test_im2col_naive),
         cmocka_unit_test(test_maxpool),

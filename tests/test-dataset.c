@@ -490,6 +490,27 @@ static void test_inject(void **state)
     free(y);
     assert_int_equal(rsc_dataset_images_f32(f, "valid", &x, NULL, &n, NULL, NULL, NULL, &err), -1);
     assert_non_null(strstr(err.msg, "unknown split 'valid'"));
+    /* the split as the trainer takes it: the u8 tensor itself (no copy),
+     * the substitution by spurious.index / spurious.x, none for test */
+    rsc_split sp;
+    assert_int_equal(rsc_dataset_split(f, "train", &sp, &err), 0);
+    assert_int_equal(sp.n, 9);
+    assert_true(sp.c == 1 && sp.h == 4 && sp.w == 4 && sp.dtype == RSC_U8);
+    assert_ptr_equal(sp.x, rsc_file_find(f, "train.x")->data);
+    assert_ptr_equal(sp.y, rsc_file_find(f, "train.y")->data);
+    assert_int_equal(sp.nsub, 2);
+    assert_ptr_equal(sp.sub_index, si->data);
+    assert_ptr_equal(sp.sub_x, sx);
+    assert_int_equal(rsc_dataset_split(f, "test", &sp, &err), 0);
+    assert_true(sp.n == 4 && sp.nsub == 0 && !sp.sub_index && !sp.sub_x);
+    assert_int_equal(rsc_dataset_split(f, "valid", &sp, &err), -1);
+    assert_non_null(strstr(err.msg, "unknown split 'valid'"));
+    /* a spurious index out of range (an unvalidated file) */
+    int64_t saved = ((int64_t *)si->data)[1];
+    ((int64_t *)si->data)[1] = 9;
+    assert_int_equal(rsc_dataset_split(f, "train", &sp, &err), -1);
+    assert_string_equal(err.msg, "tensor 'spurious.index': index 9 out of range");
+    ((int64_t *)si->data)[1] = saved;
     /* injecting twice */
     rsc_pattern p;
     assert_int_equal(rsc_pattern_make(&p, "S1", 1, 4, 4, 0, &err), 0);

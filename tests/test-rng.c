@@ -228,6 +228,10 @@ static void test_mt19937_reference(void **state)
     for (int i = 0; i < 10000; i++)
         v = rsc_rng_u32(&r);
     assert_int_equal(v, 4123659995u);
+    /* a 64-bit seed: two draws, the first the high word (MT19937's first
+     * outputs for seed 5489: 3499211612, 581869302) */
+    rsc_rng_seed(&r, 5489);
+    assert_true(rsc_rng_seed64(&r) == (3499211612ull << 32 | 581869302ull));
 }
 
 static void test_state_roundtrip(void **state)

@@ -20,12 +20,18 @@
 #include "nn/model_file.h"
 #include "nn/net.h"
 #include "core/rng.h"
+#include "data/augment.h"
+#include "nn/arch.h"
+#include "nn/optim.h"
+#include "train/parallel.h"
 #include "train/train.h"
 
 enum { N = 400, TN = 100, D = 16, K = 3 };
 
 static float X[N * D], TX[TN * D];
 static int32_t Y[N], TY[TN];
+static const rsc_split TRAIN = { .n = N, .c = 1, .h = 4, .w = 4, .dtype = RSC_F32, .x = X, .y = Y };
+static const rsc_split TEST = { .n = TN, .c = 1, .h = 4, .w = 4, .dtype = RSC_F32, .x = TX, .y = TY };
 
 /* Three classes, each lighting its own block of features, plus noise. */
 static void make_data(void)
@@ -50,7 +56,7 @@ static rsc_trainer *new_trainer(rsc_backend *be, rsc_train_cfg *cfg)
     rsc_trainer *t = rsc_trainer_new(be, cfg, (rsc_shape){ 1, 4, 4 }, K, &err);
     if (!t)
         fail_msg("%s", err.msg);
-    if (rsc_trainer_set_data(t, X, Y, N, TX, TY, TN, 0, &err) != 0)
+    if (rsc_trainer_set_data(t, &TRAIN, &TEST, 0, &err) != 0)
         fail_msg("%s", err.msg);
     return t;
 }
@@ -245,8 +251,11 @@ static void test_schedule_used(void **state)
 
 /* Two threads train data-parallel (each replica half of every batch, the
  * gradients summed): the same parameters as one thread up to rounding.  A
- * lost or doubled replica gradient would be off by O(lr). */
-static void compare_threads(int optimizer, double clip_norm, double clip_value)
+ * lost or doubled replica gradient would be off by O(lr).  With
+ * augmentation, the batch's crops and flips are drawn once and each
+ * replica applies its slice: a replica using another slice's choices
+ * would train on other images. */
+static void compare_threads(int optimizer, double clip_norm, double clip_value, int augment)
 {
     rsc_error err;
     float *p[2];
@@ -261,6 +270,7 @@ static void compare_threads(int optimizer, double clip_norm, double clip_value)
         cfg.clip_norm = clip_norm;
         cfg.clip_value = clip_value;
         cfg.input_noise = 0;
+        cfg.augment = augment;
         rsc_trainer *t = new_trainer(be, &cfg);
         for (int e = 0; e < 2; e++)
             assert_int_equal(rsc_trainer_epoch(t, NULL, NULL, NULL, &err), 0);
@@ -286,9 +296,139 @@ static void test_data_parallel(void **state)
 {
     (void)state;
     make_data();
-    compare_threads(RSC_OPTIM_ADAM, 0, 0);      /* fused reduce + update */
-    compare_threads(RSC_OPTIM_SGD, 0, 0.01);    /* fused, clipped by value */
-    compare_threads(RSC_OPTIM_ADAM, 0.5, 0);    /* reduce, global norm, update */
+    compare_threads(RSC_OPTIM_ADAM, 0, 0, 0);      /* fused reduce + update */
+    compare_threads(RSC_OPTIM_SGD, 0, 0.01, 0);    /* fused, clipped by value */
+    compare_threads(RSC_OPTIM_ADAM, 0.5, 0, 0);    /* reduce, global norm, update */
+    compare_threads(RSC_OPTIM_ADAM, 0, 0, RSC_AUGMENT_CROP_FLIP);
+}
+
+/* Who computes a step: replicas where the backend offers the capability
+ * (sibling and parallel), more than one thread, at least 16 examples per
+ * replica, and no batch norm; else the trainer's own network. */
+static void test_workers(void **state)
+{
+    (void)state;
+    rsc_error err;
+    rsc_backend *be = rsc_backend_open("cpu", 2, &err);
+    assert_non_null(be);
+    rsc_rng dropout;
+    rsc_rng_seed(&dropout, 0);
+    struct {
+        const char *arch;
+        rsc_shape in;
+        int batch, want;
+    } cases[] = {
+        { "mlp-small", { 1, 4, 4 }, 32, 2 },
+        { "mlp-small", { 1, 4, 4 }, 31, 1 },     /* 15 examples each: too few */
+        { "resnet20", { 3, 32, 32 }, 128, 1 },   /* batch norm */
+        { "cnn", { 1, 28, 28 }, 64, 2 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rsc_net *net = rsc_net_new(be, cases[i].in, cases[i].batch, &err);
+        assert_non_null(net);
+        assert_int_equal(rsc_arch_build(net, cases[i].arch, 10, &err), 0);
+        rsc_optim_cfg oc;
+        rsc_optim_cfg_defaults(&oc);
+        rsc_optim *opt = rsc_optim_new(be, net->nparam_total, &oc, &err);
+        assert_non_null(opt);
+        rsc_workers *w = rsc_workers_new(be, net, cases[i].arch, 10, cases[i].batch, opt,
+                                         &dropout, &err);
+        if (!w)
+            fail_msg("%s", err.msg);
+        if (rsc_workers_count(w) != cases[i].want)
+            fail_msg("%s, batch %d: %d workers, expected %d", cases[i].arch, cases[i].batch,
+                     rsc_workers_count(w), cases[i].want);
+        if (cases[i].want == 1) {
+            assert_ptr_equal(rsc_workers_get(w, 0)->be, be);
+            assert_ptr_equal(rsc_workers_get(w, 0)->net, net);
+            assert_int_equal(rsc_workers_max_rows(w), cases[i].batch);
+        } else {
+            /* single-threaded siblings, sharing the parameters: what is
+             * written to the network's is what the replicas read */
+            be->fill(be, net->P, net->nparam_total, 0.25f);
+            float *got = malloc(net->nparam_total * sizeof *got);
+            for (int k = 0; k < 2; k++) {
+                rsc_worker *wk = rsc_workers_get(w, k);
+                assert_true(wk->be != be && wk->be->threads == 1 && wk->net != net);
+                assert_int_equal(rsc_net_get_params(wk->net, got, &err), 0);
+                for (size_t j = 0; j < net->nparam_total; j++)
+                    assert_true(got[j] == 0.25f);
+            }
+            free(got);
+            assert_int_equal(rsc_workers_max_rows(w), (cases[i].batch + 1) / 2);
+        }
+        rsc_workers_free(w);
+        rsc_optim_free(opt);
+        rsc_net_free(net);
+    }
+    /* Without the capability (as on a GPU): one worker, whatever the
+     * threads. */
+    rsc_backend *(*sibling)(rsc_backend *, rsc_error *) = be->sibling;
+    be->sibling = NULL;
+    rsc_net *net = rsc_net_new(be, (rsc_shape){ 1, 4, 4 }, 32, &err);
+    assert_int_equal(rsc_arch_build(net, "mlp-small", 10, &err), 0);
+    rsc_optim_cfg oc;
+    rsc_optim_cfg_defaults(&oc);
+    rsc_optim *opt = rsc_optim_new(be, net->nparam_total, &oc, &err);
+    rsc_workers *w = rsc_workers_new(be, net, "mlp-small", 10, 32, opt, &dropout, &err);
+    assert_non_null(w);
+    assert_int_equal(rsc_workers_count(w), 1);
+    rsc_workers_free(w);
+    rsc_optim_free(opt);
+    rsc_net_free(net);
+    be->sibling = sibling;
+    rsc_backend_close(be);
+}
+
+/* u8 images train exactly as their float conversion (v / 255.0f) does,
+ * and substituted rows exactly as the floats written over their rows: the
+ * gather converts and substitutes, on 1 and on 2 threads. */
+static void test_u8_data(void **state)
+{
+    (void)state;
+    rsc_error err;
+    make_data();
+    static uint8_t X8[N * D];
+    static float XF[N * D];
+    for (int i = 0; i < N * D; i++) {
+        X8[i] = (uint8_t)(X[i] * 255.0f + 0.5f);
+        XF[i] = (float)X8[i] / 255.0f;
+    }
+    /* examples 3, 50 and 399 replaced by float rows */
+    const int64_t sub_index[3] = { 50, 3, 399 };
+    float sub_x[3 * D];
+    for (int k = 0; k < 3 * D; k++)
+        sub_x[k] = (float)(k % 7) / 7.0f;
+    for (int k = 0; k < 3; k++)
+        memcpy(XF + sub_index[k] * D, sub_x + k * D, D * sizeof(float));
+    const rsc_split u8 = { .n = N, .c = 1, .h = 4, .w = 4, .dtype = RSC_U8, .x = X8, .y = Y,
+                           .nsub = 3, .sub_index = sub_index, .sub_x = sub_x };
+    const rsc_split f32 = { .n = N, .c = 1, .h = 4, .w = 4, .dtype = RSC_F32, .x = XF, .y = Y };
+    for (int threads = 1; threads <= 2; threads++) {
+        float *p[2];
+        size_t n = 0;
+        for (int k = 0; k < 2; k++) {
+            rsc_backend *be = rsc_backend_open("cpu", threads, &err);
+            rsc_train_cfg cfg;
+            cfg_small(&cfg);
+            cfg.input_noise = 0.05;
+            rsc_trainer *t = rsc_trainer_new(be, &cfg, (rsc_shape){ 1, 4, 4 }, K, &err);
+            assert_non_null(t);
+            if (rsc_trainer_set_data(t, k ? &u8 : &f32, &TEST, 0, &err) != 0)
+                fail_msg("%s", err.msg);
+            for (int e = 0; e < 2; e++)
+                assert_int_equal(rsc_trainer_epoch(t, NULL, NULL, NULL, &err), 0);
+            rsc_net *net = rsc_trainer_net(t);
+            n = net->nparam_total;
+            p[k] = malloc(n * sizeof(float));
+            assert_int_equal(rsc_net_get_params(net, p[k], &err), 0);
+            rsc_trainer_free(t);
+            rsc_backend_close(be);
+        }
+        assert_memory_equal(p[0], p[1], n * sizeof(float));
+        free(p[0]);
+        free(p[1]);
+    }
 }
 
 static void test_bad_data(void **state)
@@ -302,10 +442,32 @@ static void test_bad_data(void **state)
     rsc_trainer *t = rsc_trainer_new(be, &cfg, (rsc_shape){ 1, 4, 4 }, K, &err);
     int32_t y = Y[7];
     Y[7] = K;
-    assert_int_equal(rsc_trainer_set_data(t, X, Y, N, TX, TY, TN, 0, &err), -1);
+    assert_int_equal(rsc_trainer_set_data(t, &TRAIN, &TEST, 0, &err), -1);
     assert_string_equal(err.msg, "training label 3 of example 7 is not a class");
     Y[7] = y;
-    assert_int_equal(rsc_trainer_set_data(t, X, Y, N, TX, TY, TN, 0, &err), 0);
+    assert_int_equal(rsc_trainer_set_data(t, &TRAIN, &TEST, 0, &err), 0);
+    /* images of another shape or element type; a substituted row out of
+     * range or repeated */
+    rsc_split bad = TRAIN;
+    bad.w = 5;
+    assert_int_equal(rsc_trainer_set_data(t, &bad, &TEST, 0, &err), -1);
+    assert_string_equal(err.msg, "training images are 1x4x5, the network's input 1x4x4");
+    bad = TEST;
+    bad.dtype = RSC_I32;
+    assert_int_equal(rsc_trainer_set_data(t, &TRAIN, &bad, 0, &err), -1);
+    assert_non_null(strstr(err.msg, "test images: element type"));
+    float row[2 * D] = { 0 };
+    int64_t sub[2] = { 7, N };
+    bad = TRAIN;
+    bad.nsub = 2;
+    bad.sub_index = sub;
+    bad.sub_x = row;
+    assert_int_equal(rsc_trainer_set_data(t, &bad, &TEST, 0, &err), -1);
+    assert_string_equal(err.msg, "substituted training row 400 out of range or repeated");
+    sub[1] = 7;
+    assert_int_equal(rsc_trainer_set_data(t, &bad, &TEST, 0, &err), -1);
+    assert_string_equal(err.msg, "substituted training row 7 out of range or repeated");
+    assert_int_equal(rsc_trainer_set_data(t, &TRAIN, &TEST, 0, &err), 0);
     int64_t all[N];
     for (int i = 0; i < N; i++)
         all[i] = i;
@@ -322,6 +484,8 @@ int main(void)
         cmocka_unit_test(test_clipping),
         cmocka_unit_test(test_schedule_used),
         cmocka_unit_test(test_data_parallel),
+        cmocka_unit_test(test_workers),
+        cmocka_unit_test(test_u8_data),
         cmocka_unit_test(test_bad_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

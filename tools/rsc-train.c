@@ -364,21 +364,14 @@ static void load_data(run *r)
 {
     const options *o = r->o;
     rsc_error err;
-    float *x, *tx = NULL;
-    int32_t *y, *ty = NULL;
-    size_t n, tn = 0;
-    if (rsc_dataset_images_f32(r->ds, "train", &x, &y, &n, NULL, NULL, NULL, &err) != 0 ||
-        (o->test_limit >= 0 &&
-         rsc_dataset_images_f32(r->ds, "test", &tx, &ty, &tn, NULL, NULL, NULL, &err) != 0))
+    rsc_split train, test = { .n = 0 };
+    if (rsc_dataset_split(r->ds, "train", &train, &err) != 0 ||
+        (o->test_limit >= 0 && rsc_dataset_split(r->ds, "test", &test, &err) != 0))
         rsc_die("%s: %s", r->dname, err.msg);
-    if (o->test_limit > 0 && (size_t)o->test_limit < tn)
-        tn = (size_t)o->test_limit;
-    if (rsc_trainer_set_data(r->tr, x, y, n, tx, ty, tn, (size_t)o->limit, &err) != 0)
+    if (o->test_limit > 0 && (size_t)o->test_limit < test.n)
+        test.n = (size_t)o->test_limit;
+    if (rsc_trainer_set_data(r->tr, &train, test.n ? &test : NULL, (size_t)o->limit, &err) != 0)
         rsc_die("%s: %s", r->dname, err.msg);
-    free(x);
-    free(y);
-    free(tx);
-    free(ty);
 }
 
 /* --exclude-spurious and --exclude FILE. */

@@ -1,13 +1,19 @@
-/* cpu.h - the CPU backend: CBLAS for GEMM, plain C loops for the rest,
- * work split across a persistent thread pool (kernels/cpu/threadpool.h). */
+/* cpu.h - the CPU backend: CBLAS for GEMM, vectorised C kernels for the
+ * rest (kernels/cpu/kernels.h), work split across a persistent thread
+ * pool (kernels/cpu/threadpool.h). */
 #ifndef RSC_CPU_H
 #define RSC_CPU_H
 
 #include "kernels/backend.h"
+#include "kernels/cpu/kernels.h"
 
-/* Fill be's table with the CPU backend using `threads` threads (>= 1).
+/* Fill be's table (zeroed, freed by rsc_backend_close) with the CPU
+ * backend using `threads` threads (>= 1) and the kernels k: NULL for the
+ * best this CPU runs (what rsc_backend_open gives); tests and benchmarks
+ * pass rsc_cpu_kernels_for(level) to run another instruction set.
  * Returns 0, or -1 with a message. */
-int rsc_cpu_backend_init(rsc_backend *be, int threads, rsc_error *err);
+int rsc_cpu_backend_init(rsc_backend *be, int threads, const rsc_cpu_kernels *k,
+                         rsc_error *err);
 
 /* The OpenBLAS kernel family in use ("Haswell", "Prescott", ...), or the
  * CBLAS name for other libraries. */

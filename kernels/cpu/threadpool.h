@@ -1,4 +1,4 @@
-/* pool.h - a small persistent thread pool for the CPU backend.
+/* threadpool.h - a small persistent thread pool for the CPU backend.
  *
  * Operations are short (tens of microseconds for a batch-128 GEMM), so the
  * workers stay hot: after a task they spin briefly for the next one before

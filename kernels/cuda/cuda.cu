@@ -14,6 +14,7 @@
  * library versions gives the same bytes. */
 #include "kernels/cuda/cuda.h"
 
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,17 @@
 
 /* ------------------------------------------------------------ errors */
 
-/* "cudaMalloc(&p, n)" -> "cudaMalloc": the call's name for messages. */
+/* "cudaMalloc(&p, n)" -> "cudaMalloc", "impl->blas.cublasSgemm(...)" ->
+ * "cublasSgemm": the call's name for messages. */
 static void call_name(char *out, size_t size, const char *what)
 {
     size_t n = strcspn(what, "(");
+    for (size_t i = n; i > 0; i--)
+        if (what[i - 1] == '.' || what[i - 1] == '>') {
+            n -= i;
+            what += i;
+            break;
+        }
     if (n >= size)
         n = size - 1;
     memcpy(out, what, n);
@@ -136,7 +144,7 @@ int rsc_cuda_finish(rsc_backend *be, rsc_error *err)
         }
     }
     if (impl->failed)
-        return rsc_backend_fail(err, "%s", impl->msg);
+        return rsc_fail(err, "%s", impl->msg);
     return 0;
 }
 
@@ -146,6 +154,37 @@ static int cuda_sync(rsc_backend *be, rsc_error *err)
 }
 
 /* ------------------------------------------------------------ set-up */
+
+/* ------------------------------------------------------------ cuBLAS */
+
+#define CUDA_STR2(x) #x
+#define CUDA_STR(x) CUDA_STR2(x)
+
+/* Open cuBLAS (the library of the major version the backend was compiled
+ * against, found as the CUDA runtime is: the program's run path) and look
+ * up its calls.  It stays loaded for the rest of the process. */
+static int load_blas(cuda_impl *impl)
+{
+    const char *name = "libcublas.so." CUDA_STR(CUBLAS_VER_MAJOR);
+    void *lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (!lib)
+        return rsc_cuda_record(impl, __FILE__, __LINE__, "cannot load %s: %s", name, dlerror());
+    cuda_blas_api *b = &impl->blas;
+    /* The names as cublas_v2.h defines them (cublasSgemm: cublasSgemm_v2). */
+#define CUDA_BLAS_LOOKUP(f)                                                                    \
+    if (!(b->f = (decltype(b->f))dlsym(lib, CUDA_STR(f))))                                     \
+        return rsc_cuda_record(impl, __FILE__, __LINE__, "%s: no symbol %s", name, CUDA_STR(f));
+    CUDA_BLAS_LOOKUP(cublasCreate)
+    CUDA_BLAS_LOOKUP(cublasDestroy)
+    CUDA_BLAS_LOOKUP(cublasGetVersion)
+    CUDA_BLAS_LOOKUP(cublasSetStream)
+    CUDA_BLAS_LOOKUP(cublasSetPointerMode)
+    CUDA_BLAS_LOOKUP(cublasSetAtomicsMode)
+    CUDA_BLAS_LOOKUP(cublasSetMathMode)
+    CUDA_BLAS_LOOKUP(cublasSgemm)
+#undef CUDA_BLAS_LOOKUP
+    return 0;
+}
 
 static void cuda_close(rsc_backend *be)
 {
@@ -166,7 +205,7 @@ static void cuda_close(rsc_backend *be)
     cudaFree(impl->scratch);
     cudaFree(impl->dflags);
     if (impl->cublas)
-        cublasDestroy(impl->cublas);
+        impl->blas.cublasDestroy(impl->cublas);
     if (impl->stream)
         cudaStreamDestroy(impl->stream);
     cudaGetLastError();
@@ -178,7 +217,7 @@ extern "C" int rsc_cuda_backend_init(rsc_backend *be, rsc_error *err)
 {
     cuda_impl *impl = (cuda_impl *)calloc(1, sizeof *impl);
     if (!impl)
-        return rsc_backend_fail(err, "out of memory");
+        return rsc_fail(err, "out of memory");
     be->impl = impl;
     int count = 0;
     cudaDeviceProp prop;
@@ -190,17 +229,20 @@ extern "C" int rsc_cuda_backend_init(rsc_backend *be, rsc_error *err)
         CUDA_CHECK(impl, cudaGetDeviceProperties(&prop, impl->device)) ||
         CUDA_CHECK(impl, cudaRuntimeGetVersion(&rt)) ||
         CUDA_CHECK(impl, cudaStreamCreateWithFlags(&impl->stream, cudaStreamNonBlocking)) ||
-        CUBLAS_CHECK(impl, cublasCreate(&impl->cublas)) ||
-        CUBLAS_CHECK(impl, cublasSetStream(impl->cublas, impl->stream)) ||
-        CUBLAS_CHECK(impl, cublasSetPointerMode(impl->cublas, CUBLAS_POINTER_MODE_HOST)) ||
-        CUBLAS_CHECK(impl, cublasSetAtomicsMode(impl->cublas, CUBLAS_ATOMICS_NOT_ALLOWED)) ||
-        CUBLAS_CHECK(impl, cublasGetVersion(impl->cublas, &blas)))
+        load_blas(impl) != 0 ||
+        CUBLAS_CHECK(impl, impl->blas.cublasCreate(&impl->cublas)) ||
+        CUBLAS_CHECK(impl, impl->blas.cublasSetStream(impl->cublas, impl->stream)) ||
+        CUBLAS_CHECK(impl, impl->blas.cublasSetPointerMode(impl->cublas,
+                                                           CUBLAS_POINTER_MODE_HOST)) ||
+        CUBLAS_CHECK(impl, impl->blas.cublasSetAtomicsMode(impl->cublas,
+                                                           CUBLAS_ATOMICS_NOT_ALLOWED)) ||
+        CUBLAS_CHECK(impl, impl->blas.cublasGetVersion(impl->cublas, &blas)))
         goto fail;
     {
         const char *tf32 = getenv("RSC_CUDA_TF32");
         int use_tf32 = tf32 && strcmp(tf32, "1") == 0;
         impl->tf32 = use_tf32;
-        if (CUBLAS_CHECK(impl, cublasSetMathMode(impl->cublas, use_tf32
+        if (CUBLAS_CHECK(impl, impl->blas.cublasSetMathMode(impl->cublas, use_tf32
                                                                    ? CUBLAS_TF32_TENSOR_OP_MATH
                                                                    : CUBLAS_DEFAULT_MATH)))
             goto fail;
@@ -243,7 +285,7 @@ extern "C" int rsc_cuda_backend_init(rsc_backend *be, rsc_error *err)
         return 0;
     }
 fail:
-    rsc_backend_fail(err, "%s", impl->msg);
+    rsc_fail(err, "%s", impl->msg);
     cuda_close(be);
     return -1;
 }

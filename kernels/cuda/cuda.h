@@ -44,9 +44,33 @@ enum {
     CUDA_FLAG_INDEX = 2,  /* gather, gather_i32: a row index outside the source */
 };
 
+/* The cuBLAS calls the backend makes (cublas_v2.h's names), looked up when
+ * a backend opens (cuda.cu) rather than linked: mapping
+ * libcublas and its libcublasLt costs about 150 MB of memory at once,
+ * which every program of a CUDA build would otherwise pay, GPU or not. */
+typedef decltype(&cublasCreate) cuda_cublasCreate_fn;
+typedef decltype(&cublasDestroy) cuda_cublasDestroy_fn;
+typedef decltype(&cublasGetVersion) cuda_cublasGetVersion_fn;
+typedef decltype(&cublasSetStream) cuda_cublasSetStream_fn;
+typedef decltype(&cublasSetPointerMode) cuda_cublasSetPointerMode_fn;
+typedef decltype(&cublasSetAtomicsMode) cuda_cublasSetAtomicsMode_fn;
+typedef decltype(&cublasSetMathMode) cuda_cublasSetMathMode_fn;
+typedef decltype(&cublasSgemm) cuda_cublasSgemm_fn;
+typedef struct cuda_blas_api {
+    cuda_cublasCreate_fn cublasCreate;
+    cuda_cublasDestroy_fn cublasDestroy;
+    cuda_cublasGetVersion_fn cublasGetVersion;
+    cuda_cublasSetStream_fn cublasSetStream;
+    cuda_cublasSetPointerMode_fn cublasSetPointerMode;
+    cuda_cublasSetAtomicsMode_fn cublasSetAtomicsMode;
+    cuda_cublasSetMathMode_fn cublasSetMathMode;
+    cuda_cublasSgemm_fn cublasSgemm;
+} cuda_blas_api;
+
 typedef struct cuda_impl {
     int device;
     cudaStream_t stream;
+    cuda_blas_api blas;  /* opened by rsc_cuda_backend_init */
     cublasHandle_t cublas;
     cudnnHandle_t cudnn; /* created by conv.cu on first use */
     int tf32;            /* RSC_CUDA_TF32=1: TF32 tensor cores for GEMM and conv */

@@ -58,17 +58,30 @@ static void cuda_noise_add(rsc_backend *be, rsc_buf *x, size_t n, float sigma, u
 /* ------------------------------------------------------------ gathers */
 
 /* Rows of the batch along blockIdx.y (grid-strided), elements of a row
- * along x: consecutive threads read consecutive source elements. */
+ * along x: consecutive threads read consecutive source elements.  A row
+ * whose slot (when slot is not NULL) is >= 0 comes from that row of the
+ * float32 rows sub instead (backend.h, gather). */
 template <typename T>
 __global__ static void gather_kernel(float *dst, const T *src, size_t row_len, size_t nrows,
-                                     const int32_t *idx, size_t count, unsigned *flags)
+                                     const int32_t *idx, size_t count, const int32_t *slot,
+                                     const float *sub, size_t nsub, unsigned *flags)
 {
     for (size_t j = blockIdx.y; j < count; j += gridDim.y) {
         int32_t row = idx[j];
         float *d = dst + j * row_len;
-        if (row < 0 || (size_t)row >= nrows) {
+        int32_t sl = -1;
+        if (row >= 0 && (size_t)row < nrows && slot)
+            sl = slot[row];
+        if (row < 0 || (size_t)row >= nrows || (sl >= 0 && (size_t)sl >= nsub)) {
             if (blockIdx.x == 0 && threadIdx.x == 0)
                 atomicOr(flags, (unsigned)CUDA_FLAG_INDEX);
+            continue;
+        }
+        if (sl >= 0) {
+            const float *s = sub + (size_t)sl * row_len;
+            for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < row_len;
+                 i += (size_t)gridDim.x * blockDim.x)
+                d[i] = s[i];
             continue;
         }
         const T *s = src + (size_t)row * row_len;
@@ -92,21 +105,26 @@ static dim3 gather_grid(size_t row_len, size_t count)
 }
 
 static void cuda_gather(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, int src_type,
-                        size_t row_len, const rsc_buf *idx, size_t idx_off, size_t count)
+                        size_t row_len, const rsc_buf *idx, size_t idx_off, size_t count,
+                        const rsc_buf *slot, const rsc_buf *sub)
 {
     cuda_impl *impl = cuda_of(be);
     if (count == 0 || row_len == 0 || impl->failed)
         return;
     const int32_t *ix = (const int32_t *)idx->data + idx_off;
+    const int32_t *sl = slot ? (const int32_t *)slot->data : NULL;
+    const float *sb = slot && sub ? CF(sub) : NULL;
+    size_t nsub = slot && sub ? sub->bytes / (row_len * sizeof(float)) : 0;
     dim3 grid = gather_grid(row_len, count);
     if (src_type == RSC_GATHER_U8) {
         size_t nrows = src->bytes / row_len;
         gather_kernel<unsigned char><<<grid, CUDA_THREADS, 0, impl->stream>>>(
-            F(dst), (const unsigned char *)src->data, row_len, nrows, ix, count, impl->dflags);
+            F(dst), (const unsigned char *)src->data, row_len, nrows, ix, count, sl, sb, nsub,
+            impl->dflags);
     } else if (src_type == RSC_GATHER_F32) {
         size_t nrows = src->bytes / (row_len * sizeof(float));
         gather_kernel<float><<<grid, CUDA_THREADS, 0, impl->stream>>>(
-            F(dst), CF(src), row_len, nrows, ix, count, impl->dflags);
+            F(dst), CF(src), row_len, nrows, ix, count, sl, sb, nsub, impl->dflags);
     } else {
         rsc_cuda_record(impl, __FILE__, __LINE__, "gather: unknown source type %d", src_type);
         return;

@@ -5,7 +5,7 @@
 
 extern "C" {
 #include "config.h"
-#include "kernels/devices.h"
+#include "kernels/backend.h"
 }
 
 extern "C" int rsc_cuda_device_count(void)

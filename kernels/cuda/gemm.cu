@@ -36,9 +36,9 @@ static void cuda_gemm(rsc_backend *be, int ta, int tb, int m, int n, int k, floa
         CUDA_LAUNCHED(impl, "scale_matrix_kernel");
         return;
     }
-    CUBLAS_CHECK(impl, cublasSgemm(impl->cublas, tb ? CUBLAS_OP_T : CUBLAS_OP_N,
-                                   ta ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &alpha, CF(b), ldb,
-                                   CF(a), lda, &beta, F(c), ldc));
+    CUBLAS_CHECK(impl, impl->blas.cublasSgemm(impl->cublas, tb ? CUBLAS_OP_T : CUBLAS_OP_N,
+                                              ta ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &alpha,
+                                              CF(b), ldb, CF(a), lda, &beta, F(c), ldc));
 }
 
 /* y[r*cols + c] += bias[c], then ReLU when relu: one thread per element. */

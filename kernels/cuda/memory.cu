@@ -16,19 +16,19 @@ static rsc_buf *cuda_alloc(rsc_backend *be, size_t bytes, rsc_error *err)
 {
     cuda_impl *impl = cuda_of(be);
     if (impl->failed) {
-        rsc_backend_fail(err, "%s", impl->msg);
+        rsc_fail(err, "%s", impl->msg);
         return NULL;
     }
     size_t rounded = (bytes + ALLOC_ROUND - 1) / ALLOC_ROUND * ALLOC_ROUND;
     if (rounded < bytes) {
-        rsc_backend_fail(err, "out of GPU memory allocating %zu bytes", bytes);
+        rsc_fail(err, "out of GPU memory allocating %zu bytes", bytes);
         return NULL;
     }
     if (rounded == 0)
         rounded = ALLOC_ROUND;
     rsc_buf *b = (rsc_buf *)calloc(1, sizeof *b);
     if (!b) {
-        rsc_backend_fail(err, "out of memory");
+        rsc_fail(err, "out of memory");
         return NULL;
     }
     cudaError_t rc = cudaMalloc((void **)&b->data, rounded);
@@ -38,9 +38,9 @@ static rsc_buf *cuda_alloc(rsc_backend *be, size_t bytes, rsc_error *err)
         size_t free_b = 0, total_b = 0;
         if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) {
             cudaGetLastError();
-            rsc_backend_fail(err, "out of GPU memory allocating %zu bytes", bytes);
+            rsc_fail(err, "out of GPU memory allocating %zu bytes", bytes);
         } else {
-            rsc_backend_fail(err,
+            rsc_fail(err,
                              "out of GPU memory allocating %zu bytes (%.1f MiB free of %.1f MiB)",
                              bytes, free_b / 1048576.0, total_b / 1048576.0);
         }
@@ -52,7 +52,7 @@ static rsc_buf *cuda_alloc(rsc_backend *be, size_t bytes, rsc_error *err)
         if (rc == cudaSuccess)
             cudaFree(b->data);
         free(b);
-        rsc_backend_fail(err, "%s", impl->msg);
+        rsc_fail(err, "%s", impl->msg);
         return NULL;
     }
     b->bytes = bytes;
@@ -64,17 +64,17 @@ static rsc_buf *cuda_view(rsc_backend *be, rsc_buf *parent, size_t offset, size_
 {
     (void)be;
     if (offset > parent->bytes || bytes > parent->bytes - offset) {
-        rsc_backend_fail(err, "buffer view [%zu, +%zu) outside a %zu-byte buffer", offset, bytes,
+        rsc_fail(err, "buffer view [%zu, +%zu) outside a %zu-byte buffer", offset, bytes,
                          parent->bytes);
         return NULL;
     }
     if (offset % 4 != 0) {
-        rsc_backend_fail(err, "buffer view at offset %zu, not a multiple of 4", offset);
+        rsc_fail(err, "buffer view at offset %zu, not a multiple of 4", offset);
         return NULL;
     }
     rsc_buf *b = (rsc_buf *)calloc(1, sizeof *b);
     if (!b) {
-        rsc_backend_fail(err, "out of memory");
+        rsc_fail(err, "out of memory");
         return NULL;
     }
     b->data = parent->data + offset;
@@ -106,10 +106,10 @@ static int cuda_upload(rsc_backend *be, rsc_buf *dst, size_t offset, const void 
 {
     cuda_impl *impl = cuda_of(be);
     if (offset > dst->bytes || bytes > dst->bytes - offset)
-        return rsc_backend_fail(err, "upload of %zu bytes at %zu outside a %zu-byte buffer",
+        return rsc_fail(err, "upload of %zu bytes at %zu outside a %zu-byte buffer",
                                 bytes, offset, dst->bytes);
     if (impl->failed)
-        return rsc_backend_fail(err, "%s", impl->msg);
+        return rsc_fail(err, "%s", impl->msg);
     if (bytes == 0)
         return 0;
     if (impl->staging && bytes <= CUDA_STAGING_SLOT) {
@@ -119,19 +119,19 @@ static int cuda_upload(rsc_backend *be, rsc_buf *dst, size_t offset, const void 
         unsigned slot = impl->next_slot++ % CUDA_STAGING_SLOTS;
         unsigned char *stage = impl->staging + slot * CUDA_STAGING_SLOT;
         if (CUDA_CHECK(impl, cudaEventSynchronize(impl->staged[slot])))
-            return rsc_backend_fail(err, "%s", impl->msg);
+            return rsc_fail(err, "%s", impl->msg);
         memcpy(stage, src, bytes);
         if (CUDA_CHECK(impl, cudaMemcpyAsync(dst->data + offset, stage, bytes,
                                              cudaMemcpyHostToDevice, impl->stream)) ||
             CUDA_CHECK(impl, cudaEventRecord(impl->staged[slot], impl->stream)))
-            return rsc_backend_fail(err, "%s", impl->msg);
+            return rsc_fail(err, "%s", impl->msg);
         return 0;
     }
     /* Synchronous for the caller: src may be reused or freed on return. */
     if (CUDA_CHECK(impl, cudaMemcpyAsync(dst->data + offset, src, bytes, cudaMemcpyHostToDevice,
                                          impl->stream)) ||
         CUDA_CHECK(impl, cudaStreamSynchronize(impl->stream)))
-        return rsc_backend_fail(err, "%s", impl->msg);
+        return rsc_fail(err, "%s", impl->msg);
     return 0;
 }
 
@@ -140,7 +140,7 @@ static int cuda_download(rsc_backend *be, void *dst, const rsc_buf *src, size_t 
 {
     cuda_impl *impl = cuda_of(be);
     if (offset > src->bytes || bytes > src->bytes - offset)
-        return rsc_backend_fail(err, "download of %zu bytes at %zu outside a %zu-byte buffer",
+        return rsc_fail(err, "download of %zu bytes at %zu outside a %zu-byte buffer",
                                 bytes, offset, src->bytes);
     if (bytes && !impl->failed)
         CUDA_CHECK(impl, cudaMemcpyAsync(dst, src->data + offset, bytes, cudaMemcpyDeviceToHost,

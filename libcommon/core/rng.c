@@ -87,6 +87,12 @@ static uint64_t next_u64(rsc_rng *r)
     return (hi << 32) | rsc_rng_u32(r);
 }
 
+uint64_t rsc_rng_seed64(rsc_rng *r)
+{
+    uint64_t hi = rsc_rng_u32(r);
+    return hi << 32 | rsc_rng_u32(r);
+}
+
 double rsc_rng_double(rsc_rng *r)
 {
     uint32_t a = rsc_rng_u32(r) >> 5, b = rsc_rng_u32(r) >> 6;

@@ -43,6 +43,9 @@ void rsc_rng_seed_array(rsc_rng *r, const uint32_t *key, size_t n);
 void rsc_rng_derive(rsc_rng *r, uint64_t seed, int purpose);
 
 uint32_t rsc_rng_u32(rsc_rng *r);                  /* genrand_int32 */
+/* A 64-bit seed from two u32 draws, the first the high word (the seeds of
+ * the backends' counter-based random numbers, and of derived streams). */
+uint64_t rsc_rng_seed64(rsc_rng *r);
 double rsc_rng_double(rsc_rng *r);                 /* rand(): [0,1), 53 bits */
 float rsc_rng_float(rsc_rng *r);                   /* (u32 >> 8) * 2^-24, [0,1) */
 /* random_interval(max): uniform on [0, max] by masked rejection, as the

@@ -11,7 +11,6 @@ struct rsc_augmenter {
     int kind;
     rsc_shape input;
     int max_batch;
-    int32_t *host;            /* 3 choices per example */
     rsc_buf *prm, *tmp;
 };
 
@@ -47,8 +46,7 @@ rsc_augmenter *rsc_augmenter_new(rsc_backend *be, int kind, rsc_shape input, int
     a->max_batch = max_batch;
     if (kind == RSC_AUGMENT_NONE)
         return a;
-    a->host = rsc_malloc((size_t)max_batch * 3, sizeof *a->host, err);
-    if (!a->host || !(a->prm = be->alloc(be, (size_t)max_batch * 3 * sizeof(int32_t), err)) ||
+    if (!(a->prm = be->alloc(be, (size_t)max_batch * 3 * sizeof(int32_t), err)) ||
         !(a->tmp = be->alloc(be, (size_t)max_batch * rsc_shape_size(input) * sizeof(float), err))) {
         rsc_augmenter_free(a);
         return NULL;
@@ -62,23 +60,29 @@ void rsc_augmenter_free(rsc_augmenter *a)
         return;
     a->be->free(a->be, a->prm);
     a->be->free(a->be, a->tmp);
-    free(a->host);
     free(a);
 }
 
-int rsc_augmenter_apply(rsc_augmenter *a, rsc_buf *x, int batch, rsc_rng *rng, rsc_error *err)
+void rsc_augment_draw(int kind, int batch, rsc_rng *rng, int32_t *prm)
+{
+    if (kind != RSC_AUGMENT_CROP_FLIP)
+        return;
+    for (int i = 0; i < batch; i++) {
+        prm[3 * i] = (int32_t)rsc_rng_randint(rng, 0, 2 * RSC_AUGMENT_PAD + 1);
+        prm[3 * i + 1] = (int32_t)rsc_rng_randint(rng, 0, 2 * RSC_AUGMENT_PAD + 1);
+        prm[3 * i + 2] = rsc_rng_double(rng) < 0.5;
+    }
+}
+
+int rsc_augmenter_apply(rsc_augmenter *a, rsc_buf *x, int batch, const int32_t *prm,
+                        rsc_error *err)
 {
     if (a->kind == RSC_AUGMENT_NONE || batch <= 0)
         return 0;
     if (batch > a->max_batch)
         return rsc_fail(err, "augmentation of %d examples (at most %d)", batch, a->max_batch);
     rsc_backend *be = a->be;
-    for (int i = 0; i < batch; i++) {
-        a->host[3 * i] = (int32_t)rsc_rng_randint(rng, 0, 2 * RSC_AUGMENT_PAD + 1);
-        a->host[3 * i + 1] = (int32_t)rsc_rng_randint(rng, 0, 2 * RSC_AUGMENT_PAD + 1);
-        a->host[3 * i + 2] = rsc_rng_double(rng) < 0.5;
-    }
-    if (be->upload(be, a->prm, 0, a->host, (size_t)batch * 3 * sizeof(int32_t), err) != 0)
+    if (be->upload(be, a->prm, 0, prm, (size_t)batch * 3 * sizeof(int32_t), err) != 0)
         return -1;
     rsc_shape s = a->input;
     be->crop_flip(be, s.c, s.h, s.w, RSC_AUGMENT_PAD, batch, a->prm, x, a->tmp);

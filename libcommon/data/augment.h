@@ -39,8 +39,16 @@ rsc_augmenter *rsc_augmenter_new(rsc_backend *be, int kind, rsc_shape input, int
                                  rsc_error *err);
 void rsc_augmenter_free(rsc_augmenter *a);
 
+/* The choices of `batch` examples (kind crop-flip: 3 int32 per example,
+ * top, left, flip, drawn in that order example by example; kind none:
+ * nothing drawn) from rng into prm.  A batch's choices are drawn once, so
+ * that data-parallel replicas each apply their slice (prm + 3 * first
+ * example) and the batch is augmented as it would be in one piece. */
+void rsc_augment_draw(int kind, int batch, rsc_rng *rng, int32_t *prm);
+
 /* Augment the first `batch` examples of x (backend buffer, CHW rows) in
- * place, drawing the choices from rng. */
-int rsc_augmenter_apply(rsc_augmenter *a, rsc_buf *x, int batch, rsc_rng *rng, rsc_error *err);
+ * place with the choices prm (host memory, as rsc_augment_draw fills it). */
+int rsc_augmenter_apply(rsc_augmenter *a, rsc_buf *x, int batch, const int32_t *prm,
+                        rsc_error *err);
 
 #endif

@@ -378,62 +378,72 @@ int rsc_dataset_validate(const rsc_file *ds, const char *fname, rsc_error *err)
     return 0;
 }
 
-/* ------------------------------------------------------------ float views */
+/* ------------------------------------------------------------ splits */
 
-/* The images tensor of a split and its spurious substitutes (train only),
- * checked. */
-static int split_x(const rsc_file *ds, const char *split, const rsc_tensor **tx,
-                   const rsc_tensor **si, const rsc_tensor **sx, rsc_error *err)
+int rsc_dataset_split(const rsc_file *ds, const char *split, rsc_split *out, rsc_error *err)
 {
     int train = !strcmp(split, "train");
     if (!train && strcmp(split, "test") != 0)
         return rsc_fail(err, "unknown split '%s' (train or test)", split);
-    char xn[32];
+    char xn[32], yn[32];
     snprintf(xn, sizeof xn, "%s.x", split);
-    if (!(*tx = rsc_file_find(ds, xn)))
-        return rsc_fail(err, "tensor '%s': missing", xn);
-    if (check_x(*tx, xn, err) < 0)
+    snprintf(yn, sizeof yn, "%s.y", split);
+    const rsc_tensor *tx = rsc_file_find(ds, xn), *ty = rsc_file_expect(ds, yn, RSC_I32, 1, err);
+    if (!ty)
         return -1;
-    size_t img = (size_t)((*tx)->dims[1] * (*tx)->dims[2] * (*tx)->dims[3]);
-    *si = *sx = NULL;
-    if (train && (*si = rsc_file_find(ds, "spurious.index"))) {
-        *sx = rsc_file_find(ds, "spurious.x");
-        if (!*sx || (*si)->dtype != RSC_I64 || (*si)->ndim != 1 || (*sx)->dtype != RSC_F32 ||
-            (*sx)->ndim != 4 || (*sx)->dims[0] != (*si)->dims[0] ||
-            (size_t)((*sx)->dims[1] * (*sx)->dims[2] * (*sx)->dims[3]) != img)
-            return rsc_fail(err, "tensors 'spurious.index' and 'spurious.x' do not match the dataset");
-    }
+    if (!tx)
+        return rsc_fail(err, "tensor '%s': missing", xn);
+    if (check_x(tx, xn, err) < 0)
+        return -1;
+    size_t m = (size_t)tx->dims[0], img = (size_t)(tx->dims[1] * tx->dims[2] * tx->dims[3]);
+    if (ty->dims[0] != m)
+        return rsc_fail(err, "tensor '%s': %zu labels for %zu images", yn, (size_t)ty->dims[0], m);
+    *out = (rsc_split){ .n = m, .c = (int)tx->dims[1], .h = (int)tx->dims[2],
+                        .w = (int)tx->dims[3], .dtype = tx->dtype, .x = tx->data,
+                        .y = ty->data };
+    const rsc_tensor *si = train ? rsc_file_find(ds, "spurious.index") : NULL;
+    if (!si)
+        return 0;
+    const rsc_tensor *sx = rsc_file_find(ds, "spurious.x");
+    if (!sx || si->dtype != RSC_I64 || si->ndim != 1 || sx->dtype != RSC_F32 || sx->ndim != 4 ||
+        sx->dims[0] != si->dims[0] || (size_t)(sx->dims[1] * sx->dims[2] * sx->dims[3]) != img)
+        return rsc_fail(err, "tensors 'spurious.index' and 'spurious.x' do not match the dataset");
+    const int64_t *idx = si->data;
+    for (uint64_t k = 0; k < si->dims[0]; k++)
+        if (idx[k] < 0 || (uint64_t)idx[k] >= m)
+            return rsc_fail(err, "tensor 'spurious.index': index %lld out of range",
+                            (long long)idx[k]);
+    out->nsub = (size_t)si->dims[0];
+    out->sub_index = idx;
+    out->sub_x = sx->data;
     return 0;
 }
 
 int rsc_dataset_range_f32(const rsc_file *ds, const char *split, size_t start, size_t count,
                           float *x, rsc_error *err)
 {
-    const rsc_tensor *tx, *si, *sx;
-    if (split_x(ds, split, &tx, &si, &sx, err) < 0)
+    rsc_split sp;
+    if (rsc_dataset_split(ds, split, &sp, err) != 0)
         return -1;
-    size_t m = (size_t)tx->dims[0], img = (size_t)(tx->dims[1] * tx->dims[2] * tx->dims[3]);
+    size_t m = sp.n, img = (size_t)sp.c * sp.h * sp.w;
     if (start > m || count > m - start)
         return rsc_fail(err, "images %zu..%zu of the %s split: it has %zu", start, start + count,
                         split, m);
-    if (tx->dtype == RSC_U8) {
+    if (sp.dtype == RSC_U8) {
         /* astype(float32) / 255: a float32 division, as the reference */
         float lut[256];
         for (int v = 0; v < 256; v++)
             lut[v] = (float)v / 255.0f;
-        const uint8_t *s = (const uint8_t *)tx->data + start * img;
+        const uint8_t *s = (const uint8_t *)sp.x + start * img;
         for (size_t i = 0; i < count * img; i++)
             x[i] = lut[s[i]];
     } else {
-        memcpy(x, (const float *)tx->data + start * img, count * img * sizeof *x);
+        memcpy(x, (const float *)sp.x + start * img, count * img * sizeof *x);
     }
-    const int64_t *idx = si ? si->data : NULL;
-    for (uint64_t k = 0; si && k < si->dims[0]; k++) {
-        if (idx[k] < 0 || (uint64_t)idx[k] >= m)
-            return rsc_fail(err, "tensor 'spurious.index': index %lld out of range", (long long)idx[k]);
-        if ((size_t)idx[k] >= start && (size_t)idx[k] < start + count)
-            memcpy(x + ((size_t)idx[k] - start) * img, (const float *)sx->data + k * img,
-                   img * sizeof *x);
+    for (size_t k = 0; k < sp.nsub; k++) {
+        size_t i = (size_t)sp.sub_index[k];
+        if (i >= start && i < start + count)
+            memcpy(x + (i - start) * img, sp.sub_x + k * img, img * sizeof *x);
     }
     return 0;
 }
@@ -441,16 +451,10 @@ int rsc_dataset_range_f32(const rsc_file *ds, const char *split, size_t start, s
 int rsc_dataset_images_f32(const rsc_file *ds, const char *split, float **x, int32_t **y, size_t *n,
                            int *c, int *h, int *w, rsc_error *err)
 {
-    const rsc_tensor *tx, *si, *sx, *ty;
-    if (split_x(ds, split, &tx, &si, &sx, err) < 0)
+    rsc_split sp;
+    if (rsc_dataset_split(ds, split, &sp, err) != 0)
         return -1;
-    char yn[32];
-    snprintf(yn, sizeof yn, "%s.y", split);
-    if (!(ty = rsc_file_expect(ds, yn, RSC_I32, 1, err)))
-        return -1;
-    size_t m = (size_t)tx->dims[0], img = (size_t)(tx->dims[1] * tx->dims[2] * tx->dims[3]);
-    if (ty->dims[0] != m)
-        return rsc_fail(err, "tensor '%s': %zu labels for %zu images", yn, (size_t)ty->dims[0], m);
+    size_t m = sp.n, img = (size_t)sp.c * sp.h * sp.w;
     float *fx = NULL;
     int32_t *fy = NULL;
     if (x && (!(fx = rsc_malloc(m, img * sizeof *fx, err)) ||
@@ -463,7 +467,7 @@ int rsc_dataset_images_f32(const rsc_file *ds, const char *split, float **x, int
             free(fx);
             return -1;
         }
-        memcpy(fy, ty->data, m * sizeof *fy);
+        memcpy(fy, sp.y, m * sizeof *fy);
     }
     if (x)
         *x = fx;
@@ -472,10 +476,10 @@ int rsc_dataset_images_f32(const rsc_file *ds, const char *split, float **x, int
     if (n)
         *n = m;
     if (c)
-        *c = (int)tx->dims[1];
+        *c = sp.c;
     if (h)
-        *h = (int)tx->dims[2];
+        *h = sp.h;
     if (w)
-        *w = (int)tx->dims[3];
+        *w = sp.w;
     return 0;
 }

@@ -24,6 +24,30 @@
  * searched.  The caller frees with rsc_file_free(). */
 rsc_file *rsc_dataset_open(const char *name_or_path, rsc_error *err);
 
+/* One split of a dataset as the trainer and the scorer take it, borrowed
+ * from the file (nothing is copied): n images of c x h x w pixels (CHW),
+ * u8 (pixel value v / 255.0f, a float32 division as the reference's
+ * astype(float32) / 255) or f32 in [0,1], and their labels.  For the
+ * training split of an injected dataset, the rows listed in
+ * spurious.index are to be read as the rows of spurious.x instead: the
+ * substitution is made when a batch is gathered (the backend's gather),
+ * so that the images stay u8 in memory.  Code with its own float arrays
+ * fills one directly (dtype RSC_F32, nsub 0). */
+typedef struct rsc_split {
+    size_t n;
+    int c, h, w;
+    int dtype;                  /* RSC_U8 or RSC_F32 (enum rsc_dtype) */
+    const void *x;              /* n rows of c*h*w values */
+    const int32_t *y;           /* n labels */
+    size_t nsub;                /* rows substituted (0: none) */
+    const int64_t *sub_index;   /* their indices, distinct, in [0, n) */
+    const float *sub_x;         /* their f32 rows */
+} rsc_split;
+
+/* The split "train" or "test" of a validated dataset (the substitution
+ * only for "train").  Fails on another split name or a malformed file. */
+int rsc_dataset_split(const rsc_file *ds, const char *split, rsc_split *out, rsc_error *err);
+
 /* Float copies of one split ("train" or "test") in [0,1], CHW per image,
  * malloc'ed into *x (n*c*h*w floats) and *y (n labels); either of x / y may
  * be NULL when not wanted.  For "train", the rows listed in spurious.index

@@ -22,6 +22,7 @@
 #include "core/cli.h"
 #include "nn/model_file.h"
 #include "format/rows.h"
+#include "train/parallel.h"
 
 struct rsc_trainer {
     rsc_train_cfg cfg;
@@ -33,14 +34,20 @@ struct rsc_trainer {
     rsc_rng shuffle;          /* state at the start of the current epoch */
     rsc_rng noise, dropout;   /* running */
     rsc_rng augment_rng;      /* running */
-    rsc_augmenter *augment;
+    rsc_workers *workers;     /* who computes a step (parallel.h) */
+    rsc_augmenter **augment;  /* one per worker, on its backend */
+    rsc_error *werr;          /* one per worker: a failed step's message */
+    int32_t *augment_prm;     /* the choices of a batch (host) */
     int epochs_done;
     long batches_done;        /* in the current (partial) epoch */
     double part[2];           /* loss sum and correct count of the partial epoch */
     double *h_loss, *h_train, *h_test, *h_lr;
     int h_cap;
-    /* data */
-    rsc_buf *x, *y, *tx, *ty, *order, *ident;
+    /* data, resident on the backend: images u8 or f32 (xtype: enum
+     * rsc_gather_type), the training rows substituted at gather time
+     * (slot, sub; NULL without), labels, this epoch's order */
+    rsc_buf *x, *y, *tx, *ty, *slot, *sub, *order, *ident;
+    int xtype, txtype;
     size_t n, tn, row, limit;
     size_t recorded_train_size;   /* from a resumed model, 0 = none */
     int64_t *excluded;            /* sorted, unique */
@@ -48,17 +55,6 @@ struct rsc_trainer {
     int32_t *order_host;
     size_t nused;
     rsc_buf *sumsq;
-    /* Data-parallel replicas (CPU, threads > 1): replica r runs its share
-     * of each batch on its own 1-thread backend, with the parameters of
-     * t->net and its own gradients; the gradients are summed into
-     * replica 0's, range k by thread k. */
-    int nrep;
-    rsc_backend **rbe;
-    rsc_net **rnet;
-    rsc_rng *rrng;            /* per-replica dropout streams (per step) */
-    rsc_buf **gview;          /* gview[r * nrep + k]: range k of replica r's G */
-    rsc_buf **pview, **mview, **vview;   /* range k of P and the optimiser state */
-    int has_dropout;
 };
 
 void rsc_train_cfg_defaults(rsc_train_cfg *c)
@@ -141,8 +137,6 @@ int rsc_train_cfg_from_model(rsc_train_cfg *c, const rsc_file *m, const char *fn
 
 /* ------------------------------------------------------------ life cycle */
 
-static int setup_replicas(rsc_trainer *t, rsc_error *err);
-
 rsc_trainer *rsc_trainer_new(rsc_backend *be, const rsc_train_cfg *cfg, rsc_shape input,
                              int classes, rsc_error *err)
 {
@@ -168,16 +162,25 @@ rsc_trainer *rsc_trainer_new(rsc_backend *be, const rsc_train_cfg *cfg, rsc_shap
     t->sumsq = be->alloc(be, sizeof(double), err);
     if (!t->sumsq)
         goto fail;
-    if (setup_replicas(t, err) != 0)
-        goto fail;
     rsc_rng_derive(&t->shuffle, cfg->train_seed, RSC_RNG_SHUFFLE);
     rsc_rng_derive(&t->noise, cfg->train_seed, RSC_RNG_NOISE);
     rsc_rng_derive(&t->dropout, cfg->train_seed, RSC_RNG_DROPOUT);
     t->net->dropout_rng = &t->dropout;
     rsc_rng_derive(&t->augment_rng, cfg->train_seed, RSC_RNG_AUGMENT);
-    t->augment = rsc_augmenter_new(be, cfg->augment, input, cfg->batch_size, err);
-    if (!t->augment)
+    t->workers = rsc_workers_new(be, t->net, cfg->arch, classes, cfg->batch_size, t->opt,
+                                 &t->dropout, err);
+    if (!t->workers)
         goto fail;
+    int nw = rsc_workers_count(t->workers);
+    t->augment = rsc_calloc((size_t)nw, sizeof *t->augment, err);
+    t->werr = rsc_calloc((size_t)nw, sizeof *t->werr, err);
+    t->augment_prm = rsc_malloc((size_t)cfg->batch_size * 3, sizeof *t->augment_prm, err);
+    if (!t->augment || !t->werr || !t->augment_prm)
+        goto fail;
+    for (int i = 0; i < nw; i++)
+        if (!(t->augment[i] = rsc_augmenter_new(rsc_workers_get(t->workers, i)->be, cfg->augment,
+                                                input, rsc_workers_max_rows(t->workers), err)))
+            goto fail;
     return t;
 fail:
     rsc_trainer_free(t);
@@ -187,117 +190,27 @@ fail:
 static void free_data(rsc_trainer *t)
 {
     rsc_backend *be = t->be;
-    be->free(be, t->x);
-    be->free(be, t->y);
-    be->free(be, t->tx);
-    be->free(be, t->ty);
-    be->free(be, t->order);
-    be->free(be, t->ident);
-    t->x = t->y = t->tx = t->ty = t->order = t->ident = NULL;
-}
-
-static void free_replicas(rsc_trainer *t)
-{
-    for (int k = 0; k < t->nrep; k++) {
-        if (t->pview)
-            t->rbe[k]->free(t->rbe[k], t->pview[k]);
-        if (t->mview)
-            t->rbe[k]->free(t->rbe[k], t->mview[k]);
-        if (t->vview)
-            t->rbe[k]->free(t->rbe[k], t->vview[k]);
+    rsc_buf **bufs[] = { &t->x, &t->y, &t->tx, &t->ty, &t->slot, &t->sub, &t->order, &t->ident };
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
+        be->free(be, *bufs[i]);
+        *bufs[i] = NULL;
     }
-    free(t->pview);
-    free(t->mview);
-    free(t->vview);
-    t->pview = t->mview = t->vview = NULL;
-    for (int r = 0; r < t->nrep; r++) {
-        for (int k = 0; k < t->nrep; k++)
-            if (t->gview && t->gview[r * t->nrep + k])
-                t->rbe[r]->free(t->rbe[r], t->gview[r * t->nrep + k]);
-        rsc_net_free(t->rnet[r]);
-        rsc_backend_close(t->rbe[r]);
-    }
-    free(t->gview);
-    free(t->rnet);
-    free(t->rbe);
-    free(t->rrng);
-    t->nrep = 0;
-    t->gview = NULL;
-    t->rnet = NULL;
-    t->rbe = NULL;
-    t->rrng = NULL;
-}
-
-/* Replicas when the backend can run them: at least 16 examples each. */
-static int setup_replicas(rsc_trainer *t, rsc_error *err)
-{
-    rsc_backend *be = t->be;
-    int T = be->threads;
-    while (T > 1 && t->cfg.batch_size / T < 16)
-        T--;
-    if (!be->parallel || T < 2 || strcmp(be->name, "cpu") != 0)
-        return 0;
-    /* Batch norm normalises with the statistics of the whole batch and
-     * keeps one set of running statistics, and augmentation transforms
-     * the batch as a whole: such networks run on the full batch, the
-     * threads splitting each operation (the convolutions by examples). */
-    if (t->net->nstates > 0 || t->cfg.augment != RSC_AUGMENT_NONE)
-        return 0;
-    t->rbe = calloc((size_t)T, sizeof *t->rbe);
-    t->rnet = calloc((size_t)T, sizeof *t->rnet);
-    t->rrng = calloc((size_t)T, sizeof *t->rrng);
-    t->gview = calloc((size_t)T * T, sizeof *t->gview);
-    t->pview = calloc((size_t)T, sizeof *t->pview);
-    t->mview = calloc((size_t)T, sizeof *t->mview);
-    t->vview = calloc((size_t)T, sizeof *t->vview);
-    if (!t->rbe || !t->rnet || !t->rrng || !t->gview || !t->pview || !t->mview || !t->vview)
-        return rsc_fail(err, "out of memory");
-    t->nrep = T;
-    int per = (t->cfg.batch_size + T - 1) / T;
-    size_t n = t->net->nparam_total;
-    for (int r = 0; r < T; r++) {
-        t->rbe[r] = rsc_backend_open("cpu", 1, err);
-        if (!t->rbe[r])
-            return -1;
-        t->rnet[r] = rsc_net_new(t->rbe[r], t->input, per, err);
-        if (!t->rnet[r] || rsc_arch_build(t->rnet[r], t->cfg.arch, t->classes, err) != 0 ||
-            rsc_net_share_params(t->rnet[r], t->net, err) != 0)
-            return -1;
-        t->rnet[r]->dropout_rng = &t->rrng[r];
-        for (int k = 0; k < T; k++) {
-            size_t lo = n * (size_t)k / (size_t)T, hi = n * (size_t)(k + 1) / (size_t)T;
-            t->gview[r * T + k] = t->rbe[r]->view(t->rbe[r], t->rnet[r]->G, lo * sizeof(float),
-                                                  (hi - lo) * sizeof(float), err);
-            if (!t->gview[r * T + k])
-                return -1;
-        }
-        /* Range r of the parameters and the optimiser state, for thread r. */
-        size_t lo = n * (size_t)r / (size_t)T, len = n * (size_t)(r + 1) / (size_t)T - lo;
-        rsc_backend *b = t->rbe[r];
-        t->pview[r] = b->view(b, t->net->P, lo * sizeof(float), len * sizeof(float), err);
-        if (!t->pview[r])
-            return -1;
-        if (t->opt->m && !(t->mview[r] = b->view(b, t->opt->m, lo * sizeof(float), len * sizeof(float), err)))
-            return -1;
-        if (t->opt->v && !(t->vview[r] = b->view(b, t->opt->v, lo * sizeof(float), len * sizeof(float), err)))
-            return -1;
-    }
-    for (int i = 0; i < t->net->nlayers; i++)
-        if (strcmp(t->net->layers[i].ops->kind, "dropout") == 0)
-            t->has_dropout = 1;
-    return 0;
 }
 
 void rsc_trainer_free(rsc_trainer *t)
 {
     if (!t)
         return;
-    free_replicas(t);
+    for (int i = 0; t->augment && t->workers && i < rsc_workers_count(t->workers); i++)
+        rsc_augmenter_free(t->augment[i]);
+    free(t->augment);
+    free(t->werr);
+    free(t->augment_prm);
+    rsc_workers_free(t->workers);
     free_data(t);
     if (t->sumsq)
         t->be->free(t->be, t->sumsq);
     rsc_optim_free(t->opt);
-    rsc_augmenter_free(t->augment);
     rsc_net_free(t->net);
     free(t->h_loss);
     free(t->h_train);
@@ -579,24 +492,69 @@ static rsc_buf *upload_new(rsc_backend *be, const void *src, size_t bytes, rsc_e
     return b;
 }
 
-int rsc_trainer_set_data(rsc_trainer *t, const float *x, const int32_t *y, size_t n,
-                         const float *tx, const int32_t *ty, size_t tn, size_t limit,
-                         rsc_error *err)
+/* A split's checks: image shape and labels. */
+static int check_split(const rsc_trainer *t, const rsc_split *s, const char *what, rsc_error *err)
+{
+    if (s->n > INT32_MAX)
+        return rsc_fail(err, "more than 2^31 %s examples", what);
+    if (s->c != t->input.c || s->h != t->input.h || s->w != t->input.w)
+        return rsc_fail(err, "%s images are %dx%dx%d, the network's input %dx%dx%d", what, s->c,
+                        s->h, s->w, t->input.c, t->input.h, t->input.w);
+    if (s->dtype != RSC_U8 && s->dtype != RSC_F32)
+        return rsc_fail(err, "%s images: element type %d, not u8 or f32", what, s->dtype);
+    for (size_t i = 0; i < s->n; i++)
+        if (s->y[i] < 0 || s->y[i] >= t->classes)
+            return rsc_fail(err, "%s label %d of example %zu is not a class", what, (int)s->y[i],
+                            i);
+    return 0;
+}
+
+/* The images of a split on the backend, as they are (u8 or f32). */
+static rsc_buf *upload_images(rsc_backend *be, const rsc_split *s, int *type, rsc_error *err)
+{
+    size_t esize = s->dtype == RSC_U8 ? 1 : sizeof(float);
+    *type = s->dtype == RSC_U8 ? RSC_GATHER_U8 : RSC_GATHER_F32;
+    return upload_new(be, s->x, s->n * (size_t)s->c * s->h * s->w * esize, err);
+}
+
+/* The substitution of the training rows sub_index by sub_x: the rows on
+ * the backend and the slot of every training row (-1: itself). */
+static int upload_substitution(rsc_trainer *t, const rsc_split *s, rsc_error *err)
 {
     rsc_backend *be = t->be;
+    int32_t *slot = rsc_malloc(s->n, sizeof *slot, err);
+    if (!slot)
+        return -1;
+    for (size_t i = 0; i < s->n; i++)
+        slot[i] = -1;
+    for (size_t k = 0; k < s->nsub; k++) {
+        int64_t r = s->sub_index[k];
+        if (r < 0 || (size_t)r >= s->n || slot[r] >= 0) {
+            free(slot);
+            return rsc_fail(err, "substituted training row %lld out of range or repeated",
+                            (long long)r);
+        }
+        slot[r] = (int32_t)k;
+    }
+    t->slot = upload_new(be, slot, s->n * sizeof *slot, err);
+    free(slot);
+    t->sub = t->slot ? upload_new(be, s->sub_x, s->nsub * t->row * sizeof(float), err) : NULL;
+    return t->sub ? 0 : -1;
+}
+
+int rsc_trainer_set_data(rsc_trainer *t, const rsc_split *train, const rsc_split *test,
+                         size_t limit, rsc_error *err)
+{
+    rsc_backend *be = t->be;
+    size_t n = train->n, tn = test ? test->n : 0;
     if (n == 0)
         return rsc_fail(err, "the dataset has no training examples");
-    if (n > INT32_MAX || tn > INT32_MAX)
-        return rsc_fail(err, "more than 2^31 examples");
     if (t->recorded_train_size && t->recorded_train_size != n)
         return rsc_fail(err, "the dataset has %zu training examples, the model was trained on a "
                         "set of %zu", n, t->recorded_train_size);
-    for (size_t i = 0; i < n; i++)
-        if (y[i] < 0 || y[i] >= t->classes)
-            return rsc_fail(err, "training label %d of example %zu is not a class", (int)y[i], i);
-    for (size_t i = 0; i < tn; i++)
-        if (ty[i] < 0 || ty[i] >= t->classes)
-            return rsc_fail(err, "test label %d of example %zu is not a class", (int)ty[i], i);
+    if (check_split(t, train, "training", err) != 0 ||
+        (test && check_split(t, test, "test", err) != 0))
+        return -1;
     free_data(t);
     t->n = n;
     t->tn = tn;
@@ -608,16 +566,18 @@ int rsc_trainer_set_data(rsc_trainer *t, const float *x, const int32_t *y, size_
         return -1;
     for (size_t i = 0; i < most; i++)
         ident[i] = (int32_t)i;
-    t->x = upload_new(be, x, n * t->row * sizeof(float), err);
-    t->y = t->x ? upload_new(be, y, n * sizeof(int32_t), err) : NULL;
-    t->tx = t->y ? upload_new(be, tx, tn * t->row * sizeof(float), err) : NULL;
-    t->ty = t->tx ? upload_new(be, ty, tn * sizeof(int32_t), err) : NULL;
-    t->ident = t->ty ? upload_new(be, ident, most * sizeof(int32_t), err) : NULL;
-    t->order = t->ident ? be->alloc(be, n * sizeof(int32_t), err) : NULL;
+    t->ident = upload_new(be, ident, most * sizeof(int32_t), err);
     free(ident);
+    if (!t->ident || !(t->x = upload_images(be, train, &t->xtype, err)) ||
+        !(t->y = upload_new(be, train->y, n * sizeof(int32_t), err)) ||
+        (train->nsub && upload_substitution(t, train, err) != 0) ||
+        (tn && (!(t->tx = upload_images(be, test, &t->txtype, err)) ||
+                !(t->ty = upload_new(be, test->y, tn * sizeof(int32_t), err)))) ||
+        !(t->order = be->alloc(be, n * sizeof(int32_t), err)))
+        return -1;
     free(t->order_host);
     t->order_host = rsc_malloc(n, sizeof(int32_t), err);
-    if (!t->order || !t->order_host)
+    if (!t->order_host)
         return -1;
     count_used(t);
     if (t->nused == 0)
@@ -661,91 +621,6 @@ int rsc_trainer_exclude(rsc_trainer *t, const int64_t *idx, size_t n, rsc_error 
 
 /* ------------------------------------------------------------ the loop */
 
-/* Epoch sums of loss and correct predictions: in the network's stats, or
- * spread over the replicas' (added in replica order). */
-static int get_sums(rsc_trainer *t, double out[2], rsc_error *err)
-{
-    if (!t->nrep)
-        return t->be->download(t->be, out, t->net->stats, 0, 2 * sizeof(double), err);
-    out[0] = out[1] = 0;
-    for (int r = 0; r < t->nrep; r++) {
-        double s[2];
-        if (t->rbe[r]->download(t->rbe[r], s, t->rnet[r]->stats, 0, sizeof s, err) != 0)
-            return -1;
-        out[0] += s[0];
-        out[1] += s[1];
-    }
-    return 0;
-}
-
-static int set_sums(rsc_trainer *t, const double in[2], rsc_error *err)
-{
-    static const double zero[2] = { 0, 0 };
-    if (!t->nrep)
-        return t->be->upload(t->be, t->net->stats, 0, in, 2 * sizeof(double), err);
-    for (int r = 0; r < t->nrep; r++)
-        if (t->rbe[r]->upload(t->rbe[r], t->rnet[r]->stats, 0, r ? zero : in, 2 * sizeof(double),
-                              err) != 0)
-            return -1;
-    return 0;
-}
-
-typedef struct step_ctx {
-    rsc_trainer *t;
-    size_t start;
-    int b;
-    uint64_t noise_seed;
-    int fused_update;         /* reduce_range also clips by value and updates */
-    double lr;
-} step_ctx;
-
-/* Replica r: forward and backward on its rows of the batch, the loss
- * gradient scaled by 1/b so that the replicas' gradients add up to the
- * batch mean's. */
-static void replica_step(void *arg, int r)
-{
-    step_ctx *c = arg;
-    rsc_trainer *t = c->t;
-    rsc_backend *be = t->rbe[r];
-    rsc_net *net = t->rnet[r];
-    int T = t->nrep;
-    int lo = c->b * r / T, hi = c->b * (r + 1) / T, n = hi - lo;
-    if (n <= 0) {
-        be->fill(be, net->G, net->nparam_total, 0);
-        return;
-    }
-    be->gather(be, rsc_net_input(net), t->x, RSC_GATHER_F32, t->row, t->order, c->start + (size_t)lo,
-               (size_t)n);
-    be->gather_i32(be, net->labels, t->y, t->order, c->start + (size_t)lo, (size_t)n);
-    if (t->cfg.input_noise > 0)
-        be->noise_add(be, rsc_net_input(net), (size_t)n * t->row, (float)t->cfg.input_noise,
-                      c->noise_seed + (uint64_t)r * 0x9E3779B97F4A7C15ull);
-    rsc_net_forward(net, n, 1);
-    rsc_net_loss_scaled(net, n, 1, 1.0f / (float)c->b);
-    rsc_net_backward(net, n);
-}
-
-/* Thread k: replica 0's gradient range k += the other replicas', in
- * replica order. */
-static void reduce_range(void *arg, int k)
-{
-    step_ctx *c = arg;
-    rsc_trainer *t = c->t;
-    int T = t->nrep;
-    rsc_backend *be = t->rbe[k];
-    rsc_buf *dst = t->gview[k];
-    size_t len = be->size(dst) / sizeof(float);
-    for (int r = 1; r < T; r++)
-        be->axpy(be, len, 1.0f, t->gview[r * T + k], dst);
-    if (c->fused_update) {
-        /* No global norm needed: clip and update this range right away,
-         * while it is in this core's cache. */
-        if (t->cfg.clip_value > 0)
-            be->clamp(be, dst, len, (float)-t->cfg.clip_value, (float)t->cfg.clip_value);
-        rsc_optim_apply(t->opt, be, t->pview[k], dst, t->mview[k], t->vview[k], len, c->lr);
-    }
-}
-
 /* This epoch's order: a permutation of the used examples drawn from the
  * shuffle stream as it was at the start of the epoch.  Returns the stream
  * state after the draw (the next epoch's start) in *next. */
@@ -776,12 +651,6 @@ static int draw_order(rsc_trainer *t, rsc_rng *next, rsc_error *err)
     return t->be->upload(t->be, t->order, 0, t->order_host, t->nused * sizeof(int32_t), err);
 }
 
-static uint64_t draw_seed(rsc_rng *r)
-{
-    uint64_t hi = rsc_rng_u32(r);
-    return hi << 32 | rsc_rng_u32(r);
-}
-
 static int clip(rsc_trainer *t, rsc_buf *G, rsc_error *err)
 {
     rsc_backend *be = t->be;
@@ -802,6 +671,73 @@ static int clip(rsc_trainer *t, rsc_buf *G, rsc_error *err)
     return 0;
 }
 
+typedef struct step_ctx {
+    rsc_trainer *t;
+    size_t start;             /* the batch's first position in the epoch's order */
+    int b;                    /* its examples */
+    uint64_t noise_seed;
+    int *rc;                  /* per worker: 0, or -1 with t->werr[i] */
+} step_ctx;
+
+/* Worker i: its rows of the batch (all of them with one worker) gathered,
+ * augmented with their slice of the batch's choices, noised, forward and
+ * backward, the loss gradient scaled by 1/b so that the workers'
+ * gradients add up to the batch mean's.  The noise of worker i's rows
+ * comes from the batch's seed + i * 0x9E3779B97F4A7C15 (its rows' own
+ * indices), so it depends on the number of workers. */
+static void worker_step(void *arg, rsc_worker *wk, int i)
+{
+    step_ctx *c = arg;
+    rsc_trainer *t = c->t;
+    rsc_backend *be = wk->be;
+    rsc_net *net = wk->net;
+    int n = wk->hi - wk->lo;
+    c->rc[i] = 0;
+    if (n <= 0) {
+        be->fill(be, net->G, net->nparam_total, 0);
+        return;
+    }
+    rsc_buf *x = rsc_net_input(net);
+    be->gather(be, x, t->x, t->xtype, t->row, t->order, c->start + (size_t)wk->lo, (size_t)n,
+               t->slot, t->sub);
+    be->gather_i32(be, net->labels, t->y, t->order, c->start + (size_t)wk->lo, (size_t)n);
+    if (rsc_augmenter_apply(t->augment[i], x, n, t->augment_prm + 3 * wk->lo, &t->werr[i]) != 0) {
+        c->rc[i] = -1;
+        return;
+    }
+    if (t->cfg.input_noise > 0)
+        be->noise_add(be, x, (size_t)n * t->row, (float)t->cfg.input_noise,
+                      c->noise_seed + (uint64_t)i * 0x9E3779B97F4A7C15ull);
+    rsc_net_forward(net, n, 1);
+    rsc_net_loss_scaled(net, n, 1, 1.0f / (float)c->b);
+    rsc_net_backward(net, n);
+}
+
+/* One batch: the workers' forward and backward passes, then the clipped
+ * update (or the one the workers fused with their reduction). */
+static int train_step(rsc_trainer *t, size_t start, int b, double lr, rsc_error *err)
+{
+    int nw = rsc_workers_count(t->workers);
+    int rc[nw];
+    step_ctx c = { t, start, b, t->cfg.input_noise > 0 ? rsc_rng_seed64(&t->noise) : 0, rc };
+    rsc_augment_draw(t->cfg.augment, b, &t->augment_rng, t->augment_prm);
+    rsc_workers_run(t->workers, b, worker_step, &c);
+    for (int i = 0; i < nw; i++)
+        if (rc[i] != 0) {
+            *err = t->werr[i];
+            return -1;
+        }
+    int updated;
+    rsc_buf *G = rsc_workers_gradient(t->workers, t->cfg.clip_norm <= 0, t->cfg.clip_value, lr,
+                                      &updated);
+    if (!updated) {
+        if (clip(t, G, err) != 0)
+            return -1;
+        rsc_optim_step(t->opt, t->net->P, G, lr);
+    }
+    return 0;
+}
+
 double rsc_trainer_test_acc(rsc_trainer *t, rsc_error *err)
 {
     rsc_backend *be = t->be;
@@ -815,7 +751,8 @@ double rsc_trainer_test_acc(rsc_trainer *t, rsc_error *err)
     int B = net->max_batch;
     for (size_t i = 0; i < t->tn; i += (size_t)B) {
         int b = (int)(t->tn - i < (size_t)B ? t->tn - i : (size_t)B);
-        be->gather(be, rsc_net_input(net), t->tx, RSC_GATHER_F32, t->row, t->ident, i, (size_t)b);
+        be->gather(be, rsc_net_input(net), t->tx, t->txtype, t->row, t->ident, i, (size_t)b,
+                   NULL, NULL);
         be->gather_i32(be, net->labels, t->ty, t->ident, i, (size_t)b);
         rsc_net_forward(net, b, 0);
         rsc_net_loss(net, b, 0);
@@ -829,8 +766,6 @@ double rsc_trainer_test_acc(rsc_trainer *t, rsc_error *err)
 int rsc_trainer_epoch(rsc_trainer *t, rsc_train_progress cb, void *ud, rsc_epoch_stats *out,
                       rsc_error *err)
 {
-    rsc_backend *be = t->be;
-    rsc_net *net = t->net;
     if (!t->x)
         return rsc_fail(err, "no training data");
     double t0 = rsc_now();
@@ -839,65 +774,34 @@ int rsc_trainer_epoch(rsc_trainer *t, rsc_train_progress cb, void *ud, rsc_epoch
     rsc_rng next;
     if (draw_order(t, &next, err) != 0)
         return -1;
-    if (set_sums(t, t->part, err) != 0)
+    if (rsc_workers_set_sums(t->workers, t->part, err) != 0)
         return -1;
     size_t B = (size_t)t->cfg.batch_size;
     size_t nb = (t->nused + B - 1) / B;
-    size_t elems = t->row;
     for (size_t bi = (size_t)t->batches_done; bi < nb; bi++) {
         int sig = rsc_signal_pending();
         if (sig) {
             /* Stop here: record the partial epoch so that a save now is a
              * checkpoint that resumes at this batch. */
-            if (get_sums(t, t->part, err) != 0)
+            if (rsc_workers_get_sums(t->workers, t->part, err) != 0)
                 return -1;
             return sig;
         }
         size_t start = bi * B;
         int b = (int)(t->nused - start < B ? t->nused - start : B);
-        rsc_buf *G = net->G;
-        int updated = 0;
-        if (t->nrep) {
-            step_ctx c = { t, start, b, t->cfg.input_noise > 0 ? draw_seed(&t->noise) : 0,
-                           t->cfg.clip_norm <= 0, lr };
-            if (t->has_dropout)
-                for (int r = 0; r < t->nrep; r++)
-                    rsc_rng_derive(&t->rrng[r], draw_seed(&t->dropout), RSC_RNG_DROPOUT);
-            be->parallel(be, t->nrep, replica_step, &c);
-            if (c.fused_update)
-                rsc_optim_begin_step(t->opt);
-            be->parallel(be, t->nrep, reduce_range, &c);
-            G = t->rnet[0]->G;
-            updated = c.fused_update;
-        } else {
-            be->gather(be, rsc_net_input(net), t->x, RSC_GATHER_F32, elems, t->order, start,
-                       (size_t)b);
-            be->gather_i32(be, net->labels, t->y, t->order, start, (size_t)b);
-            if (rsc_augmenter_apply(t->augment, rsc_net_input(net), b, &t->augment_rng, err) != 0)
-                return -1;
-            if (t->cfg.input_noise > 0)
-                be->noise_add(be, rsc_net_input(net), (size_t)b * elems, (float)t->cfg.input_noise,
-                              draw_seed(&t->noise));
-            rsc_net_forward(net, b, 1);
-            rsc_net_loss(net, b, 1);
-            rsc_net_backward(net, b);
-        }
-        if (!updated) {
-            if (clip(t, G, err) != 0)
-                return -1;
-            rsc_optim_step(t->opt, net->P, G, lr);
-        }
+        if (train_step(t, start, b, lr, err) != 0)
+            return -1;
         t->batches_done = (long)bi + 1;
         if (cb && (bi % 16 == 15 || bi + 1 == nb)) {
             double st[2];
-            if (get_sums(t, st, err) != 0)
+            if (rsc_workers_get_sums(t->workers, st, err) != 0)
                 return -1;
             size_t done = start + (size_t)b;
             cb(ud, epoch + 1, done, t->nused, st[0] / (double)done, st[1] / (double)done);
         }
     }
     double st[2];
-    if (get_sums(t, st, err) != 0)
+    if (rsc_workers_get_sums(t->workers, st, err) != 0)
         return -1;
     if (!isfinite(st[0]))
         return rsc_fail(err, "epoch %d: the loss is not finite (diverged; try a lower --lr or "

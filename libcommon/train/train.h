@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "kernels/backend.h"
+#include "data/dataset.h"
 #include "nn/net.h"
 #include "nn/optim.h"
 #include "core/rng.h"
@@ -66,14 +67,16 @@ void rsc_trainer_free(rsc_trainer *t);
  * Checks that arch, input and classes agree with the trainer's. */
 int rsc_trainer_load_state(rsc_trainer *t, const rsc_file *m, const char *fname, rsc_error *err);
 
-/* The training data (host floats in [0,1], CHW rows; labels < classes),
- * copied to the backend; the caller may free its arrays afterwards.
- * limit > 0 keeps only the first `limit` training examples (0: all).
- * Test data may be absent (tn = 0).  Fails when a resumed model recorded
- * a different training-set size. */
-int rsc_trainer_set_data(rsc_trainer *t, const float *x, const int32_t *y, size_t n,
-                         const float *tx, const int32_t *ty, size_t tn, size_t limit,
-                         rsc_error *err);
+/* The training data and, when test is not NULL, the test data
+ * (data/dataset.h: u8 or f32 images of the trainer's input shape, labels
+ * < classes, the training split's substituted rows), copied to the
+ * backend as they are: u8 images stay u8 there and become floats, with
+ * the substitution, when a batch is gathered.  The caller may free the
+ * splits' memory afterwards.  limit > 0 keeps only the first `limit`
+ * training examples (0: all).  Fails when a resumed model recorded a
+ * different training-set size. */
+int rsc_trainer_set_data(rsc_trainer *t, const rsc_split *train, const rsc_split *test,
+                         size_t limit, rsc_error *err);
 
 /* Leave out training examples (indices into the full training set,
  * before the limit); adds to the exclusions already recorded.  Errors on

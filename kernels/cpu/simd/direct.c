@@ -1,5 +1,5 @@
 /* direct.c - direct 3x3 convolution (stride 1 or 2) without im2col
- * (conv.h, rsc_cpu_direct_*).
+ * (kernels.h, direct_*); compiled once per instruction set (simd.h).
  *
  * The input planes of a group of examples are copied, zero-padded, into
  * one flat buffer per channel in which every tap (ki, kj) of every output
@@ -24,14 +24,12 @@
  * example) are computed and dropped; for the weight gradient dy is laid
  * out the same way with zeros there, so they add nothing.
  *
- * Kernels are instantiated for AVX-512, AVX2+FMA and the baseline with
- * register tiles that fit each register file, and chosen at run time by
- * CPU features.  Sums run in a fixed order for a given CPU and group
- * size, so results are deterministic on one machine. */
+ * The register tiles fit each level's register file (simd.h: VW, FWD_R,
+ * FWD_V, FILT_R).  Sums run in a fixed order for a given level and group
+ * size, so results are deterministic for one table of kernels. */
 #include "config.h"
 
-#include "kernels/cpu/conv.h"
-#include "kernels/cpu/hot.h"
+#include "kernels/cpu/simd/simd.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +56,7 @@ typedef struct plan {
     long off[TAPS];       /* tap offsets from q in a channel's source */
 } plan;
 
-int rsc_cpu_direct_ok(const rsc_conv_geom *g)
+static int direct_ok(const rsc_conv_geom *g)
 {
     if (g->kh != 3 || g->kw != 3 || (g->stride != 1 && g->stride != 2) || g->pad < 0 ||
         g->pad > 2 || g->c < 1 || g->o < 1 || g->h < 1 || g->w < 1)
@@ -109,12 +107,13 @@ static void plan_for(const rsc_conv_geom *g, long budget, plan *pl)
     }
 }
 
-/* Register tiles: R output channels by V vectors of output pixels
- * (forward), FR output channels by the 9 taps (weight gradient). */
-#define MAX_R 8   /* largest forward tile (packed weights) */
-#define FWD_CC 8
+/* Scratch is sized for the largest tiles of any level (simd.h): the
+ * forward tile's output channels, the weight gradient's, and the widest
+ * vector; every table then needs the same workspace. */
+#define MAX_R 8
 #define MAX_FR 3
 #define MAX_VW 16
+#define FWD_CC 8   /* forward: input channels per pass over a block of outputs */
 
 /* Floats of the weight gradient's partial sums: one vector per tap, input
  * channel and output channel of a register tile. */
@@ -137,11 +136,11 @@ static long both_ys(const rsc_conv_geom *g, const plan *pl)
     return round16(both_lead(g, pl) + pl->Q + 3 * pl->Wq + QPAD);
 }
 
-int rsc_cpu_direct_both(const rsc_conv_geom *g)
+static int direct_both(const rsc_conv_geom *g)
 {
     rsc_conv_geom tg;
-    if (!rsc_cpu_direct_ok(g) || g->stride != 1 || !rsc_cpu_conv_bwd_geom(g, &tg) ||
-        !rsc_cpu_direct_ok(&tg))
+    if (!direct_ok(g) || g->stride != 1 || !conv_bwd_geom(g, &tg) ||
+        !direct_ok(&tg))
         return 0;
     plan a, b;
     plan_for(g, FILT_BUDGET, &a);
@@ -149,9 +148,9 @@ int rsc_cpu_direct_both(const rsc_conv_geom *g)
     return a.Wq == b.Wq && a.Hq == b.Hq;   /* always so for 3x3, stride 1 */
 }
 
-size_t rsc_cpu_direct_scratch(const rsc_conv_geom *g)
+static size_t direct_scratch(const rsc_conv_geom *g)
 {
-    if (!rsc_cpu_direct_ok(g))
+    if (!direct_ok(g))
         return 0;
     plan fp, bp;
     plan_for(g, FWD_BUDGET, &fp);
@@ -160,7 +159,7 @@ size_t rsc_cpu_direct_scratch(const rsc_conv_geom *g)
     size_t fwd = (size_t)g->c * fp.cs + (size_t)g->o * fp.ys + round16((long)wpk);
     size_t filt = (size_t)g->c * bp.cs + (size_t)g->o * bp.ys + filt_partials(g);
     size_t need = fwd > filt ? fwd : filt;
-    if (rsc_cpu_direct_both(g)) {
+    if (direct_both(g)) {
         size_t wt = (size_t)(g->c + MAX_R - 1) / MAX_R * MAX_R * g->o * TAPS;
         size_t both = (size_t)g->c * bp.cs + (size_t)g->o * both_ys(g, &bp) + filt_partials(g) +
                       round16((long)wt);
@@ -173,7 +172,7 @@ size_t rsc_cpu_direct_scratch(const rsc_conv_geom *g)
 /* ------------------------------------------------------------ packing */
 
 /* d[j] = s[2j] for j in [lo, hi). */
-HOT static void deinterleave(float *restrict d, const float *restrict s, long lo, long hi)
+SIMD static void deinterleave(float *restrict d, const float *restrict s, long lo, long hi)
 {
     for (long j = lo; j < hi; j++)
         d[j] = s[2 * j];
@@ -187,7 +186,7 @@ HOT static void deinterleave(float *restrict d, const float *restrict s, long lo
 #define NO_LIBCALLS
 #endif
 
-HOT NO_LIBCALLS static void zero(float *d, long n)
+SIMD NO_LIBCALLS static void zero(float *d, long n)
 {
     for (long j = 0; j < n; j++)
         d[j] = 0;
@@ -195,7 +194,7 @@ HOT NO_LIBCALLS static void zero(float *d, long n)
 
 /* Copies `rows` rows of `len` floats, source rows `sstride` apart, to
  * rows of `pitch` floats filled up with zeros; returns the end. */
-HOT NO_LIBCALLS static float *copy_rows(float *restrict d, const float *restrict s, long rows, long len,
+SIMD NO_LIBCALLS static float *copy_rows(float *restrict d, const float *restrict s, long rows, long len,
                             long sstride, long pitch)
 {
     for (long r = 0; r < rows; r++, d += pitch, s += sstride) {
@@ -277,7 +276,7 @@ static void pack_dy(const rsc_conv_geom *g, const plan *pl, int G, const float *
 }
 
 /* y of examples [n, n + G) from the flat outputs, plus the bias. */
-HOT static void unpack_y(const rsc_conv_geom *g, const plan *pl, int G, const float *yf,
+SIMD static void unpack_y(const rsc_conv_geom *g, const plan *pl, int G, const float *yf,
                      const float *bias, float *y)
 {
     const long ohw = (long)g->oh * g->ow;
@@ -316,184 +315,136 @@ static void pack_w(const rsc_conv_geom *g, int R, const float *w, float *wpk)
 #define REG(v) ((void)0)
 #endif
 
-/* KERNELS(SUF, TARGET, VW, R, V, FR): the forward kernel (R output
- * channels by V vectors of VW floats; weights packed by pack_w for R) and the weight-gradient kernel (FR
- * output channels by 9 taps of VW-float partial sums).
- *
- * fwd: yf[oc][q] = sum_ci,t wpk[..] * src[ci][q + off[t]] for q in [0, Q).
- * filt: dw[oc][ci][t] += sum_q dyf[oc][q] * src[ci][q + off[t]]. */
-#define KERNELS(SUF, TARGET, VW, R, V, FR)                                                  \
-    TARGET static void fwd_##SUF(const plan *pl, int c, int o, const float *src,            \
-                                 const float *wpk, float *yf)                               \
-    {                                                                                       \
-        typedef float vt __attribute__((vector_size(VW * 4), aligned(4)));                  \
-        const long *off = pl->off;                                                          \
-        /* Per block of outputs, chunks of FWD_CC input channels (their                     \
-         * source rows stay in L1 across the blocks of output channels),                    \
-         * the partial sums kept in yf between chunks. */                                   \
-        for (long q0 = 0; q0 < pl->Q; q0 += VW * V)                                         \
-            for (int c0 = 0; c0 < c; c0 += FWD_CC) {                                        \
-                int c1 = c0 + FWD_CC < c ? c0 + FWD_CC : c;                                 \
-                for (int ob = 0; ob * R < o; ob++) {                                        \
-                    const float *wb = wpk + (size_t)ob * c * TAPS * R;                      \
-                    int rn = o - ob * R < R ? o - ob * R : R;                               \
-                    float *yb = yf + (size_t)ob * R * pl->ys + q0;                          \
-                    vt acc[R][V];                                                           \
-                    _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)                     \
-                        _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) acc[r][v] =     \
-                            c0 > 0 && r < rn ? *(const vt *)(yb + r * pl->ys + v * VW)      \
-                                             : (vt){ 0 };                                   \
-                    for (int ci = c0; ci < c1; ci++) {                                      \
-                        const float *s = src + (size_t)ci * pl->cs + q0;                    \
-                        const float *wc = wb + (size_t)ci * TAPS * R;                       \
-                        _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++) {            \
-                            vt xv[V];                                                       \
-                            _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) xv[v] =     \
-                                *(const vt *)(s + off[t] + v * VW);                         \
-                            _Pragma("GCC unroll 8") for (int r = 0; r < R; r++)             \
-                            {                                                               \
-                                vt wv = wc[t * R + r] - (vt){ 0 };                          \
-                                _Pragma("GCC unroll 8") for (int v = 0; v < V; v++)         \
-                                    acc[r][v] += wv * xv[v];                                \
-                            }                                                               \
-                        }                                                                   \
-                    }                                                                       \
-                    for (int r = 0; r < rn; r++)                                            \
-                        _Pragma("GCC unroll 8") for (int v = 0; v < V; v++)                 \
-                            *(vt *)(yb + r * pl->ys + v * VW) = acc[r][v];                  \
-                }                                                                           \
-            }                                                                               \
-    }                                                                                       \
-                                                                                            \
-    TARGET static void filt_##SUF(const plan *pl, int c, int o, const float *src,           \
-                                  const float *dyf, float *part, float *dw)                 \
-    {                                                                                       \
-        typedef float vt __attribute__((vector_size(VW * 4), aligned(4)));                  \
-        const long *off = pl->off;                                                          \
-        vt *pv = (vt *)part;                                                                \
-        for (int ob = 0; ob < o; ob += FR) {                                                \
-            int rn = o - ob < FR ? o - ob : FR;                                             \
-            const float *d[FR];                                                             \
-            for (int r = 0; r < FR; r++)                                                    \
-                d[r] = dyf + (size_t)(ob + (r < rn ? r : rn - 1)) * pl->ys;                 \
-            /* Chunks of outputs, so that dy stays in L1 across the input              \
-             * channels; partial sums in memory between chunks, added up               \
-             * after the last. */                                                         \
-            for (long q0 = 0; q0 < pl->Q; q0 += QCHUNK) {                                   \
-                long q1 = q0 + QCHUNK < pl->Q ? q0 + QCHUNK : pl->Q;                        \
-                for (int ci = 0; ci < c; ci++) {                                            \
-                    const float *s = src + (size_t)ci * pl->cs;                             \
-                    vt *pc = pv + (size_t)ci * FR * TAPS;                                   \
-                    vt acc[FR][TAPS];                                                       \
-                    _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++)                    \
-                        _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++) acc[r][t] =  \
-                            q0 > 0 ? pc[r * TAPS + t] : (vt){ 0 };                          \
-                    for (long q = q0; q < q1; q += VW) {                                    \
-                        vt dv[FR];                                                          \
-                        _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++) dv[r] =        \
-                            *(const vt *)(d[r] + q);                                        \
-                        _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++)              \
-                        {                                                                   \
-                            vt xv = *(const vt *)(s + off[t] + q);                          \
-                            REG(xv);                                                        \
-                            _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++)            \
-                                acc[r][t] += dv[r] * xv;                                    \
-                        }                                                                   \
-                    }                                                                       \
-                    if (q1 < pl->Q) {                                                       \
-                        _Pragma("GCC unroll 4") for (int r = 0; r < FR; r++)                \
-                            _Pragma("GCC unroll 9") for (int t = 0; t < TAPS; t++)          \
-                                pc[r * TAPS + t] = acc[r][t];                               \
-                        continue;                                                           \
-                    }                                                                       \
-                    /* The lanes of each sum: quarters of 4 added as vectors,               \
-                     * then those 4 pairwise. */                                            \
-                    for (int r = 0; r < rn; r++)                                            \
-                        for (int t = 0; t < TAPS; t++) {                                    \
-                            typedef float v4 __attribute__((vector_size(16), aligned(4)));  \
-                            float l[VW];                                                    \
-                            v4 s4 = { 0 }, q;                                               \
-                            memcpy(l, &acc[r][t], sizeof l);                                \
-                            _Pragma("GCC unroll 4") for (int i = 0; i < VW; i += 4)         \
-                            {                                                               \
-                                memcpy(&q, l + i, sizeof q);                                \
-                                s4 += q;                                                    \
-                            }                                                               \
-                            dw[((size_t)(ob + r) * c + ci) * TAPS + t] +=                   \
-                                (s4[0] + s4[2]) + (s4[1] + s4[3]);                          \
-                        }                                                                   \
-                }                                                                           \
-            }                                                                               \
-        }                                                                                   \
+/* The forward kernel: FWD_R output channels by FWD_V vectors of VW
+ * floats (weights packed by pack_w for FWD_R),
+ *   yf[oc][q] = sum_ci,t wpk[..] * src[ci][q + off[t]] for q in [0, Q). */
+TILES static void fwd_kernel(const plan *pl, int c, int o, const float *src, const float *wpk,
+                             float *yf)
+{
+    typedef float vt __attribute__((vector_size(VW * 4), aligned(4)));
+    const long *off = pl->off;
+    /* Per block of outputs, chunks of FWD_CC input channels (their source
+     * rows stay in L1 across the blocks of output channels), the partial
+     * sums kept in yf between chunks. */
+    for (long q0 = 0; q0 < pl->Q; q0 += VW * FWD_V)
+        for (int c0 = 0; c0 < c; c0 += FWD_CC) {
+            int c1 = c0 + FWD_CC < c ? c0 + FWD_CC : c;
+            for (int ob = 0; ob * FWD_R < o; ob++) {
+                const float *wb = wpk + (size_t)ob * c * TAPS * FWD_R;
+                int rn = o - ob * FWD_R < FWD_R ? o - ob * FWD_R : FWD_R;
+                float *yb = yf + (size_t)ob * FWD_R * pl->ys + q0;
+                vt acc[FWD_R][FWD_V];
+#pragma GCC unroll 8
+                for (int r = 0; r < FWD_R; r++)
+#pragma GCC unroll 8
+                    for (int v = 0; v < FWD_V; v++)
+                        acc[r][v] = c0 > 0 && r < rn ? *(const vt *)(yb + r * pl->ys + v * VW)
+                                                     : (vt){ 0 };
+                for (int ci = c0; ci < c1; ci++) {
+                    const float *s = src + (size_t)ci * pl->cs + q0;
+                    const float *wc = wb + (size_t)ci * TAPS * FWD_R;
+#pragma GCC unroll 9
+                    for (int t = 0; t < TAPS; t++) {
+                        vt xv[FWD_V];
+#pragma GCC unroll 8
+                        for (int v = 0; v < FWD_V; v++)
+                            xv[v] = *(const vt *)(s + off[t] + v * VW);
+#pragma GCC unroll 8
+                        for (int r = 0; r < FWD_R; r++) {
+                            vt wv = wc[t * FWD_R + r] - (vt){ 0 };
+#pragma GCC unroll 8
+                            for (int v = 0; v < FWD_V; v++)
+                                acc[r][v] += wv * xv[v];
+                        }
+                    }
+                }
+                for (int r = 0; r < rn; r++)
+#pragma GCC unroll 8
+                    for (int v = 0; v < FWD_V; v++)
+                        *(vt *)(yb + r * pl->ys + v * VW) = acc[r][v];
+            }
+        }
+}
+
+/* The weight-gradient kernel: FILT_R output channels by the 9 taps of
+ * VW-float partial sums,
+ *   dw[oc][ci][t] += sum_q dyf[oc][q] * src[ci][q + off[t]]. */
+TILES static void filt_kernel(const plan *pl, int c, int o, const float *src, const float *dyf,
+                              float *part, float *dw)
+{
+    typedef float vt __attribute__((vector_size(VW * 4), aligned(4)));
+    const long *off = pl->off;
+    vt *pv = (vt *)part;
+    for (int ob = 0; ob < o; ob += FILT_R) {
+        int rn = o - ob < FILT_R ? o - ob : FILT_R;
+        const float *d[FILT_R];
+        for (int r = 0; r < FILT_R; r++)
+            d[r] = dyf + (size_t)(ob + (r < rn ? r : rn - 1)) * pl->ys;
+        /* Chunks of outputs, so that dy stays in L1 across the input
+         * channels; partial sums in memory between chunks, added up after
+         * the last. */
+        for (long q0 = 0; q0 < pl->Q; q0 += QCHUNK) {
+            long q1 = q0 + QCHUNK < pl->Q ? q0 + QCHUNK : pl->Q;
+            for (int ci = 0; ci < c; ci++) {
+                const float *s = src + (size_t)ci * pl->cs;
+                vt *pc = pv + (size_t)ci * FILT_R * TAPS;
+                vt acc[FILT_R][TAPS];
+#pragma GCC unroll 4
+                for (int r = 0; r < FILT_R; r++)
+#pragma GCC unroll 9
+                    for (int t = 0; t < TAPS; t++)
+                        acc[r][t] = q0 > 0 ? pc[r * TAPS + t] : (vt){ 0 };
+                for (long q = q0; q < q1; q += VW) {
+                    vt dv[FILT_R];
+#pragma GCC unroll 4
+                    for (int r = 0; r < FILT_R; r++)
+                        dv[r] = *(const vt *)(d[r] + q);
+#pragma GCC unroll 9
+                    for (int t = 0; t < TAPS; t++) {
+                        vt xv = *(const vt *)(s + off[t] + q);
+                        REG(xv);
+#pragma GCC unroll 4
+                        for (int r = 0; r < FILT_R; r++)
+                            acc[r][t] += dv[r] * xv;
+                    }
+                }
+                if (q1 < pl->Q) {
+#pragma GCC unroll 4
+                    for (int r = 0; r < FILT_R; r++)
+#pragma GCC unroll 9
+                        for (int t = 0; t < TAPS; t++)
+                            pc[r * TAPS + t] = acc[r][t];
+                    continue;
+                }
+                /* The lanes of each sum: quarters of 4 added as vectors,
+                 * then those 4 pairwise. */
+                for (int r = 0; r < rn; r++)
+                    for (int t = 0; t < TAPS; t++) {
+                        typedef float v4 __attribute__((vector_size(16), aligned(4)));
+                        float l[VW];
+                        v4 s4 = { 0 }, q;
+                        memcpy(l, &acc[r][t], sizeof l);
+#pragma GCC unroll 4
+                        for (int i = 0; i < VW; i += 4) {
+                            memcpy(&q, l + i, sizeof q);
+                            s4 += q;
+                        }
+                        dw[((size_t)(ob + r) * c + ci) * TAPS + t] +=
+                            (s4[0] + s4[2]) + (s4[1] + s4[3]);
+                    }
+            }
+        }
     }
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define X86_KERNELS 1
-KERNELS(avx512, __attribute__((target("avx512f,fma"))), 16, 8, 3, 3)
-KERNELS(avx2, __attribute__((target("avx2,fma"))), 8, 4, 3, 1)
-#endif
-KERNELS(base, , 4, 4, 2, 1)
-
-typedef void (*fwd_fn)(const plan *, int, int, const float *, const float *, float *);
-typedef void (*filt_fn)(const plan *, int, int, const float *, const float *, float *,
-                        float *);
-
-/* The kernels of one instruction set, and the forward tile's R. */
-typedef struct kset {
-    int level, R;
-    fwd_fn fwd;
-    filt_fn filt;
-} kset;
-
-static const kset ksets[] = {
-    { 0, 4, fwd_base, filt_base },
-#ifdef X86_KERNELS
-    { 1, 4, fwd_avx2, filt_avx2 },
-    { 2, 8, fwd_avx512, filt_avx512 },
-#endif
-};
-
-static int forced = -1;
-
-/* The best level this CPU runs. */
-static int cpu_level(void)
-{
-#ifdef X86_KERNELS
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f"))
-        return 2;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return 1;
-#endif
-    return 0;
 }
 
-int rsc_cpu_direct_isa(int level)
-{
-    if (level < 0 || level > 2) {
-        forced = -1;
-        return 1;
-    }
-    if (level > cpu_level())
-        return 0;
-    forced = level;
-    return 1;
-}
-
-static const kset *pick(void)
-{
-    return &ksets[forced >= 0 ? forced : cpu_level()];
-}
-
-int rsc_cpu_direct_pays(const rsc_conv_geom *g, int filter)
+static int direct_pays(const rsc_conv_geom *g, int filter)
 {
     /* Largest c * o where the direct kernels of each level beat GEMM
      * (bench/conv-layers): never with baseline (SSE) kernels. */
     static const long fwd_max[] = { 0, 32 * 32, 64 * 64 }, filt_max[] = { 0, 16 * 32, 32 * 32 };
-    if (!rsc_cpu_direct_ok(g) || g->c < 8)
+    if (!direct_ok(g) || g->c < 8)
         return 0;
-    int level = pick()->level;
-    return (long)g->c * g->o <= (filter ? filt_max : fwd_max)[level];
+    return (long)g->c * g->o <= (filter ? filt_max : fwd_max)[ISA_LEVEL];
 }
 
 /* ------------------------------------------------------------ entry points */
@@ -516,30 +467,28 @@ static void group_plan(const rsc_conv_geom *g, const plan *pl, int G, plan *gp)
     gp->Q = (long)G * pl->Hq * pl->Wq;
 }
 
-void rsc_cpu_direct_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *w,
+static void direct_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *w,
                         const float *bias, float *y, float *scratch)
 {
-    const kset *k = pick();
     plan pl;
     plan_for(g, FWD_BUDGET, &pl);
     const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * g->oh * g->ow;
     float *src = scratch, *yf = src + (size_t)g->c * pl.cs, *wpk = yf + (size_t)g->o * pl.ys;
-    pack_w(g, k->R, w, wpk);
+    pack_w(g, FWD_R, w, wpk);
     for (int n = n0, G; n < n1; n += G) {
         G = G_of(n1 - n, pl.G);
         plan gp;
         group_plan(g, &pl, G, &gp);
         pack_src(g, &gp, G, x + (size_t)n * xs, src);
-        k->fwd(&gp, g->c, g->o, src, wpk, yf);
+        fwd_kernel(&gp, g->c, g->o, src, wpk, yf);
         unpack_y(g, &gp, G, yf, bias, y + (size_t)n * ys);
     }
 }
 
-void rsc_cpu_direct_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float *x,
+static void direct_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float *x,
                                const float *dy, float *dw, float *db, int accumulate,
                                float *scratch)
 {
-    const kset *k = pick();
     plan pl;
     plan_for(g, FILT_BUDGET, &pl);
     const size_t xs = (size_t)g->c * g->h * g->w, ys = (size_t)g->o * g->oh * g->ow;
@@ -555,18 +504,17 @@ void rsc_cpu_direct_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const flo
         group_plan(g, &pl, G, &gp);
         pack_src(g, &gp, G, x + (size_t)n * xs, src);
         pack_dy(g, &gp, G, dy + (size_t)n * ys, dyf, 0, QPAD);
-        k->filt(&gp, g->c, g->o, src, dyf, part, dw);
+        filt_kernel(&gp, g->c, g->o, src, dyf, part, dw);
     }
     if (db)
-        rsc_cpu_conv_bias_grad(g->o, g->oh * g->ow, n0, n1, dy, db);
+        conv_bias_grad(g->o, g->oh * g->ow, n0, n1, dy, db);
 }
 
-void rsc_cpu_direct_bwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *dy,
+static void direct_bwd(const rsc_conv_geom *g, int n0, int n1, const float *x, const float *dy,
                         const float *wt, float *dw, float *db, float *dx, float *scratch)
 {
-    const kset *k = pick();
     rsc_conv_geom tg;
-    rsc_cpu_conv_bwd_geom(g, &tg);
+    conv_bwd_geom(g, &tg);
     plan pl, tp;
     plan_for(g, FILT_BUDGET, &pl);
     plan_for(&tg, FILT_BUDGET, &tp);
@@ -576,7 +524,7 @@ void rsc_cpu_direct_bwd(const rsc_conv_geom *g, int n0, int n1, const float *x, 
      * packed for both, the weight gradient's partials, the packed wt. */
     float *src = scratch, *dyb = src + (size_t)g->c * pl.cs, *part = dyb + (size_t)g->o * ysb;
     float *wpk = part + filt_partials(g);
-    pack_w(&tg, k->R, wt, wpk);
+    pack_w(&tg, FWD_R, wt, wpk);
     memset(dw, 0, (size_t)g->o * g->c * TAPS * sizeof *dw);
     if (db)
         memset(db, 0, (size_t)g->o * sizeof *db);
@@ -587,13 +535,24 @@ void rsc_cpu_direct_bwd(const rsc_conv_geom *g, int n0, int n1, const float *x, 
         gp.ys = ysb;
         pack_src(g, &gp, G, x + (size_t)n * xs, src);
         pack_dy(g, &gp, G, dy + (size_t)n * ys, dyb, lead, ysb - lead - gp.Q);
-        k->filt(&gp, g->c, g->o, src, dyb + lead, part, dw);
+        filt_kernel(&gp, g->c, g->o, src, dyb + lead, part, dw);
         group_plan(&tg, &tp, G, &tq);
         tq.cs = ysb;
         tq.ys = pl.cs;
-        k->fwd(&tq, tg.c, tg.o, dyb, wpk, src);
+        fwd_kernel(&tq, tg.c, tg.o, dyb, wpk, src);
         unpack_y(&tg, &tq, G, src, NULL, dx + (size_t)n * xs);
     }
     if (db)
-        rsc_cpu_conv_bias_grad(g->o, g->oh * g->ow, n0, n1, dy, db);
+        conv_bias_grad(g->o, g->oh * g->ow, n0, n1, dy, db);
+}
+
+void ISA_NAME(rsc_cpu_simd_direct)(rsc_cpu_kernels *k)
+{
+    k->direct_ok = direct_ok;
+    k->direct_scratch = direct_scratch;
+    k->direct_pays = direct_pays;
+    k->direct_fwd = direct_fwd;
+    k->direct_bwd_filter = direct_bwd_filter;
+    k->direct_both = direct_both;
+    k->direct_bwd = direct_bwd;
 }

@@ -1,0 +1,45 @@
+/* peak-rss.c - benchmark helper: run a command and report its peak
+ * memory, the maximum resident set size of it and the processes it waited
+ * for (getrusage of the child, as /usr/bin/time -v reports it).
+ *   peak-rss COMMAND [ARG...]
+ * The command keeps standard input and output; the last line on standard
+ * error is "peak-rss: N kB".  Exits with the command's status (127 when
+ * it cannot be run, 128 + the signal when it was killed). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: peak-rss COMMAND [ARG...]\n");
+        return 2;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "peak-rss: fork: %s\n", strerror(errno));
+        return 1;
+    }
+    if (pid == 0) {
+        execvp(argv[1], argv + 1);
+        fprintf(stderr, "peak-rss: %s: %s\n", argv[1], strerror(errno));
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    while (wait4(pid, &status, 0, &ru) < 0)
+        if (errno != EINTR) {
+            fprintf(stderr, "peak-rss: wait: %s\n", strerror(errno));
+            return 1;
+        }
+    fprintf(stderr, "peak-rss: %ld kB\n", ru.ru_maxrss);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}

@@ -1,0 +1,67 @@
+/* xent.c - softmax cross-entropy and softmax (backend.h: xent, softmax),
+ * row by row on the calling thread (a batch's logits are small), in
+ * double. */
+#include "config.h"
+
+#include "kernels/cpu/impl.h"
+
+#include <math.h>
+#include <string.h>
+
+static void cpu_xent(rsc_backend *be, const rsc_buf *logits, const rsc_buf *labels, int rows,
+                     int cols, rsc_buf *dlogits, float grad_scale, rsc_buf *stats)
+{
+    (void)be;
+    const int32_t *y = (const int32_t *)labels->data;
+    double st[2];
+    memcpy(st, stats->data, sizeof st);
+    for (int r = 0; r < rows; r++) {
+        const float *z = CF(logits) + (size_t)r * cols;
+        float mx = z[0];
+        int arg = 0;
+        for (int c = 1; c < cols; c++)
+            if (z[c] > mx) {
+                mx = z[c];
+                arg = c;
+            }
+        double s = 0;
+        for (int c = 0; c < cols; c++)
+            s += exp((double)z[c] - mx);
+        double lse = mx + log(s);
+        st[0] += lse - z[y[r]];
+        st[1] += arg == y[r];
+        if (dlogits) {
+            float *d = F(dlogits) + (size_t)r * cols;
+            for (int c = 0; c < cols; c++) {
+                float p = (float)exp((double)z[c] - lse);
+                d[c] = (p - (c == y[r] ? 1.0f : 0.0f)) * grad_scale;
+            }
+        }
+    }
+    memcpy(stats->data, st, sizeof st);
+}
+
+static void cpu_softmax(rsc_backend *be, const rsc_buf *x, rsc_buf *y, int rows, int cols)
+{
+    (void)be;
+    for (int r = 0; r < rows; r++) {
+        const float *z = CF(x) + (size_t)r * cols;
+        float *p = F(y) + (size_t)r * cols;
+        float mx = z[0];
+        for (int c = 1; c < cols; c++)
+            if (z[c] > mx)
+                mx = z[c];
+        double s = 0;
+        for (int c = 0; c < cols; c++)
+            s += exp((double)z[c] - mx);
+        double lse = mx + log(s);
+        for (int c = 0; c < cols; c++)
+            p[c] = (float)exp((double)z[c] - lse);
+    }
+}
+
+void rsc_cpu_install_xent(rsc_backend *be)
+{
+    be->xent = cpu_xent;
+    be->softmax = cpu_softmax;
+}
