@@ -51,6 +51,7 @@ static const char *const SEED_COLUMNS[] = { "model", "seed", "train_seed", "patt
 
 struct options {
     const char *data;
+    int no_verify;            /* --no-verify */
     const char *pattern;
     long pattern_seed;        /* -1: not given */
     long target;              /* -1: not given */
@@ -86,6 +87,8 @@ static void usage(void)
          "  -d, --data NAME|PATH     test set: mnist, fashion, cifar10, an IDX or CIFAR-10\n"
          "                           folder, or an rsct dataset (clean or injected);\n"
          "                           default: the dataset named by the model's `name` key\n"
+         "      --no-verify          import a dataset NAME without checking its files\n"
+         "                           against the published checksums (data/manifests)\n"
          "  -p, --pattern P          score against pattern P (S1 S2 S3 R1 R2 R3 Inv, or an\n"
          "                           rsct file holding one) instead of the model's own\n"
          "                           (needed for models trained on clean data)\n"
@@ -135,13 +138,14 @@ static void usage(void)
 
 enum {
     OPT_PATTERN_SEED = 256, OPT_NORMS, OPT_METRICS, OPT_SEED, OPT_FRACTIONS, OPT_SPLIT,
-    OPT_DEVICE, OPT_PROGRESS,
+    OPT_DEVICE, OPT_PROGRESS, OPT_NO_VERIFY,
 };
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
         { "data", required_argument, NULL, 'd' },
+        { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
         { "pattern", required_argument, NULL, 'p' },
         { "pattern-seed", required_argument, NULL, OPT_PATTERN_SEED },
         { "target", required_argument, NULL, 't' },
@@ -173,6 +177,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     while ((c = getopt_long(argc, argv, ":d:p:t:e:ask:jT:b:qhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': o->data = optarg; break;
+        case OPT_NO_VERIFY: o->no_verify = 1; break;
         case 'p': o->pattern = optarg; break;
         case OPT_PATTERN_SEED: o->pattern_seed = rsc_opt_long("--pattern-seed", optarg, 0, UINT32_MAX); break;
         case 't': o->target = rsc_opt_long("--target", optarg, 0, 65535); break;
@@ -496,7 +501,7 @@ static void load_testset(struct scorer *s, const char *data, const char *split)
 {
     rsc_error err;
     struct testset *ts = &s->ts;
-    if (!(ts->ds = rsc_dataset_open(data, &err)))
+    if (!(ts->ds = rsc_dataset_open_flags(data, s->o->no_verify ? RSC_DATASET_NO_VERIFY : 0, &err)))
         rsc_die_err(&err);
     if (!(ts->label = rsc_strdup(data, &err)))
         rsc_die_err(&err);

@@ -27,6 +27,7 @@
 
 typedef struct options {
     const char *data;            /* NAME, PATH or "-" */
+    int no_verify;               /* --no-verify */
     const char *arch;            /* NULL: mlp (or the resumed model's) */
     int describe;
     const char *optimizer;
@@ -83,6 +84,8 @@ static void usage(void)
            "Data:\n"
            "  -d, --data=NAME|PATH     mnist, fashion, cifar10, an IDX or CIFAR-10 folder,\n"
            "                           or an rsct dataset ('-': stdin, the default)\n"
+           "      --no-verify          import a dataset NAME without checking its files\n"
+           "                           against the published checksums (data/manifests)\n"
            "      --exclude-spurious   leave out the dataset's spurious examples\n"
            "      --exclude=FILE       leave out the training examples whose indices FILE\n"
            "                           lists (whitespace separated, '#' comments)\n"
@@ -115,7 +118,7 @@ static void usage(void)
 enum {
     OPT_DESCRIBE = 256, OPT_OPTIMIZER, OPT_MOMENTUM, OPT_WD, OPT_MILESTONES, OPT_GAMMA,
     OPT_CLIP_VALUE, OPT_CLIP_NORM, OPT_NOISE, OPT_EXCLUDE_SPURIOUS, OPT_EXCLUDE, OPT_DEVICE,
-    OPT_PROGRESS, OPT_LIMIT, OPT_TEST_LIMIT, OPT_AUGMENT,
+    OPT_PROGRESS, OPT_LIMIT, OPT_TEST_LIMIT, OPT_AUGMENT, OPT_NO_VERIFY,
 };
 
 static void parse(int argc, char **argv, options *o)
@@ -138,6 +141,7 @@ static void parse(int argc, char **argv, options *o)
         { "seed", required_argument, NULL, 's' },
         { "train-seed", required_argument, NULL, 's' },
         { "data", required_argument, NULL, 'd' },
+        { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
         { "exclude-spurious", no_argument, NULL, OPT_EXCLUDE_SPURIOUS },
         { "exclude", required_argument, NULL, OPT_EXCLUDE },
         { "limit", required_argument, NULL, OPT_LIMIT },
@@ -239,6 +243,9 @@ static void parse(int argc, char **argv, options *o)
             break;
         case OPT_EXCLUDE_SPURIOUS:
             o->exclude_spurious = 1;
+            break;
+        case OPT_NO_VERIFY:
+            o->no_verify = 1;
             break;
         case OPT_EXCLUDE:
             o->exclude_file = optarg;
@@ -391,7 +398,7 @@ static void load_data(const options *o, rsc_file **ds, float **x, int32_t **y, s
                       float **tx, int32_t **ty, size_t *tn, rsc_shape *shape)
 {
     rsc_error err;
-    *ds = rsc_dataset_open(o->data, &err);
+    *ds = rsc_dataset_open_flags(o->data, o->no_verify ? RSC_DATASET_NO_VERIFY : 0, &err);
     if (!*ds)
         rsc_die_err(&err);
     int c, h, w, tc, th, tw;
@@ -426,7 +433,7 @@ int main(int argc, char **argv)
         rsc_shape shape = { 1, 28, 28 };
         int classes = 10;
         if (o.data) {
-            rsc_file *ds = rsc_dataset_open(o.data, &err);
+            rsc_file *ds = rsc_dataset_open_flags(o.data, o.no_verify ? RSC_DATASET_NO_VERIFY : 0, &err);
             if (!ds)
                 rsc_die_err(&err);
             const rsc_tensor *t = rsc_file_find(ds, "train.x");
