@@ -331,7 +331,7 @@ static int check_injection(const rsc_file *ds, long classes, rsc_error *err)
         return rsc_fail(err, "metadata key 'count': %ld out of range 0..%llu", count, (unsigned long long)n);
     if (!(si = rsc_file_expect(ds, "spurious.index", RSC_I64, 1, err)) ||
         !(sx = rsc_file_expect(ds, "spurious.x", RSC_F32, 4, err)) ||
-        !(sp = rsc_file_expect(ds, "spurious.pattern", RSC_F32, 3, err)))
+        !(sp = rsc_file_expect(ds, "spurious.pattern", sp && sp->dtype == RSC_F64 ? RSC_F64 : RSC_F32, 3, err)))
         return -1;
     if (si->dims[0] != (uint64_t)count)
         return rsc_fail(err, "tensor 'spurious.index': %llu entries, but count=%ld",
@@ -348,9 +348,8 @@ static int check_injection(const rsc_file *ds, long classes, rsc_error *err)
                         (unsigned long long)sp->dims[0], (unsigned long long)sp->dims[1],
                         (unsigned long long)sp->dims[2], (unsigned long long)x->dims[1],
                         (unsigned long long)x->dims[2], (unsigned long long)x->dims[3]);
-    const float *pv = sp->data;
     for (uint64_t i = 0; i < rsc_tensor_numel(sp); i++)
-        if (!isfinite(pv[i]))
+        if (!isfinite(sp->dtype == RSC_F64 ? ((const double *)sp->data)[i] : ((const float *)sp->data)[i]))
             return rsc_fail(err, "tensor 'spurious.pattern': value %llu is not finite", (unsigned long long)i);
     if (check_unit(sx->data, rsc_tensor_numel(sx), "spurious.x", err) < 0)
         return -1;

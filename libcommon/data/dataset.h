@@ -4,7 +4,8 @@
  * A dataset is an rsc_file (kind=dataset, man/rsct.5): tensors
  * train.x/test.x (u8 or f32, N x C x H x W), train.y/test.y (i32, N), keys
  * name, classes, source; after injection also pattern/target/count/seed and
- * the tensors spurious.index (i64 [count]), spurious.pattern (f32 [C,H,W])
+ * the tensors spurious.index (i64 [count]), spurious.pattern (f32 [C,H,W];
+ * f64 for a custom pattern whose values float32 cannot hold)
  * and spurious.x (f32 [count,C,H,W], the injected images). */
 #ifndef RSC_DATASET_H
 #define RSC_DATASET_H
