@@ -1,4 +1,4 @@
-/* arch.h - the architectures by name (REFERENCE.md, Table 2) and their
+/* arch.h - the architectures by name (doc/paper-facts.md, Table 2) and their
  * initialisation. */
 #ifndef RSC_ARCH_H
 #define RSC_ARCH_H
