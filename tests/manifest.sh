@@ -102,6 +102,8 @@ printf 'x 1k -\n' >man/mnist.manifest
 expect_error 1 "mnist.manifest:1: bad size '1k' (bytes, or '-')" rsc-inject --data mnist --pattern none -o x.rsct
 printf 'x 1 abc\n' >man/mnist.manifest
 expect_error 1 "mnist.manifest:1: bad checksum 'abc' (32 hex digits of an MD5, or '-')" rsc-inject --data mnist --pattern none -o x.rsct
+printf 'x 1 - extra\n' >man/mnist.manifest
+expect_error 1 "mnist.manifest:1: 4 fields, expected 3" rsc-inject --data mnist --pattern none -o x.rsct
 printf 'x 1 -\nx 2 -\n' >man/mnist.manifest
 expect_error 1 "mnist.manifest:2: file 'x' listed twice" rsc-inject --data mnist --pattern none -o x.rsct
 rm man/mnist.manifest

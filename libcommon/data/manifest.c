@@ -44,8 +44,9 @@ static int file_name_ok(const char *s, size_t n)
     return !(n == 1 && s[0] == '.') && !(n == 2 && s[0] == '.' && s[1] == '.');
 }
 
-/* Split line [p, end) into at most 4 blank-separated fields. */
-static int fields(const char *p, const char *end, const char *f[4], size_t len[4])
+/* Split line [p, end) into blank-separated fields: the count, and the
+ * first 3 in f/len. */
+static int fields(const char *p, const char *end, const char *f[3], size_t len[3])
 {
     int k = 0;
     while (p < end) {
@@ -53,13 +54,15 @@ static int fields(const char *p, const char *end, const char *f[4], size_t len[4
             p++;
         if (p == end)
             break;
-        if (k == 4)
-            return 5;
-        f[k] = p;
+        const char *start = p;
         while (p < end && *p != ' ' && *p != '\t' && *p != '\r')
             p++;
-        len[k] = (size_t)(p - f[k]);
-        k++;
+        if (k < 3) {
+            f[k] = start;
+            len[k] = (size_t)(p - start);
+        }
+        if (k < 1000)
+            k++;
     }
     return k;
 }
@@ -82,12 +85,12 @@ int rsc_manifest_parse(rsc_manifest *m, const char *text, size_t len, const char
         while (q < eol && (*q == ' ' || *q == '\t' || *q == '\r'))
             q++;
         if (q < eol && *q != '#') {
-            const char *f[4];
-            size_t fl[4];
+            const char *f[3];
+            size_t fl[3];
             int k = fields(q, eol, f, fl);
             if (k != 3) {
                 rsc_manifest_free(m);
-                return rsc_fail(err, "%s:%d: %d fields, expected 3 (FILE SIZE MD5)", source, line, k > 4 ? 4 : k);
+                return rsc_fail(err, "%s:%d: %d fields, expected 3 (FILE SIZE MD5)", source, line, k);
             }
             rsc_manifest_entry e = { .size = -1 };
             if (!file_name_ok(f[0], fl[0])) {
