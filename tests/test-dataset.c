@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -568,6 +569,17 @@ static void test_validate_injection(void **state)
     f = injected(2);
     rsc_file_add(f, "spurious.pattern", RSC_F32, 3, (uint64_t[]){ 1, 4, 5 }, &err);
     expect_invalid(f, "tensor 'spurious.pattern': shape 1x4x5, images are 1x4x4");
+    /* an f64 pattern (a custom one float32 cannot hold) is valid, if finite */
+    f = injected(2);
+    rsc_tensor *p64 = rsc_file_add(f, "spurious.pattern", RSC_F64, 3, (uint64_t[]){ 1, 4, 4 }, &err);
+    ((double *)p64->data)[1] = 0.1;
+    if (rsc_dataset_validate(f, "d.rsct", &err) != 0)
+        fail_msg("%s", err.msg);
+    ((double *)p64->data)[3] = NAN;
+    expect_invalid(f, "tensor 'spurious.pattern': value 3 is not finite");
+    f = injected(2);
+    rsc_file_add(f, "spurious.pattern", RSC_U8, 3, (uint64_t[]){ 1, 4, 4 }, &err);
+    expect_invalid(f, "tensor 'spurious.pattern'");
     f = injected(2);
     rsc_file_add(f, "spurious.x", RSC_F32, 4, (uint64_t[]){ 2, 1, 4, 3 }, &err);
     expect_invalid(f, "tensor 'spurious.x': shape 2x1x4x3, expected 2x1x4x4");
