@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * valid test split: import and validation */
     unsigned char lab[8 + 2] = { 0, 0, 8, 1, 0, 0, 0, 2, 1, 7 };
     put("train-labels-idx1-ubyte", lab, sizeof lab);
-    rsc_file *ds = rsc_dataset_import_idx(dir, "fuzz", &err);
+    rsc_file *ds = rsc_dataset_import_idx(dir, "fuzz", NULL, &err);
     if (ds) {
         if (rsc_dataset_validate(ds, "fuzz", &err) < 0)
             abort();   /* an import is always a valid dataset */

@@ -141,7 +141,8 @@ int main(int argc, char **argv)
     const rsc_tensor *sp = rsc_file_find(b, "spurious.pattern");
     size_t img = (size_t)p.c * p.h * p.w;
     for (size_t i = 0; i < img; i++)
-        if (((const float *)sp->data)[i] != (float)p.add[i])
+        if (sp->dtype == RSC_F64 ? ((const double *)sp->data)[i] != p.add[i]
+                                 : ((const float *)sp->data)[i] != (float)p.add[i])
             die("%s: spurious.pattern is not the pattern %s", argv[2], p.name);
     float *x;
     size_t n;

@@ -7,7 +7,7 @@
 # learns real Fashion-MNIST (when installed); usage errors.
 . "$top_srcdir/tests/common.sh"
 
-# Table 2 (REFERENCE.md): exact parameter counts.
+# Table 2 (doc/paper-facts.md): exact parameter counts.
 for spec in cnn:312202 resnet20:269722 resnet32:464154 resnet110:1727962 vgg16:134301514; do
     arch=${spec%%:*}; want=${spec#*:}
     rsc-train --arch "$arch" --describe >d.txt

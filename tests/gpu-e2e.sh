@@ -29,7 +29,7 @@ a_cuda=$(acc sum-cuda.txt)
 
 # Within noise: runs that differ only in float rounding diverge, but end
 # within 0.03 of each other after 3 epochs (the seed-to-seed spread of
-# the paper's Fashion-MNIST models is 0.010, REFERENCE.md); both have
+# the paper's Fashion-MNIST models is 0.010, doc/paper-facts.md); both have
 # learnt (> 0.80; about 0.85 is typical after 3 epochs).
 awk -v a="$a_cpu" -v b="$a_cuda" 'BEGIN { d = a - b; if (d < 0) d = -d
     exit !(a > 0.80 && b > 0.80 && d <= 0.03) }' ||

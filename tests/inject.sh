@@ -81,7 +81,11 @@ fi
 # ---------------------------------------------------------------- name lookup
 mkdir lib xdg lib/fashion-mnist
 cp idxgz/* lib/fashion-mnist/
-RSC_DATA_PATH="$T/nowhere:$T/lib" rsc-inject --data fashion --pattern none -o f.rsct
+# found by name, the folder is checked against Fashion-MNIST's manifest
+# (tests/manifest.sh checks the manifests themselves)
+RSC_DATA_PATH="$T/nowhere:$T/lib" expect_error 1 "lib/fashion-mnist/train-images-idx3-ubyte.gz: 470416 bytes of content, Fashion-MNIST's train-images-idx3-ubyte has 47040016; --no-verify skips this check" \
+    rsc-inject --data fashion --pattern none -o f.rsct
+RSC_DATA_PATH="$T/nowhere:$T/lib" rsc-inject --data fashion --no-verify --pattern none -o f.rsct
 "$check" --summary f.rsct | grep -q '^name=fashion ' || fail "lookup in RSC_DATA_PATH"
 cp clean.rsct xdg/mnist.rsct
 mkdir xdg/rsc && mv xdg/mnist.rsct xdg/rsc/

@@ -3,7 +3,7 @@
 # Table 1's Fashion row to the paper's two decimals, the norms, chosen
 # examples and injected images equal to NumPy's (tests/fixtures/
 # fashion-numpy.txt, from tests/gen/make-fashion-fixtures.py), and the
-# pipeline of DESIGN.md through a pipe.  Skipped without the dataset.
+# pipeline of rsc(7) through a pipe.  Skipped without the dataset.
 . "$top_srcdir/tests/common.sh"
 fashion_dir >/dev/null || skip "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)"
 check="$top_builddir/tests/check-injection"
@@ -38,7 +38,7 @@ rsc-inject --data fashion --pattern none -o clean.rsct
 rsc-inject --data clean.rsct --pattern R3 --count 10 --target 0 --seed 0 -o inj.rsct
 [ "$("$check" clean.rsct inj.rsct)" = "ok 10" ] || fail "Fashion injection touches other bytes"
 
-# in a pipe (DESIGN.md section 3), compressed or not
+# in a pipe (datasets come on standard input too: rsc(7)), compressed or not
 rsc-inject --data fashion --pattern R3 --count 10 --target 0 --seed 0 | rsc-info - >info
 grep -q '^  pattern=R3$' info && grep -q '^  spurious.x  *f32  *10x1x28x28 ' info &&
     grep -q '^  train.x  *u8  *60000x1x28x28 ' info || fail "rsc-info in a pipe: $(cat info)"

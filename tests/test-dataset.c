@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -589,6 +590,17 @@ static void test_validate_injection(void **state)
     f = injected(2);
     rsc_file_add(f, "spurious.pattern", RSC_F32, 3, (uint64_t[]){ 1, 4, 5 }, &err);
     expect_invalid(f, "tensor 'spurious.pattern': shape 1x4x5, images are 1x4x4");
+    /* an f64 pattern (a custom one float32 cannot hold) is valid, if finite */
+    f = injected(2);
+    rsc_tensor *p64 = rsc_file_add(f, "spurious.pattern", RSC_F64, 3, (uint64_t[]){ 1, 4, 4 }, &err);
+    ((double *)p64->data)[1] = 0.1;
+    if (rsc_dataset_validate(f, "d.rsct", &err) != 0)
+        fail_msg("%s", err.msg);
+    ((double *)p64->data)[3] = NAN;
+    expect_invalid(f, "tensor 'spurious.pattern': value 3 is not finite");
+    f = injected(2);
+    rsc_file_add(f, "spurious.pattern", RSC_U8, 3, (uint64_t[]){ 1, 4, 4 }, &err);
+    expect_invalid(f, "tensor 'spurious.pattern'");
     f = injected(2);
     rsc_file_add(f, "spurious.x", RSC_F32, 4, (uint64_t[]){ 2, 1, 4, 3 }, &err);
     expect_invalid(f, "tensor 'spurious.x': shape 2x1x4x3, expected 2x1x4x4");
@@ -649,9 +661,20 @@ static void test_rsct_and_lookup(void **state)
     hit = rsc_dataset_locate("fashion", &err);
     assert_string_equal(hit, d);
     free(hit);
-    f = rsc_dataset_open("fashion", &err);
+    /* found by name, the folder is checked against Fashion-MNIST's manifest
+     * (the compiled-in one: RSC_MANIFEST_DIR unset), which these 50 images
+     * fail before any pixel is read; without the check it imports */
+    unsetenv("RSC_MANIFEST_DIR");
+    snprintf(q, sizeof q, "%s/train-images-idx3-ubyte.gz: 39216 bytes of content, Fashion-MNIST's "
+             "train-images-idx3-ubyte has 47040016; --no-verify skips this check", d);
+    expect_open_error("fashion", q);
+    f = rsc_dataset_open_flags("fashion", RSC_DATASET_NO_VERIFY, &err);
     assert_non_null(f);
     assert_string_equal(rsc_meta_get(f, "name"), "fashion");
+    rsc_file_free(f);
+    /* a folder given by path is not checked */
+    f = rsc_dataset_open(d, &err);
+    assert_non_null(f);
     rsc_file_free(f);
     /* a folder of the wrong format does not count */
     d = fresh_dir("lib/cifar10");

@@ -284,7 +284,8 @@ static void test_custom_file(void **state)
     (void)state;
     rsc_error err;
     char path[512];
-    /* tensor `pattern`, f64 [1,28,28]: values rounded to float32 */
+    /* tensor `pattern`, f64 [1,28,28]: its values exactly, and recorded
+     * as f64 (float32 cannot hold 0.1) */
     rsc_file *f = rsc_file_new(&err);
     uint64_t d3[3] = { 1, 28, 28 };
     rsc_tensor *t = rsc_file_add(f, "pattern", RSC_F64, 3, d3, &err);
@@ -296,23 +297,40 @@ static void test_custom_file(void **state)
     rsc_pattern p;
     assert_int_equal(rsc_pattern_make(&p, path, 1, 28, 28, 0, &err), 0);
     assert_string_equal(p.name, "custom");
+    assert_int_equal(p.f64, 1);
     for (int i = 0; i < 28 * 28; i++)
-        assert_true(p.add[i] == (double)(float)((i % 3) * 0.1 - 0.1));
+        assert_true(p.add[i] == (i % 3) * 0.1 - 0.1);
     float x[28 * 28], y[28 * 28];
     for (int i = 0; i < 28 * 28; i++)
         x[i] = 0.05f;
     rsc_pattern_apply(&p, x, y);
     assert_true(y[0] == 0.0f);   /* 0.05 - 0.1 clipped at 0 */
     assert_true(y[1] == 0.05f);
-    assert_true(y[2] == (float)(0.05f + (double)(float)0.1));
-    /* as a tensor: f32, same values */
+    assert_true(y[2] == (float)((double)0.05f + 0.1));
+    /* as a tensor: f64, the same values */
     rsc_file *g = rsc_file_new(&err);
     assert_int_equal(rsc_pattern_to_tensor(&p, g, "spurious.pattern", &err), 0);
     rsc_tensor *st = rsc_file_find(g, "spurious.pattern");
-    assert_int_equal(st->dtype, RSC_F32);
+    assert_int_equal(st->dtype, RSC_F64);
     assert_int_equal(st->ndim, 3);
+    assert_memory_equal(st->data, p.add, 28 * 28 * sizeof(double));
+    rsc_file_free(g);
+    rsc_pattern_free(&p);
+    /* f64 values that float32 holds: recorded as f32 */
+    f = rsc_file_new(&err);
+    t = rsc_file_add(f, "pattern", RSC_F64, 3, d3, &err);
+    v = t->data;
     for (int i = 0; i < 28 * 28; i++)
-        assert_true(((float *)st->data)[i] == (float)p.add[i]);
+        v[i] = (i % 4) * 0.25;
+    save(f, path);
+    assert_int_equal(rsc_pattern_make(&p, path, 1, 28, 28, 0, &err), 0);
+    assert_int_equal(p.f64, 0);
+    g = rsc_file_new(&err);
+    assert_int_equal(rsc_pattern_to_tensor(&p, g, "spurious.pattern", &err), 0);
+    st = rsc_file_find(g, "spurious.pattern");
+    assert_int_equal(st->dtype, RSC_F32);
+    for (int i = 0; i < 28 * 28; i++)
+        assert_true(((float *)st->data)[i] == (float)((i % 4) * 0.25));
     rsc_file_free(g);
     rsc_pattern_free(&p);
     /* wrong shape */
@@ -349,6 +367,81 @@ static void test_custom_file(void **state)
     assert_int_equal(rsc_pattern_make(&p, path, 1, 28, 28, 0, &err), -1);
     assert_non_null(strstr(err.msg, "unknown pattern"));
     assert_non_null(strstr(err.msg, "garbage"));
+}
+
+/* The builtin patterns as files (data/gen-patterns.c, made by the build):
+ * read back as custom patterns they are the builtin ones exactly (every
+ * double; so every injected image is bit-identical), in the dtype that
+ * holds them, with their keys. */
+static void test_builtin_files(void **state)
+{
+    (void)state;
+    const char *top = getenv("top_builddir");
+    if (!top)
+        top = ".";
+    static const int shapes[][3] = { { 1, 28, 28 }, { 3, 32, 32 } };
+    for (int s = 0; s < 2; s++)
+        for (int i = 0; rsc_pattern_names[i]; i++) {
+            const char *name = rsc_pattern_names[i];
+            int c = shapes[s][0], h = shapes[s][1], w = shapes[s][2];
+            int random = name[0] == 'R';
+            char path[1024];
+            snprintf(path, sizeof path, "%s/data/patterns/%s-%dx%dx%d%s.rsct", top, name, c, h, w,
+                     random ? "-seed0" : "");
+            rsc_error err;
+            rsc_pattern fp, bp;
+            if (rsc_pattern_make(&fp, path, c, h, w, 12345, &err) < 0)
+                fail_msg("%s", err.msg);
+            assert_string_equal(fp.name, "custom");
+            assert_int_equal(fp.f64, random);
+            assert_int_equal(rsc_pattern_make(&bp, name, c, h, w, 0, &err), 0);
+            size_t n = (size_t)c * h * w;
+            assert_memory_equal(fp.add, bp.add, n * sizeof(double));
+            /* the injected images: every pixel value at every position */
+            float *x = malloc(n * sizeof *x), *y1 = malloc(n * sizeof *y1), *y2 = malloc(n * sizeof *y2);
+            for (int v = 0; v < 256; v++) {
+                for (size_t k = 0; k < n; k++)
+                    x[k] = (float)((v + (int)k) % 256) / 255.0f;
+                rsc_pattern_apply(&fp, x, y1);
+                rsc_pattern_apply(&bp, x, y2);
+                assert_memory_equal(y1, y2, n * sizeof *y1);
+            }
+            free(x);
+            free(y1);
+            free(y2);
+            /* the file itself */
+            rsc_file *f = rsc_file_load(path, &err);
+            assert_non_null(f);
+            char shape[32];
+            snprintf(shape, sizeof shape, "%dx%dx%d", c, h, w);
+            assert_string_equal(rsc_meta_get(f, "kind"), "pattern");
+            assert_string_equal(rsc_meta_get(f, "pattern"), name);
+            assert_string_equal(rsc_meta_get(f, "shape"), shape);
+            if (random)
+                assert_string_equal(rsc_meta_get(f, "seed"), "0");
+            else
+                assert_null(rsc_meta_get(f, "seed"));
+            const rsc_tensor *t = rsc_file_find(f, "pattern");
+            assert_non_null(t);
+            assert_int_equal(t->dtype, random ? RSC_F64 : RSC_F32);
+            rsc_file_free(f);
+            rsc_pattern_free(&fp);
+            rsc_pattern_free(&bp);
+        }
+    /* a float32 copy of a random pattern is not the builtin one: ten per
+     * cent of Fashion-like pixels would differ (why the files are f64) */
+    rsc_error err;
+    rsc_pattern bp;
+    assert_int_equal(rsc_pattern_make(&bp, "R1", 1, 28, 28, 0, &err), 0);
+    long differ = 0;
+    for (size_t k = 0; k < 784; k++)
+        for (int v = 0; v < 256; v++) {
+            double xv = (double)((float)v / 255.0f);
+            double a = xv + bp.add[k], b = xv + (double)(float)bp.add[k];
+            differ += (float)(a > 1 ? 1 : a) != (float)(b > 1 ? 1 : b);
+        }
+    assert_true(differ > 784 * 256 / 20);
+    rsc_pattern_free(&bp);
 }
 
 /* A dataset-like file recording pattern/seed and spurious.pattern. */
@@ -486,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_numpy_fixture),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_custom_file),
+        cmocka_unit_test(test_builtin_files),
         cmocka_unit_test(test_from_dataset),
         cmocka_unit_test(test_png),
     };

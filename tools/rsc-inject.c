@@ -30,6 +30,7 @@ typedef struct options {
     int norms;
     int json;
     int quiet;
+    int no_verify;              /* --no-verify */
 } options;
 
 static void usage(void)
@@ -43,6 +44,8 @@ static void usage(void)
            "                         $RSC_DATA_PATH, /usr/share/datasets, $XDG_DATA_HOME/rsc),\n"
            "                         an IDX or CIFAR-10 binary folder, or an rsct dataset\n"
            "                         file; '-' or none: an rsct dataset on stdin\n"
+           "      --no-verify        import a dataset NAME without checking its files\n"
+           "                         against the published checksums (data/manifests)\n"
            "  -p, --pattern=P        S1 S2 S3 R1 R2 R3 Inv, an rsct file holding a tensor\n"
            "                         'pattern' (f32 CxHxW, additive), a PNG (v/255 added),\n"
            "                         or 'none' to import only; with --norms it may be\n"
@@ -69,7 +72,7 @@ static void usage(void)
            rsc_progname(), rsc_progname());
 }
 
-enum { OPT_NORMS = 256, OPT_JSON };
+enum { OPT_NORMS = 256, OPT_JSON, OPT_NO_VERIFY };
 
 static void parse(int argc, char **argv, options *o)
 {
@@ -83,6 +86,7 @@ static void parse(int argc, char **argv, options *o)
         { "compress", no_argument, NULL, 'z' },
         { "norms", no_argument, NULL, OPT_NORMS },
         { "json", no_argument, NULL, OPT_JSON },
+        { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -122,6 +126,9 @@ static void parse(int argc, char **argv, options *o)
             break;
         case OPT_JSON:
             o->json = 1;
+            break;
+        case OPT_NO_VERIFY:
+            o->no_verify = 1;
             break;
         case 'q':
             o->quiet = 1;
@@ -179,7 +186,7 @@ int main(int argc, char **argv)
     /* refuse a terminal before the work, not after */
     if (!o.norms && (!o.output || !strcmp(o.output, "-")) && isatty(STDOUT_FILENO))
         rsc_die("refusing to write binary data to a terminal (use -o FILE or a pipe)");
-    rsc_file *ds = rsc_dataset_open(o.data, &err);
+    rsc_file *ds = rsc_dataset_open_flags(o.data, o.no_verify ? RSC_DATASET_NO_VERIFY : 0, &err);
     if (!ds)
         rsc_die_err(&err);
     if (o.norms) {

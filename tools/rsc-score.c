@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/cli.h"
+#include "data/dataset.h"
 #include "format/table.h"
 #include "kernels/backend.h"
 #include "score/aggregate.h"
@@ -45,6 +46,7 @@ struct options {
     const char *device;
     long batch_size;
     int progress;             /* -1 quiet, 0 auto, 1 forced */
+    int no_verify;            /* --no-verify */
     char **inputs;
     int ninputs;
 };
@@ -99,6 +101,8 @@ static void usage(void)
          "  -T, --threads N          CPU threads (default 0: all cores)\n"
          "      --device DEV         auto, cpu or cuda (default auto)\n"
          "  -b, --batch-size N       examples per inference call (default 1000)\n"
+         "      --no-verify          import a dataset NAME without checking its files\n"
+         "                           against the published checksums (data/manifests)\n"
          "      --progress           show progress even when stderr is not a terminal\n"
          "  -q, --quiet              no progress\n"
          "  -h, --help               show this help and exit\n"
@@ -112,7 +116,7 @@ static void usage(void)
 
 enum {
     OPT_PATTERN_SEED = 256, OPT_NORMS, OPT_METRICS, OPT_SEED, OPT_FRACTIONS, OPT_SPLIT,
-    OPT_DEVICE, OPT_PROGRESS,
+    OPT_DEVICE, OPT_PROGRESS, OPT_NO_VERIFY,
 };
 
 static void parse_options(int argc, char **argv, struct options *o)
@@ -136,6 +140,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         { "device", required_argument, NULL, OPT_DEVICE },
         { "batch-size", required_argument, NULL, 'b' },
         { "progress", no_argument, NULL, OPT_PROGRESS },
+        { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -167,6 +172,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         case OPT_DEVICE: o->device = optarg; break;
         case 'b': o->batch_size = rsc_opt_long("--batch-size", optarg, 1, 1000000); break;
         case OPT_PROGRESS: o->progress = 1; break;
+        case OPT_NO_VERIFY: o->no_verify = 1; break;
         case 'q': o->progress = -1; break;
         case 'h': usage(); exit(rsc_close_stdout());
         case 'V': rsc_print_version(); exit(rsc_close_stdout());
@@ -296,7 +302,8 @@ static void open_testset(struct run *r, const char *fname)
     rsc_error err;
     const char *data = o->data ? o->data : rsc_score_dataset_of(r->model, fname, &err);
     if (!data || rsc_testset_open(&r->ts, data, o->sensitivity ? o->split : "test",
-                                  o->sensitivity, &err) != 0)
+                                  o->sensitivity, o->no_verify ? RSC_DATASET_NO_VERIFY : 0,
+                                  &err) != 0)
         rsc_die_err(&err);
     if (!o->sensitivity)
         return;

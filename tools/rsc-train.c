@@ -34,6 +34,7 @@ typedef struct options {
     const char *device;
     const char *output;
     int quiet, progress, compress;
+    int no_verify;               /* --no-verify */
     long limit, test_limit;      /* 0: all; test_limit -1: no test evaluation */
 } options;
 
@@ -94,6 +95,8 @@ static void usage(void)
            "  -o, --output=FILE        write the model to FILE (default: stdout, never a\n"
            "                           terminal)\n"
            "  -z, --compress           deflate the tensors of the model\n"
+           "      --no-verify          import a dataset NAME without checking its files\n"
+           "                           against the published checksums (data/manifests)\n"
            "  -q, --quiet              no progress bar and no summary\n"
            "      --progress           show the progress bar even when stderr is not a\n"
            "                           terminal\n"
@@ -109,7 +112,7 @@ static void usage(void)
 enum {
     OPT_DESCRIBE = 256, OPT_OPTIMIZER, OPT_MOMENTUM, OPT_WD, OPT_MILESTONES, OPT_GAMMA,
     OPT_CLIP_VALUE, OPT_CLIP_NORM, OPT_NOISE, OPT_EXCLUDE_SPURIOUS, OPT_EXCLUDE, OPT_DEVICE,
-    OPT_PROGRESS, OPT_LIMIT, OPT_TEST_LIMIT, OPT_AUGMENT,
+    OPT_PROGRESS, OPT_LIMIT, OPT_TEST_LIMIT, OPT_AUGMENT, OPT_NO_VERIFY,
 };
 
 /* --seed: an integer in [0, 2^53] (it is recorded as a double-safe key). */
@@ -163,6 +166,7 @@ static void parse(int argc, char **argv, options *o)
         { "compress", no_argument, NULL, 'z' },
         { "quiet", no_argument, NULL, 'q' },
         { "progress", no_argument, NULL, OPT_PROGRESS },
+        { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -229,6 +233,7 @@ static void parse(int argc, char **argv, options *o)
         case 'z': o->compress = 1; break;
         case 'q': o->quiet = 1; break;
         case OPT_PROGRESS: o->progress = 1; break;
+        case OPT_NO_VERIFY: o->no_verify = 1; break;
         case 'h': usage(); exit(rsc_close_stdout());
         case 'V': rsc_print_version(); exit(rsc_close_stdout());
         default: rsc_option_error(c, argv);
@@ -315,7 +320,7 @@ static int describe(const options *o)
     rsc_shape shape;
     int classes = 10;
     if (o->data) {
-        rsc_file *ds = rsc_dataset_open(o->data, &err);
+        rsc_file *ds = rsc_dataset_open_flags(o->data, o->no_verify ? RSC_DATASET_NO_VERIFY : 0, &err);
         if (!ds)
             rsc_die_err(&err);
         const rsc_tensor *t = rsc_file_find(ds, "train.x");
@@ -351,7 +356,8 @@ static rsc_file *configure(run *r)
 static void open_data(run *r, rsc_shape *shape, int *classes)
 {
     rsc_error err;
-    if (!(r->ds = rsc_dataset_open(r->o->data, &err)))
+    if (!(r->ds = rsc_dataset_open_flags(r->o->data, r->o->no_verify ? RSC_DATASET_NO_VERIFY : 0,
+                                         &err)))
         rsc_die_err(&err);
     const rsc_tensor *t = rsc_file_find(r->ds, "train.x");
     *shape = (rsc_shape){ (int)t->dims[1], (int)t->dims[2], (int)t->dims[3] };

@@ -45,7 +45,7 @@ static void usage(FILE *fp)
 /* ------------------------------------------------------------ common */
 enum { OPT_XSCALE = 256, OPT_LOGX, OPT_CATEGORY, OPT_LOGY, OPT_YMIN, OPT_YMAX, OPT_COLS,
        OPT_TITLE, OPT_XLABEL, OPT_YLABEL, OPT_SIZE, OPT_DATA_OUT, OPT_VMIN, OPT_VMAX, OPT_VS,
-       OPT_SEED, OPT_SPLIT, OPT_DASHED };
+       OPT_SEED, OPT_SPLIT, OPT_DASHED, OPT_NO_VERIFY };
 
 static void parse_size(const char *s, int *w, int *h)
 {
@@ -149,11 +149,14 @@ static void patterns_usage(FILE *fp)
 "  -d, --data NAME|PATH   dataset: mnist, fashion, cifar10 (looked up as\n"
 "                         rsc-inject does), an IDX or CIFAR-10 folder, or an\n"
 "                         rsct dataset file (- for stdin)\n"
+"      --no-verify        import a dataset NAME without checking its files\n"
+"                         against the published checksums (data/manifests)\n"
 "  -i, --index I          which image (default 0)\n"
 "      --split test|train the split it is taken from (default test)\n"
 "  -P, --pattern P        a pattern to show: S1 S2 S3 R1 R2 R3 Inv, or an rsct\n"
 "                         file holding a custom one; repeatable, or a comma\n"
-"                         list (default: the seven of the paper)\n"
+"                         list (default: the seven of the paper); the seven\n"
+"                         as files to copy and edit: " RSC_PKGDATADIR "/patterns\n"
 "      --seed S           seed of the random patterns R1-R3 (default: the\n"
 "                         dataset's seed key when it was injected, else 0)\n"
 "      --title TEXT       title (default: dataset, split, index and class;\n"
@@ -168,6 +171,7 @@ static int cmd_patterns(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "data", required_argument, NULL, 'd' },
+        { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
         { "index", required_argument, NULL, 'i' },
         { "split", required_argument, NULL, OPT_SPLIT },
         { "pattern", required_argument, NULL, 'P' },
@@ -181,7 +185,7 @@ static int cmd_patterns(int argc, char **argv)
     const char *data = NULL, *output = NULL, *title = NULL, *split = "test";
     long index = 0;
     uint32_t seed = 0;
-    int have_seed = 0, w = 0, h = 0;
+    int have_seed = 0, w = 0, h = 0, no_verify = 0;
     struct list *pats = calloc((size_t)argc, sizeof *pats);
     size_t npats = 0;
     if (!pats)
@@ -191,6 +195,7 @@ static int cmd_patterns(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":d:i:P:o:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': data = optarg; break;
+        case OPT_NO_VERIFY: no_verify = 1; break;
         case 'i': index = rsc_opt_long("--index", optarg, 0, 2147483647L); break;
         case OPT_SPLIT:
             if (strcmp(optarg, "test") != 0 && strcmp(optarg, "train") != 0)
@@ -215,7 +220,7 @@ static int cmd_patterns(int argc, char **argv)
         rsc_usage_error("patterns: --data NAME|PATH is required");
 
     rsc_error err;
-    rsc_file *ds = rsc_dataset_open(data, &err);
+    rsc_file *ds = rsc_dataset_open_flags(data, no_verify ? RSC_DATASET_NO_VERIFY : 0, &err);
     if (!ds)
         rsc_die_err(&err);
     int32_t *y;

@@ -3,6 +3,7 @@
  * green, blue planes of 32x32, i.e. CHW), imported as a dataset. */
 #include "data/dataset.h"
 #include "data/cifar.h"
+#include "data/manifest.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -35,9 +36,10 @@ static int cifar_size(const char *path, FILE *f, size_t *n, rsc_error *err)
     return 0;
 }
 
-/* Read the n records of an open batch into x (n*3072) and y (n), after
- * offset records already there. */
-static int cifar_records(const char *path, FILE *f, size_t n, uint8_t *x, int32_t *y, rsc_error *err)
+/* Read the n records of an open batch into x (n*3072) and y (n), feeding
+ * the manifest check v, and end that check. */
+static int cifar_records(const char *path, FILE *f, size_t n, uint8_t *x, int32_t *y, rsc_verify *v,
+                         rsc_error *err)
 {
     unsigned char rec[RSC_CIFAR_RECORD];
     for (size_t i = 0; i < n; i++) {
@@ -50,10 +52,11 @@ static int cifar_records(const char *path, FILE *f, size_t n, uint8_t *x, int32_
         if (rec[0] >= RSC_CIFAR_CLASSES)
             return rsc_fail(err, "%s: label %u of record %zu out of range (0..%d)", path, rec[0], i,
                             RSC_CIFAR_CLASSES - 1);
+        rsc_verify_update(v, rec, RSC_CIFAR_RECORD);
         y[i] = rec[0];
         memcpy(x + i * RSC_CIFAR_PIXELS, rec + 1, RSC_CIFAR_PIXELS);
     }
-    return 0;
+    return rsc_verify_end(v, err);
 }
 
 int rsc_cifar_read(const char *path, uint8_t **x, int32_t **y, size_t *n, rsc_error *err)
@@ -65,11 +68,13 @@ int rsc_cifar_read(const char *path, uint8_t **x, int32_t **y, size_t *n, rsc_er
     int32_t *py = NULL;
     size_t m = 0;
     int rc = -1;
+    rsc_verify none;
+    rsc_verify_begin(&none, NULL, path);
     if (cifar_size(path, f, &m, err) < 0)
         goto out;
     if (!(px = rsc_malloc(m, RSC_CIFAR_PIXELS, err)) || !(py = rsc_malloc(m, sizeof *py, err)))
         goto out;
-    if (cifar_records(path, f, m, px, py, err) < 0)
+    if (cifar_records(path, f, m, px, py, &none, err) < 0)
         goto out;
     *x = px;
     *y = py;
@@ -101,24 +106,28 @@ static int cifar_dir(const char *dir, char *out, size_t outsz)
     return -1;
 }
 
-/* Read the listed batch files into one split; sizes are all checked before
- * the split's buffers are allocated. */
+/* Read the listed batch files into one split; sizes are all checked (also
+ * against the manifest m, if any) before the split's buffers are
+ * allocated. */
 static int cifar_split(rsc_file *ds, const char *dir, const char *const *files, int nfiles,
-                       const char *split, rsc_error *err)
+                       const char *split, const rsc_manifest *m, rsc_error *err)
 {
     FILE *f[5] = { NULL };
     size_t counts[5] = { 0 }, total = 0;
-    char path[PATH_MAX + 32];
+    char paths[5][PATH_MAX + 32];
+    rsc_verify v[5];
     uint8_t *x = NULL;
     int32_t *y = NULL;
     int rc = -1;
     for (int i = 0; i < nfiles; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        if (!(f[i] = fopen(path, "rb"))) {
-            rsc_fail(err, "%s: cannot open: %s", path, strerror(errno));
+        snprintf(paths[i], sizeof paths[i], "%s/%s", dir, files[i]);
+        rsc_verify_begin(&v[i], m, paths[i]);
+        if (!(f[i] = fopen(paths[i], "rb"))) {
+            rsc_fail(err, "%s: cannot open: %s", paths[i], strerror(errno));
             goto out;
         }
-        if (cifar_size(path, f[i], &counts[i], err) < 0)
+        if (cifar_size(paths[i], f[i], &counts[i], err) < 0 ||
+            rsc_verify_size(&v[i], counts[i] * RSC_CIFAR_RECORD, err) < 0)
             goto out;
         total += counts[i];
     }
@@ -126,8 +135,7 @@ static int cifar_split(rsc_file *ds, const char *dir, const char *const *files, 
         goto out;
     size_t at = 0;
     for (int i = 0; i < nfiles; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        if (cifar_records(path, f[i], counts[i], x + at * RSC_CIFAR_PIXELS, y + at, err) < 0)
+        if (cifar_records(paths[i], f[i], counts[i], x + at * RSC_CIFAR_PIXELS, y + at, &v[i], err) < 0)
             goto out;
         at += counts[i];
     }
@@ -153,7 +161,7 @@ out:
     return rc;
 }
 
-rsc_file *rsc_dataset_import_cifar(const char *dir, const char *name, rsc_error *err)
+rsc_file *rsc_dataset_import_cifar(const char *dir, const char *name, const rsc_manifest *m, rsc_error *err)
 {
     static const char *const train[] = { "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
                                          "data_batch_4.bin", "data_batch_5.bin" };
@@ -166,7 +174,7 @@ rsc_file *rsc_dataset_import_cifar(const char *dir, const char *name, rsc_error 
     rsc_file *ds = rsc_file_new(err);
     if (!ds)
         return NULL;
-    if (cifar_split(ds, d, train, 5, "train", err) < 0 || cifar_split(ds, d, test, 1, "test", err) < 0)
+    if (cifar_split(ds, d, train, 5, "train", m, err) < 0 || cifar_split(ds, d, test, 1, "test", m, err) < 0)
         goto fail;
     if (rsc_meta_set(ds, "kind", "dataset", err) < 0 ||
         rsc_meta_set(ds, "name", name ? name : "cifar10", err) < 0 ||

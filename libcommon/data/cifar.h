@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "data/manifest.h"
 #include "format/rsct.h"
 
 /* A record: one label byte, then 3 x 32 x 32 pixel bytes (CHW). */
@@ -20,7 +21,9 @@ int rsc_cifar_read(const char *path, uint8_t **x, int32_t **y, size_t *n, rsc_er
 
 /* Import data_batch_1..5.bin and test_batch.bin from dir or
  * dir/cifar-10-batches-bin.  name is recorded as the `name` key (NULL:
- * cifar10). */
-rsc_file *rsc_dataset_import_cifar(const char *dir, const char *name, rsc_error *err);
+ * cifar10).  With a manifest m (NULL: none), each batch is checked against
+ * it while it is read (rsc_verify_*). */
+rsc_file *rsc_dataset_import_cifar(const char *dir, const char *name, const rsc_manifest *m,
+                                   rsc_error *err);
 
 #endif

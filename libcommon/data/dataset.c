@@ -1,9 +1,11 @@
 /* dataset.c - opening datasets (by name, folder or rsct file), the name
- * lookup of DESIGN.md section 3, validation, and float views of the
- * images.  The formats themselves are in idx.c and cifar.c. */
+ * lookup (dataset.h), validation, and float views of the images.  The
+ * formats themselves are in idx.c and cifar.c, the checksums of the known
+ * datasets in manifest.c. */
 #include "data/dataset.h"
 #include "data/idx.h"
 #include "data/cifar.h"
+#include "data/manifest.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -13,15 +15,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Names the lookup knows, with the folder names they go by. */
+/* Names the lookup knows, with the folder names they go by and how
+ * messages name them (their manifests are data/manifests/NAME.manifest). */
 static const struct {
     const char *name;
     int format;
     const char *dirs[3];
+    const char *title;
 } known[] = {
-    { "mnist", RSC_DIR_IDX, { "mnist", NULL, NULL } },
-    { "fashion", RSC_DIR_IDX, { "fashion-mnist", "fashion", NULL } },
-    { "cifar10", RSC_DIR_CIFAR, { "cifar10", "cifar-10-batches-bin", NULL } },
+    { "mnist", RSC_DIR_IDX, { "mnist", NULL, NULL }, "MNIST" },
+    { "fashion", RSC_DIR_IDX, { "fashion-mnist", "fashion", NULL }, "Fashion-MNIST" },
+    { "cifar10", RSC_DIR_CIFAR, { "cifar10", "cifar-10-batches-bin", NULL }, "CIFAR-10" },
 };
 #define NKNOWN (sizeof known / sizeof known[0])
 
@@ -167,7 +171,10 @@ static int sniff_foreign(const char *path, rsc_error *err)
     return 0;
 }
 
-static rsc_file *open_path(const char *path, const char *name, rsc_error *err)
+/* Open a folder or rsct file; name is the dataset name it was found by
+ * (NULL: a path), whose manifest checks a folder's files unless flags say
+ * RSC_DATASET_NO_VERIFY. */
+static rsc_file *open_path(const char *path, const char *name, unsigned flags, rsc_error *err)
 {
     rsc_file *ds = NULL;
     struct stat st;
@@ -179,14 +186,21 @@ static rsc_file *open_path(const char *path, const char *name, rsc_error *err)
         return NULL;
     }
     if (strcmp(path, "-") != 0 && S_ISDIR(st.st_mode)) {
-        int fmt = rsc_dataset_dir_format(path);
+        int fmt = rsc_dataset_dir_format(path), k = name ? known_index(name) : -1;
+        rsc_manifest man, *m = NULL;
+        if (k >= 0 && !(flags & RSC_DATASET_NO_VERIFY)) {
+            if (rsc_manifest_load(&man, name, known[k].title, err) < 0)
+                return NULL;
+            m = &man;
+        }
         if (fmt == RSC_DIR_IDX)
-            ds = rsc_dataset_import_idx(path, name, err);
+            ds = rsc_dataset_import_idx(path, name, m, err);
         else if (fmt == RSC_DIR_CIFAR)
-            ds = rsc_dataset_import_cifar(path, name, err);
+            ds = rsc_dataset_import_cifar(path, name, m, err);
         else
             rsc_fail(err, "%s: no dataset in this folder (IDX train-images-idx3-ubyte[.gz] or CIFAR-10 "
                      "data_batch_1.bin expected)", path);
+        rsc_manifest_free(m);
         if (!ds)
             return NULL;
     } else {
@@ -205,17 +219,22 @@ static rsc_file *open_path(const char *path, const char *name, rsc_error *err)
     return ds;
 }
 
-rsc_file *rsc_dataset_open(const char *name_or_path, rsc_error *err)
+rsc_file *rsc_dataset_open_flags(const char *name_or_path, unsigned flags, rsc_error *err)
 {
     if (rsc_dataset_is_name(name_or_path)) {
         char *p = rsc_dataset_locate(name_or_path, err);
         if (!p)
             return NULL;
-        rsc_file *ds = open_path(p, name_or_path, err);
+        rsc_file *ds = open_path(p, name_or_path, flags, err);
         free(p);
         return ds;
     }
-    return open_path(name_or_path, NULL, err);
+    return open_path(name_or_path, NULL, flags, err);
+}
+
+rsc_file *rsc_dataset_open(const char *name_or_path, rsc_error *err)
+{
+    return rsc_dataset_open_flags(name_or_path, 0, err);
 }
 
 int rsc_dataset_classes(const rsc_file *ds)
@@ -312,7 +331,7 @@ static int check_injection(const rsc_file *ds, long classes, rsc_error *err)
         return rsc_fail(err, "metadata key 'count': %ld out of range 0..%llu", count, (unsigned long long)n);
     if (!(si = rsc_file_expect(ds, "spurious.index", RSC_I64, 1, err)) ||
         !(sx = rsc_file_expect(ds, "spurious.x", RSC_F32, 4, err)) ||
-        !(sp = rsc_file_expect(ds, "spurious.pattern", RSC_F32, 3, err)))
+        !(sp = rsc_file_expect(ds, "spurious.pattern", sp && sp->dtype == RSC_F64 ? RSC_F64 : RSC_F32, 3, err)))
         return -1;
     if (si->dims[0] != (uint64_t)count)
         return rsc_fail(err, "tensor 'spurious.index': %llu entries, but count=%ld",
@@ -329,9 +348,8 @@ static int check_injection(const rsc_file *ds, long classes, rsc_error *err)
                         (unsigned long long)sp->dims[0], (unsigned long long)sp->dims[1],
                         (unsigned long long)sp->dims[2], (unsigned long long)x->dims[1],
                         (unsigned long long)x->dims[2], (unsigned long long)x->dims[3]);
-    const float *pv = sp->data;
     for (uint64_t i = 0; i < rsc_tensor_numel(sp); i++)
-        if (!isfinite(pv[i]))
+        if (!isfinite(sp->dtype == RSC_F64 ? ((const double *)sp->data)[i] : ((const float *)sp->data)[i]))
             return rsc_fail(err, "tensor 'spurious.pattern': value %llu is not finite", (unsigned long long)i);
     if (check_unit(sx->data, rsc_tensor_numel(sx), "spurious.x", err) < 0)
         return -1;

@@ -1,10 +1,11 @@
 /* dataset.h - datasets: import (IDX, CIFAR-10 binary, rsct), lookup by
  * name, validation, and float views of the images.
  *
- * A dataset is an rsc_file (kind=dataset, DESIGN.md section 2): tensors
+ * A dataset is an rsc_file (kind=dataset, man/rsct.5): tensors
  * train.x/test.x (u8 or f32, N x C x H x W), train.y/test.y (i32, N), keys
  * name, classes, source; after injection also pattern/target/count/seed and
- * the tensors spurious.index (i64 [count]), spurious.pattern (f32 [C,H,W])
+ * the tensors spurious.index (i64 [count]), spurious.pattern (f32 [C,H,W];
+ * f64 for a custom pattern whose values float32 cannot hold)
  * and spurious.x (f32 [count,C,H,W], the injected images). */
 #ifndef RSC_DATASET_H
 #define RSC_DATASET_H
@@ -16,12 +17,16 @@
 #include "data/patterns.h"
 #include "format/rsct.h"
 
-/* Open a dataset: NAME (mnist | fashion | cifar10) found by the lookup of
- * DESIGN.md section 3, an IDX folder, a CIFAR-10 binary folder (or one that
- * holds cifar-10-batches-bin/), or an rsct dataset file ("-" = stdin).  The
- * result is validated (rsc_dataset_validate).  NULL with a message naming
- * the file and problem on failure; a name not found lists every place
- * searched.  The caller frees with rsc_file_free(). */
+/* Open a dataset: NAME (mnist | fashion | cifar10) found by
+ * rsc_dataset_locate(), an IDX folder, a CIFAR-10 binary folder (or one that
+ * holds cifar-10-batches-bin/), or an rsct dataset file ("-" = stdin).  A
+ * folder found by NAME is checked against the dataset's manifest while it is
+ * imported (data/manifest.h): a file whose content is not the published one
+ * is an error naming the file and both checksums.  rsct files and folders
+ * given by path are not checked.  The result is validated
+ * (rsc_dataset_validate).  NULL with a message naming the file and problem
+ * on failure; a name not found lists every place searched.  The caller
+ * frees with rsc_file_free(). */
 rsc_file *rsc_dataset_open(const char *name_or_path, rsc_error *err);
 
 /* One split of a dataset as the trainer and the scorer take it, borrowed
@@ -48,6 +53,11 @@ typedef struct rsc_split {
  * only for "train").  Fails on another split name or a malformed file. */
 int rsc_dataset_split(const rsc_file *ds, const char *split, rsc_split *out, rsc_error *err);
 
+/* rsc_dataset_open with flags: RSC_DATASET_NO_VERIFY skips the manifest
+ * check (--no-verify). */
+enum { RSC_DATASET_NO_VERIFY = 1 };
+rsc_file *rsc_dataset_open_flags(const char *name_or_path, unsigned flags, rsc_error *err);
+
 /* Float copies of one split ("train" or "test") in [0,1], CHW per image,
  * malloc'ed into *x (n*c*h*w floats) and *y (n labels); either of x / y may
  * be NULL when not wanted.  For "train", the rows listed in spurious.index
@@ -73,7 +83,14 @@ int rsc_dataset_range_f32(const rsc_file *ds, const char *split, size_t start, s
  * pattern/target/count/seed well formed.  fname prefixes messages. */
 int rsc_dataset_validate(const rsc_file *ds, const char *fname, rsc_error *err);
 
-/* Resolve a dataset NAME to a folder (or rsct file) per DESIGN.md section 3.
+/* Resolve a dataset NAME (mnist, fashion, cifar10) to a folder or rsct
+ * file, looking in order in
+ *   1. each folder of $RSC_DATA_PATH (colon-separated): NAME.rsct, then the
+ *      folders the dataset goes by (mnist/; fashion-mnist/ or fashion/;
+ *      cifar10/ or cifar-10-batches-bin/) holding files of its format;
+ *   2. /usr/share/datasets/<folder> (Debian's convention: the package
+ *      dataset-fashion-mnist installs /usr/share/datasets/fashion-mnist);
+ *   3. $XDG_DATA_HOME/rsc (default ~/.local/share/rsc), as in 1.
  * Returns a malloc'ed path, or NULL with a message listing every place
  * searched.  Returns NULL with an "unknown dataset name" message for
  * anything other than mnist, fashion, cifar10. */

@@ -10,6 +10,7 @@
  * file holds. */
 #include "data/dataset.h"
 #include "data/idx.h"
+#include "data/manifest.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -30,6 +31,7 @@ typedef struct idx_file {
     uint32_t dims[3];
     uint64_t bytes;    /* element bytes the header announces */
     uint64_t file_size;   /* bytes on disk, 0 if unknown */
+    rsc_verify v;         /* the manifest check of the content (off: no manifest) */
 } idx_file;
 
 static int gz_problem(gzFile gz, const char *path, rsc_error *err)
@@ -89,16 +91,19 @@ const char *rsc_idx_dtype(int code, size_t *size)
 
 static void idx_close(idx_file *f)
 {
+    rsc_verify_cancel(&f->v);
     if (f->gz)
         gzclose(f->gz);
     f->gz = NULL;
 }
 
-/* Open path and read and check its header: u8 elements, `ndim` dims. */
-static int idx_open(idx_file *f, const char *path, int ndim, rsc_error *err)
+/* Open path and read and check its header: u8 elements, `ndim` dims; with
+ * a manifest m, the content is checked against it as it is read. */
+static int idx_open(idx_file *f, const char *path, int ndim, const rsc_manifest *m, rsc_error *err)
 {
     memset(f, 0, sizeof *f);
     f->path = path;
+    rsc_verify_begin(&f->v, m, path);
     f->gz = gzopen(path, "rb");
     if (!f->gz)
         return rsc_fail(err, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
@@ -132,6 +137,7 @@ static int idx_open(idx_file *f, const char *path, int ndim, rsc_error *err)
         rsc_fail(err, "%s: truncated IDX header (%lld of %d dimension bytes)", path, (long long)got, 4 * ndim);
         goto fail;
     }
+    rsc_verify_update(&f->v, h, 4u + 4u * ndim);
     f->bytes = 1;
     for (int i = 0; i < ndim; i++) {
         const unsigned char *d = h + 4 + 4 * i;
@@ -148,6 +154,8 @@ static int idx_open(idx_file *f, const char *path, int ndim, rsc_error *err)
                  IDX_MAX_SIDE);
         goto fail;
     }
+    if (rsc_verify_size(&f->v, 4u + 4u * ndim + f->bytes, err) < 0)
+        goto fail;
     /* A raw file's size is known: check it now. */
     struct stat st;
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
@@ -167,9 +175,11 @@ fail:
     return -1;
 }
 
-/* Read the elements of an opened file into a malloc'ed buffer. */
+/* Read the elements of an opened file into a malloc'ed buffer, in pieces
+ * that the manifest check hashes while they are still in the cache. */
 static int idx_body(idx_file *f, uint8_t **out, rsc_error *err)
 {
+    enum { PIECE = 1 << 18 };
     /* Start with what the input can hold (deflate expands at most ~1032
      * times), then grow with the data: a lying header costs nothing. */
     uint64_t limit = f->file_size ? f->file_size * 1032u + 65536u : 64u << 20;
@@ -178,10 +188,16 @@ static int idx_body(idx_file *f, uint8_t **out, rsc_error *err)
     if (!buf)
         return -1;
     for (;;) {
-        int64_t got = gz_read_full(f->gz, f->path, buf + have, cap - have, err);
-        if (got < 0)
-            goto fail;
-        have += (uint64_t)got;
+        while (have < cap) {
+            uint64_t piece = cap - have < PIECE ? cap - have : PIECE;
+            int64_t got = gz_read_full(f->gz, f->path, buf + have, piece, err);
+            if (got < 0)
+                goto fail;
+            rsc_verify_feed(&f->v, buf + have, (size_t)got);
+            have += (uint64_t)got;
+            if ((uint64_t)got < piece)
+                break;
+        }
         if (have < cap) {
             rsc_fail(err, "%s: truncated (expected %llu bytes of %s, got %llu)", f->path,
                      (unsigned long long)want, f->ndim == 3 ? "pixels" : "labels",
@@ -191,6 +207,7 @@ static int idx_body(idx_file *f, uint8_t **out, rsc_error *err)
         if (have == want)
             break;
         cap = cap * 2 < want ? cap * 2 : want;
+        rsc_verify_sync(&f->v);   /* the hashing thread reads buf */
         uint8_t *nb = realloc(buf, (size_t)cap);
         if (!nb) {
             rsc_fail(err, "out of memory (%llu bytes)", (unsigned long long)cap);
@@ -207,9 +224,12 @@ static int idx_body(idx_file *f, uint8_t **out, rsc_error *err)
                  f->path, (unsigned long long)want);
         goto fail;
     }
+    if (rsc_verify_end(&f->v, err) < 0)
+        goto fail;
     *out = buf;
     return 0;
 fail:
+    rsc_verify_cancel(&f->v);
     free(buf);
     return -1;
 }
@@ -219,7 +239,7 @@ int rsc_idx_read(const char *path, int expect_ndim, uint8_t **data, uint32_t dim
     idx_file f;
     if (expect_ndim != 1 && expect_ndim != 3)
         return rsc_fail(err, "%s: IDX files of %d dimensions are not supported", path, expect_ndim);
-    if (idx_open(&f, path, expect_ndim, err) < 0)
+    if (idx_open(&f, path, expect_ndim, NULL, err) < 0)
         return -1;
     int rc = idx_body(&f, data, err);
     idx_close(&f);
@@ -249,7 +269,7 @@ static char *idx_path(const char *dir, const char *base, rsc_error *err)
 
 /* Read one split (images + labels) into N x 1 x H x W u8 and N i32. */
 static int idx_split(rsc_file *ds, const char *dir, const char *prefix, const char *split,
-                     uint32_t *h, uint32_t *w, rsc_error *err)
+                     uint32_t *h, uint32_t *w, const rsc_manifest *m, rsc_error *err)
 {
     char base[64];
     idx_file fi = { 0 }, fl = { 0 };
@@ -262,7 +282,7 @@ static int idx_split(rsc_file *ds, const char *dir, const char *prefix, const ch
     char *plab = pimg ? idx_path(dir, base, err) : NULL;
     if (!plab)
         goto out;
-    if (idx_open(&fi, pimg, 3, err) < 0 || idx_open(&fl, plab, 1, err) < 0)
+    if (idx_open(&fi, pimg, 3, m, err) < 0 || idx_open(&fl, plab, 1, m, err) < 0)
         goto out;
     if (fi.dims[0] != fl.dims[0]) {
         rsc_fail(err, "%s: %u labels for %u images in %s", plab, fl.dims[0], fi.dims[0], pimg);
@@ -334,14 +354,14 @@ static const char *guess_name(const char *dir, char *buf, size_t bufsz)
     return buf[0] ? buf : "idx";
 }
 
-rsc_file *rsc_dataset_import_idx(const char *dir, const char *name, rsc_error *err)
+rsc_file *rsc_dataset_import_idx(const char *dir, const char *name, const rsc_manifest *m, rsc_error *err)
 {
     rsc_file *ds = rsc_file_new(err);
     if (!ds)
         return NULL;
     uint32_t h = 0, w = 0;
-    if (idx_split(ds, dir, "train", "train", &h, &w, err) < 0 ||
-        idx_split(ds, dir, "t10k", "test", &h, &w, err) < 0)
+    if (idx_split(ds, dir, "train", "train", &h, &w, m, err) < 0 ||
+        idx_split(ds, dir, "t10k", "test", &h, &w, m, err) < 0)
         goto fail;
     char real[PATH_MAX], base[256];
     const char *src = realpath(dir, real) ? real : dir;

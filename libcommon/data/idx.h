@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "data/manifest.h"
 #include "format/rsct.h"
 
 /* The element type of IDX type code `code` (the magic's third byte):
@@ -24,7 +25,10 @@ int rsc_idx_read(const char *path, int expect_ndim, uint8_t **data, uint32_t dim
 /* Import train-images-idx3-ubyte, train-labels-idx1-ubyte,
  * t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte from dir, each raw or
  * .gz (raw preferred).  name is recorded as the `name` key (NULL: fashion
- * or mnist when the folder's name says so, else the folder's name). */
-rsc_file *rsc_dataset_import_idx(const char *dir, const char *name, rsc_error *err);
+ * or mnist when the folder's name says so, else the folder's name).  With a
+ * manifest m (NULL: none), each file's content is checked against it while
+ * it is read (rsc_verify_*). */
+rsc_file *rsc_dataset_import_idx(const char *dir, const char *name, const rsc_manifest *m,
+                                 rsc_error *err);
 
 #endif

@@ -13,7 +13,8 @@
  * the reference does: the indices are
  * RandomState(seed).choice(indices of class target in training order,
  * size=count, replace=False).  train.x stays untouched; adds spurious.index
- * (i64 [count], in drawing order), spurious.pattern (f32 [C,H,W]) and
+ * (i64 [count], in drawing order), spurious.pattern (f32 [C,H,W], or f64:
+ * rsc_pattern_to_tensor) and
  * spurious.x (f32 [count,C,H,W], Phi of the original rows) and the keys
  * pattern (p->name), target, count, seed.  count 0 records all of that
  * with empty tensors.  Errors: an already injected dataset, target out of

@@ -1,6 +1,6 @@
-/* patterns.c - the seven spurious patterns of the paper (REFERENCE.md) and
- * custom patterns read from rsct files, as additive CHW doubles, and their
- * application Phi(x) = float32(clip((double)x + x_sp, 0, 1)). */
+/* patterns.c - the seven spurious patterns of the paper (doc/paper-facts.md)
+ * and custom patterns read from rsct or PNG files, as additive CHW doubles,
+ * and their application Phi(x) = float32(clip((double)x + x_sp, 0, 1)). */
 #include "config.h"
 
 #include "data/patterns.h"
@@ -126,9 +126,11 @@ static int from_tensor(rsc_pattern *p, const rsc_tensor *t, int c, int h, int w,
             rsc_pattern_free(p);
             return rsc_fail(err, "tensor '%s': value %zu is not finite", t->name, i);
         }
-        /* custom patterns are float32 values, so that spurious.pattern
-         * (f32) reproduces exactly what was applied */
-        p->add[i] = (float)v;
+        /* the tensor's values as they are: spurious.pattern records them
+         * in f64 when float32 cannot (rsc_pattern_to_tensor) */
+        p->add[i] = v;
+        if (v != (double)(float)v)
+            p->f64 = 1;
     }
     snprintf(p->name, sizeof p->name, "custom");
     return 0;
@@ -308,11 +310,15 @@ double rsc_pattern_mean_norm(const rsc_pattern *p, const float *x, size_t n)
 int rsc_pattern_to_tensor(const rsc_pattern *p, rsc_file *f, const char *name, rsc_error *err)
 {
     uint64_t dims[3] = { (uint64_t)p->c, (uint64_t)p->h, (uint64_t)p->w };
-    rsc_tensor *t = rsc_file_add(f, name, RSC_F32, 3, dims, err);
+    rsc_tensor *t = rsc_file_add(f, name, p->f64 ? RSC_F64 : RSC_F32, 3, dims, err);
     if (!t)
         return -1;
-    float *d = t->data;
     size_t n = (size_t)p->c * p->h * p->w;
+    if (p->f64) {
+        memcpy(t->data, p->add, n * sizeof *p->add);
+        return 0;
+    }
+    float *d = t->data;
     for (size_t i = 0; i < n; i++)
         d[i] = (float)p->add[i];
     return 0;

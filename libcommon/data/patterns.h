@@ -1,5 +1,5 @@
-/* patterns.h - the spurious patterns of the paper (REFERENCE.md) and custom
- * ones: an additive x_sp in CHW doubles, applied as
+/* patterns.h - the spurious patterns of the paper (rsc-inject(1), doc/paper-facts.md)
+ * and custom ones: an additive x_sp in CHW doubles, applied as
  * Phi(x) = float32(clip((double)x + x_sp, 0, 1)), which is what NumPy does
  * in the reference code (a float32 image plus a float64 pattern, clipped,
  * stored back into float32). */
@@ -16,6 +16,8 @@ typedef struct rsc_pattern {
     char name[64];     /* S1 ... Inv, or "custom" / the file name */
     int c, h, w;
     double *add;       /* CHW additive x_sp, c*h*w values, owned */
+    int f64;           /* a custom pattern with values float32 cannot hold
+                        * (read from an f64 tensor): recorded as f64 */
 } rsc_pattern;
 
 /* Build pattern `name` for images c x h x w:
@@ -30,8 +32,11 @@ typedef struct rsc_pattern {
  * rsct file holding a tensor `pattern` or, failing that, `spurious.pattern`
  * (any dataset or model made with a pattern): f32 or f64, [c,h,w] ([h,w]
  * for c = 1), finite, shape equal to the images'.  Such a pattern is named
- * "custom" and its values are rounded to float32 (so that a spurious.pattern
- * tensor records exactly what was applied).  A PNG file (when rsc is built
+ * "custom" and its values are the tensor's, in its precision: an f64 tensor
+ * reproduces a builtin random pattern (drawn in double) exactly, and
+ * spurious.pattern then records it as f64 (rsc_pattern_to_tensor).  The
+ * builtin patterns as such files: data/patterns/ (data/gen-patterns.c),
+ * installed under $(pkgdatadir)/patterns.  A PNG file (when rsc is built
  * with libpng) is a custom pattern too: pixel value v adds v/255.0f (black
  * adds nothing, white sets the pixel to 1; use an opaque PNG, transparency
  * reads as white); a grey PNG serves every channel, a colour one needs
@@ -67,8 +72,9 @@ double rsc_pattern_distance(const rsc_pattern *p, const float *x);
 /* Table 1's empirical norm: mean over n images of rsc_pattern_distance. */
 double rsc_pattern_mean_norm(const rsc_pattern *p, const float *x, size_t n);
 
-/* The pattern as an f32 [c,h,w] tensor named `name` added to f (for
- * spurious.pattern). */
+/* The pattern as a [c,h,w] tensor named `name` added to f (for
+ * spurious.pattern): f32, or f64 when p->f64 (so that a custom pattern is
+ * recorded exactly; a builtin one is regenerated from its name and seed). */
 int rsc_pattern_to_tensor(const rsc_pattern *p, rsc_file *f, const char *name, rsc_error *err);
 
 #endif

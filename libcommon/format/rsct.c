@@ -1,6 +1,6 @@
 /* rsct.c - reader and writer of the rsct container (version 1).
  *
- * The layout is in DESIGN.md section 2 and man/rsct.5.  The reader never
+ * The layout is in man/rsct.5.  The reader never
  * seeks and validates every field before it allocates: payload buffers grow
  * with the bytes actually received (or produced by inflate), so a hostile
  * header declaring huge sizes over a short input fails with "truncated"

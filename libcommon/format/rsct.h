@@ -1,6 +1,6 @@
 /* rsct.h - the rsct container (version 1): datasets, models and results.
  *
- * Byte layout: DESIGN.md section 2 and man/rsct.5.  An rsc_file holds the
+ * Byte layout: man/rsct.5.  An rsc_file holds the
  * metadata (ordered key=value pairs) and the tensors (ordered records) of a
  * whole file in memory.  Reading is streaming (no seek: pipes work) and
  * validates every field before allocating; writing goes through any FILE*

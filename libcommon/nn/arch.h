@@ -1,4 +1,4 @@
-/* arch.h - the architectures by name (REFERENCE.md, Table 2): one table of
+/* arch.h - the architectures by name (doc/paper-facts.md, Table 2): one table of
  * name, summary, the input each was designed for, and how to build and
  * initialise it.  The MLPs and the linear model live in arch.c, the
  * convolutional models in arch_conv.c; --help, --describe and error

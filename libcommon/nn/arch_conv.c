@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* CIFAR-10 channel statistics of the reference (REFERENCE.md). */
+/* CIFAR-10 channel statistics of the reference (doc/paper-facts.md). */
 static const float cifar_mean[3] = { 0.4914f, 0.4822f, 0.4465f };
 static const float cifar_std[3] = { 0.2023f, 0.1994f, 0.2010f };
 

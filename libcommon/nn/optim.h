@@ -32,7 +32,7 @@ void rsc_optim_cfg_defaults(rsc_optim_cfg *c);
 int rsc_optim_type_parse(const char *s);
 const char *rsc_optim_type_name(int type);
 
-/* The reference's milestone table by total epochs (REFERENCE.md):
+/* The reference's milestone table by total epochs (doc/paper-facts.md):
  * <=30: 15,25; <=40: 20,30; <=50: 25,40; <=60: 30,50; <=70: 40,50,60;
  * <=80: 40,60,70; <=120: 50,90,110; <=140: 60,100,120;
  * <=160: 40,80,120,140; <=200: 80,140,180; otherwise 60,120.

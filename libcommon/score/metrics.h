@@ -1,6 +1,6 @@
 /* metrics.h - what rsc-score measures: clean and spurious accuracy, the
  * epsilon-spurious score, the prediction difference and the attack success
- * rate, from softmax probabilities (REFERENCE.md, "Metrics").
+ * rate, from softmax probabilities (doc/paper-facts.md, "Metrics").
  *
  * The accumulator takes the test set batch by batch, so that inference never
  * needs every probability in memory; the result does not depend on how the

@@ -26,11 +26,11 @@ const char *const rsc_score_metrics[] = {
 /* ------------------------------------------------------------ test set */
 
 int rsc_testset_open(rsc_testset *ts, const char *data, const char *split, int all_floats,
-                     rsc_error *err)
+                     unsigned open_flags, rsc_error *err)
 {
     memset(ts, 0, sizeof *ts);
     ts->split = strcmp(split, "train") == 0 ? "train" : "test";
-    if (!(ts->ds = rsc_dataset_open(data, err)) || !(ts->label = rsc_strdup(data, err)))
+    if (!(ts->ds = rsc_dataset_open_flags(data, open_flags, err)) || !(ts->label = rsc_strdup(data, err)))
         goto fail;
     char yn[16];
     snprintf(yn, sizeof yn, "%s.y", ts->split);

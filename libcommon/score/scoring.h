@@ -32,10 +32,11 @@ typedef struct rsc_testset {
     float *x;                 /* a float copy of the split, when asked for (occlusion) */
 } rsc_testset;
 
-/* Open dataset `data` (a name or path, as rsc_dataset_open) and one split;
- * all_floats: also keep a float copy of the split in ts->x. */
+/* Open dataset `data` (a name or path, as rsc_dataset_open_flags with
+ * open_flags) and one split; all_floats: also keep a float copy of the
+ * split in ts->x. */
 int rsc_testset_open(rsc_testset *ts, const char *data, const char *split, int all_floats,
-                     rsc_error *err);
+                     unsigned open_flags, rsc_error *err);
 void rsc_testset_close(rsc_testset *ts);
 
 /* The dataset a model was trained on (its `name` key), when it is one the

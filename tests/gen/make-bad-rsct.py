@@ -3,7 +3,7 @@
 rsct file per rejection rule of rsct(5) (tests/fixtures/bad-*.rsct).
 
 This is a second, independent implementation of the rsct writer, from the
-byte layout in DESIGN.md section 2, using only Python's standard library
+byte layout in rsct(5) (man/rsct.5), using only Python's standard library
 (struct, zlib).  The C writer must reproduce golden.rsct byte for byte
 (tests/test-rsct.c); the bad files must each be rejected with their own
 message (tests/test-rsct.c, tests/rsct-malformed.sh).
