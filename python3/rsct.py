@@ -477,7 +477,7 @@ def save(path, meta, tensors, compress=False, level=6):
     (NumPy arrays or anything np.asarray takes, of dtype uint8, int32,
     int64, float32 or float64; names 1-255 of [A-Za-z0-9_.:/-]), written in
     the mappings' order.  compress: True deflates every record, False none,
-    or a collection of the names to deflate.  path is a file name (written
+    or the name (or a collection of the names) to deflate.  path is a file name (written
     to a temporary file in the same folder, then renamed into place: a
     failed save leaves no file and never a partial one), "-" for standard
     output, or a binary file object.  Raises RsctError for what the format
@@ -487,7 +487,9 @@ def save(path, meta, tensors, compress=False, level=6):
     # validate everything first: nothing is written for bad input
     _meta_block(fname, meta)
     arrays = {name: _as_array(fname, name, v) for name, v in tensors.items()}
-    if not isinstance(compress, bool):
+    if isinstance(compress, str):
+        compress = frozenset([compress])
+    elif not isinstance(compress, bool):
         compress = frozenset(compress)
     if path == "-":
         if sys.stdout.isatty():

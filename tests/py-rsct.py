@@ -237,6 +237,11 @@ class PythonWritesCReads(unittest.TestCase):
                 path = os.path.join(d, "py.rsct")
                 rsct.save(path, self.META, arrays, compress=compress)
                 self.check_file(path, arrays, deflated)
+            # one name alone is a name, not a collection of letters
+            rsct.save(os.path.join(d, "one.rsct"), {}, {"long": np.zeros(100), "l": np.zeros(100)},
+                      compress="long")
+            info = json.loads(run("rsc-info", "--json", os.path.join(d, "one.rsct")).stdout)
+            self.assertEqual([t["compressed"] for t in info["tensors"]], [True, False])
             # deflating a compressible tensor makes the file smaller
             rsct.save(os.path.join(d, "raw.rsct"), {}, {"z": np.zeros(10000)})
             rsct.save(os.path.join(d, "z.rsct"), {}, {"z": np.zeros(10000)}, compress=True)
