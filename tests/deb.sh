@@ -114,7 +114,10 @@ grep -v '^running with root privileges' "$work/lintian.log" | sed 's/^/deb: lint
 say "lintian: no errors, no warnings ($(grep -c '^[IP]: ' "$work/lintian.log" || true) info tags) in $(( $(date +%s) - t0 )) s"
 
 # ---------------------------------------------------------------- install and run
-dpkg -i "$deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log" >&2; die "dpkg -i"; }
+# (minimal container images tell dpkg to leave man pages and docs out:
+# the includes bring this package's back)
+dpkg -i --path-include='/usr/share/man/*' --path-include='/usr/share/doc/rsc/*' "$deb" \
+    >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log" >&2; die "dpkg -i"; }
 installed=yes
 say "installed"
 run=$work/run
