@@ -40,3 +40,14 @@ fashion_dir() {
     done
     return 1
 }
+# python_with MODULE...: the first Python 3 among configure's $PYTHON,
+# python3 and /usr/bin/python3 (Debian's, where python3-numpy and
+# python3-torch install) that imports every MODULE; fails when none does.
+python_with() {
+    mods=$(echo "$*" | tr ' ' ',')
+    for py in ${PYTHON:+"$PYTHON"} python3 /usr/bin/python3; do
+        [ "$py" != ":" ] && command -v "$py" >/dev/null 2>&1 || continue
+        "$py" -c "import $mods" 2>/dev/null && { echo "$py"; return 0; }
+    done
+    return 1
+}
