@@ -23,6 +23,8 @@ typedef struct rsc_image {
 /* A w x h image filled with white; NULL with a message on a bad size or no
  * memory. */
 rsc_image *rsc_image_new(int w, int h, rsc_error *err);
+/* 0 when w x h is a size rsc_image_new takes, else -1 with its message. */
+int rsc_image_check_size(int w, int h, rsc_error *err);
 void rsc_image_free(rsc_image *img);
 
 /* Pointer to pixel (x, y); the caller keeps it inside the image. */
@@ -35,6 +37,10 @@ static inline unsigned char *rsc_image_at(const rsc_image *img, int x, int y)
  * when not NULL, is recorded in a "Software" text chunk. */
 int rsc_png_write(FILE *fp, const char *fname, const rsc_image *img, const char *software,
                   rsc_error *err);
+/* The same with the resolution: dpi > 0 records dpi pixels an inch (a pHYs
+ * chunk, in pixels a metre); 0 records none. */
+int rsc_png_write_dpi(FILE *fp, const char *fname, const rsc_image *img, const char *software,
+                      double dpi, rsc_error *err);
 /* Write atomically to path ("-" or NULL: stdout, refused on a terminal). */
 int rsc_png_save(const char *path, const rsc_image *img, const char *software, rsc_error *err);
 
