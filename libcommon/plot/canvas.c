@@ -232,9 +232,11 @@ static void raster_image(rsc_image *img, const struct canvas_op *op, double f)
     int X0 = at(op->x0, f), Y0 = at(op->y0, f), X1 = at(op->x1, f), Y1 = at(op->y1, f);
     if (X1 <= X0 || Y1 <= Y0)
         return;
-    for (int y = Y0 < 0 ? 0 : Y0; y < Y1 && y < img->h; y++) {
+    int bx0 = X0, by0 = Y0, bx1 = X1, by1 = Y1;
+    rsc_image_clamp(img, &bx0, &by0, &bx1, &by1);
+    for (int y = by0; y < by1; y++) {
         int sy = rsc_canvas_nearest(y - Y0, (int64_t)Y1 - Y0, op->sh);
-        for (int x = X0 < 0 ? 0 : X0; x < X1 && x < img->w; x++) {
+        for (int x = bx0; x < bx1; x++) {
             int sx = rsc_canvas_nearest(x - X0, (int64_t)X1 - X0, op->sw);
             memcpy(rsc_image_at(img, x, y), op->rgb + 3 * ((size_t)sy * op->sw + sx), 3);
         }
@@ -255,15 +257,6 @@ static void raster_text(rsc_image *img, const struct canvas_op *op, double f)
         rsc_font_draw_scaled(img, left * f, top * f, op->text, s, op->flags, rgb);
 }
 
-/* Restore what drawing changed outside the clip rectangle. */
-static void unclip(rsc_image *img, const unsigned char *saved, const int clip[4])
-{
-    for (int y = 0; y < img->h; y++)
-        for (int x = 0; x < img->w; x++)
-            if (x < clip[0] || x >= clip[2] || y < clip[1] || y >= clip[3])
-                memcpy(rsc_image_at(img, x, y), saved + 3 * ((size_t)y * img->w + x), 3);
-}
-
 rsc_image *rsc_canvas_raster(const rsc_canvas *cv, double f, rsc_error *err)
 {
     if (rsc_canvas_check(cv, err) != 0)
@@ -281,8 +274,6 @@ rsc_image *rsc_canvas_raster(const rsc_canvas *cv, double f, rsc_error *err)
     rsc_image *img = rsc_image_new((int)W, (int)H, err);
     if (!img)
         return NULL;
-    unsigned char *saved = NULL;
-    int clip[4] = { 0, 0, 0, 0 };
     for (size_t i = 0; i < cv->nops; i++) {
         const struct canvas_op *op = &cv->ops[i];
         switch (op->kind) {
@@ -297,8 +288,11 @@ rsc_image *rsc_canvas_raster(const rsc_canvas *cv, double f, rsc_error *err)
         }
         case OP_STROKE: {
             double *xs = malloc(2 * op->n * sizeof *xs);
-            if (!xs)
-                goto oom;
+            if (!xs) {
+                rsc_image_free(img);
+                rsc_fail(err, "out of memory drawing the figure");
+                return NULL;
+            }
             for (size_t k = 0; k < op->n; k++) {
                 xs[k] = op->pts[2 * k] * f;
                 xs[op->n + k] = op->pts[2 * k + 1] * f;
@@ -316,36 +310,23 @@ rsc_image *rsc_canvas_raster(const rsc_canvas *cv, double f, rsc_error *err)
         case OP_IMAGE:
             raster_image(img, op, f);
             break;
-        case OP_CLIP:
+        case OP_CLIP:   /* a clip ends the one before */
+            img->clip_x0 = at(op->x0, f);
+            img->clip_y0 = at(op->y0, f);
+            img->clip_x1 = at(op->x1, f);
+            img->clip_y1 = at(op->y1, f);
+            if (img->clip_x1 <= img->clip_x0 || img->clip_y1 <= img->clip_y0) {   /* empty */
+                img->clip_x0 = img->clip_y0 = img->clip_y1 = 0;
+                img->clip_x1 = 1;
+            }
+            break;
         case OP_UNCLIP:
-            if (saved) {   /* a clip ends the one before */
-                unclip(img, saved, clip);
-                free(saved);
-                saved = NULL;
-            }
-            if (op->kind == OP_CLIP) {
-                saved = malloc((size_t)img->w * img->h * 3);
-                if (!saved)
-                    goto oom;
-                memcpy(saved, img->px, (size_t)img->w * img->h * 3);
-                clip[0] = at(op->x0, f);
-                clip[1] = at(op->y0, f);
-                clip[2] = at(op->x1, f);
-                clip[3] = at(op->y1, f);
-            }
+            img->clip_x0 = img->clip_y0 = img->clip_x1 = img->clip_y1 = 0;
             break;
         }
     }
-    if (saved) {
-        unclip(img, saved, clip);
-        free(saved);
-    }
+    img->clip_x0 = img->clip_y0 = img->clip_x1 = img->clip_y1 = 0;
     return img;
-oom:
-    free(saved);
-    rsc_image_free(img);
-    rsc_fail(err, "out of memory drawing the figure");
-    return NULL;
 }
 
 /* ------------------------------------------------------------ outputs */

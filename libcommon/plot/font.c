@@ -414,7 +414,9 @@ static int mask_ink(const unsigned char *m, int mw, int u, int v, int bold)
 
 static void put(rsc_image *img, int x, int y, const unsigned char rgb[3])
 {
-    if (x < 0 || y < 0 || x >= img->w || y >= img->h)
+    int x0 = x, y0 = y, x1 = x + 1, y1 = y + 1;
+    rsc_image_clamp(img, &x0, &y0, &x1, &y1);
+    if (x0 >= x1 || y0 >= y1)
         return;
     memcpy(rsc_image_at(img, x, y), rgb, 3);
 }
@@ -456,32 +458,57 @@ void rsc_font_draw_scaled(rsc_image *img, double x, double y, const char *text, 
         return;
     int tw = rsc_font_text_width(text, S, flags), bold = (flags & RSC_FONT_BOLD) ? S : 0;
     double k = scale / S;                    /* image pixels per mask pixel */
-    double bw = tw * k, bh = mh * k;         /* the box, horizontal */
     int rot = (flags & RSC_FONT_ROT90) != 0;
-    double ex = rot ? bh : bw, ey = rot ? bw : bh;   /* its extent in the image */
+    double ex = (rot ? mh : tw) * k, ey = (rot ? tw : mh) * k;   /* the box in the image */
     int x0 = (int)floor(x), y0 = (int)floor(y), x1 = (int)ceil(x + ex), y1 = (int)ceil(y + ey);
-    if (x0 < 0) x0 = 0;
-    if (y0 < 0) y0 = 0;
-    if (x1 > img->w) x1 = img->w;
-    if (y1 > img->h) y1 = img->h;
-    /* 4 x 4 samples a pixel, each taking the mask pixel under it */
+    rsc_image_clamp(img, &x0, &y0, &x1, &y1);
+    /* The ink in image orientation (bold added), iw x ih mask pixels. */
+    int iw = rot ? mh : tw, ih = rot ? tw : mh;
+    unsigned char *ink = x0 < x1 && y0 < y1 ? malloc((size_t)iw * ih) : NULL;
+    int *col = ink ? malloc(4 * (size_t)(x1 - x0) * sizeof *col) : NULL;
+    int *row = col ? malloc(4 * (size_t)(y1 - y0) * sizeof *row) : NULL;
+    if (!row) {
+        free(ink);
+        free(col);
+        free(m);
+        return;
+    }
+    for (int v = 0; v < mh; v++)
+        for (int u = 0; u < tw; u++) {   /* rotated: (u, v) -> (v, tw - 1 - u) */
+            size_t at = rot ? (size_t)(tw - 1 - u) * iw + v : (size_t)v * iw + u;
+            ink[at] = (unsigned char)mask_ink(m, mw, u, v, bold);
+        }
+    /* 4 x 4 samples a pixel, each taking the mask pixel under it (-1: outside) */
+    for (int px = x0; px < x1; px++)
+        for (int s = 0; s < 4; s++) {
+            double f = (px + (s + 0.5) / 4 - x) / k;
+            col[4 * (px - x0) + s] = f >= 0 && f < iw ? (int)f : -1;
+        }
+    for (int py = y0; py < y1; py++)
+        for (int s = 0; s < 4; s++) {
+            double f = (py + (s + 0.5) / 4 - y) / k;
+            row[4 * (py - y0) + s] = f >= 0 && f < ih ? (int)f : -1;
+        }
     for (int py = y0; py < y1; py++)
         for (int px = x0; px < x1; px++) {
             int hits = 0;
-            for (int sy = 0; sy < 4; sy++)
+            for (int sy = 0; sy < 4; sy++) {
+                int v = row[4 * (py - y0) + sy];
+                if (v < 0)
+                    continue;
                 for (int sx = 0; sx < 4; sx++) {
-                    double dx = px + (sx + 0.5) / 4 - x, dy = py + (sy + 0.5) / 4 - y;
-                    double fu = rot ? (bw - dy) / k : dx / k, fv = rot ? dx / k : dy / k;
-                    if (!(fu >= 0 && fv >= 0))
-                        continue;
-                    int u = (int)fu, v = (int)fv;
-                    hits += u < tw && v < mh && mask_ink(m, mw, u, v, bold);
+                    int u = col[4 * (px - x0) + sx];
+                    hits += u >= 0 && ink[(size_t)v * iw + u];
                 }
+            }
             if (hits) {   /* blend as rsc_blend does */
                 unsigned char *p = rsc_image_at(img, px, py);
                 for (int c = 0; c < 3; c++)
                     p[c] = (unsigned char)floor(p[c] + (rgb[c] - p[c]) * (hits / 16.0) + 0.5);
             }
         }
+    free(row);
+    free(col);
+    free(ink);
     free(m);
 }

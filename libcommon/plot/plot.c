@@ -28,10 +28,7 @@ rsc_rgb rsc_plot_color(size_t i)
 /* ------------------------------------------------------------ primitives */
 void rsc_fill_rect(rsc_image *img, int x0, int y0, int x1, int y1, rsc_rgb c)
 {
-    if (x0 < 0) x0 = 0;
-    if (y0 < 0) y0 = 0;
-    if (x1 > img->w) x1 = img->w;
-    if (y1 > img->h) y1 = img->h;
+    rsc_image_clamp(img, &x0, &y0, &x1, &y1);
     for (int y = y0; y < y1; y++)
         for (int x = x0; x < x1; x++) {
             unsigned char *p = rsc_image_at(img, x, y);
@@ -44,6 +41,9 @@ void rsc_fill_rect(rsc_image *img, int x0, int y0, int x1, int y1, rsc_rgb c)
 void rsc_blend(rsc_image *img, int x, int y, rsc_rgb c, double a)
 {
     if (x < 0 || y < 0 || x >= img->w || y >= img->h || !(a > 0))
+        return;
+    if (img->clip_x1 > img->clip_x0 && (x < img->clip_x0 || x >= img->clip_x1 ||
+                                        y < img->clip_y0 || y >= img->clip_y1))
         return;
     if (a > 1)
         a = 1;

@@ -254,7 +254,7 @@ static int image(FILE *fp, const char *fname, const struct canvas_op *op, rsc_er
     int dw = op->x1 - op->x0, dh = op->y1 - op->y0;
     if (dw <= 0 || dh <= 0)
         return 0;
-    rsc_image src = { op->sw, op->sh, op->rgb, 3 };
+    rsc_image src = { .w = op->sw, .h = op->sh, .px = op->rgb, .src_channels = 3 };
     unsigned char *big = NULL;
     if (dw >= op->sw && dh >= op->sh && dw <= EMBED_MAX && dh <= EMBED_MAX &&
         (dw > op->sw || dh > op->sh) && (big = malloc((size_t)dw * dh * 3))) {
@@ -264,7 +264,7 @@ static int image(FILE *fp, const char *fname, const struct canvas_op *op, rsc_er
                 memcpy(big + 3 * ((size_t)y * dw + x),
                        op->rgb + 3 * ((size_t)sy * op->sw + rsc_canvas_nearest(x, dw, op->sw)), 3);
         }
-        src = (rsc_image){ dw, dh, big, 3 };
+        src = (rsc_image){ .w = dw, .h = dh, .px = big, .src_channels = 3 };
     }
     char *png = NULL;
     size_t len = 0;
