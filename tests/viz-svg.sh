@@ -139,6 +139,9 @@ expect_error 2 "--dpi: 5 is out of range" rsc-viz chart --dpi 5 --x a --y b
 expect_error 2 "--scale: 0 is out of range" rsc-viz chart --scale 0 --x a --y b
 expect_error 2 "--scale: 'x' is not a finite number" rsc-viz importance --scale x a.rsct
 expect_error 2 "--dpi and --scale set the same resolution" rsc-viz patterns --data idx --dpi 300 --scale 2
+rsc-viz chart "$F/raw-scores.tsv" --x count --y spurious_score --dpi 300 --dpi 50 -o last.png
+set -- $(probe last.png)
+[ "$1 $2" = "450 300" ] || fail "--dpi 300 --dpi 50: last.png is $1x$2, expected the last one's 450x300"
 expect_error 1 "e.png: the 900x600 figure at 2400 dpi would be 21600x14400 pixels" \
     rsc-viz chart "$F/raw-scores.tsv" --x count --y spurious_score --dpi 2400 -o e.png
 expect_error 1 "no-such-dir/e.svg: cannot create output" \

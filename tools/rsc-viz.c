@@ -52,18 +52,21 @@ enum { OPT_XSCALE = 256, OPT_LOGX, OPT_CATEGORY, OPT_LOGY, OPT_YMIN, OPT_YMAX, O
  * (one resolution: --scale F is --dpi 100F). */
 #define FIGURE_LONGOPTS \
     { "dpi", required_argument, NULL, OPT_DPI }, { "scale", required_argument, NULL, OPT_SCALE }
-#define FIGURE_HELP \
-"      --dpi N            resolution of a PNG: drawn at N/100 times the --size\n" \
-"                         pixels (fonts, lines, markers), recorded in the file\n" \
-"      --scale F          the same as --dpi 100F\n" \
-"  -o, --output FILE      the figure: SVG when FILE ends in .svg, else PNG\n" \
-"                         (default stdout, never a terminal)\n"
+#define FIGURE_HELP(PAD) \
+"      --dpi N            " PAD "resolution of a PNG: drawn at N/100 times the\n" \
+"                         " PAD "--size pixels (text, lines, markers), recorded\n" \
+"                         " PAD "in the file\n" \
+"      --scale F          " PAD "the same as --dpi 100F\n" \
+"  -o, --output FILE      " PAD "the figure: SVG when FILE ends in .svg, else PNG\n" \
+"                         " PAD "(default stdout, never a terminal)\n"
 static double figure_dpi;   /* 0: not given */
+static int figure_opt;      /* OPT_DPI or OPT_SCALE when given */
 
 static void figure_option(int c, const char *arg)
 {
-    if (figure_dpi > 0)
-        rsc_usage_error("--dpi and --scale set the same resolution: give one, once");
+    if (figure_opt && figure_opt != c)
+        rsc_usage_error("--dpi and --scale set the same resolution: give one of them");
+    figure_opt = c;
     if (c == OPT_DPI)
         figure_dpi = (double)rsc_opt_long("--dpi", arg, 10, 2400);
     else
@@ -191,7 +194,7 @@ static void patterns_usage(FILE *fp)
 "                         --title '' for none)\n"
 "      --size WxH         image size in pixels (default: about 160 pixels an\n"
 "                         image)\n"
-FIGURE_HELP
+FIGURE_HELP("")
 "  -h, --help             show this help and exit\n");
 }
 
@@ -355,7 +358,7 @@ static void importance_usage(FILE *fp)
 "      --title TEXT       title above the maps\n"
 "      --size WxH         image size in pixels (default: about 448 pixels a\n"
 "                         map, 300 when there are several)\n"
-FIGURE_HELP
+FIGURE_HELP("")
 "      --data-out FILE    also write the values as TSV (map, row, col, value)\n"
 "  -h, --help             show this help and exit\n");
 }
@@ -561,7 +564,7 @@ static void chart_usage(FILE *fp)
 "      --ylabel TEXT         y-axis label (default: the metric)\n"
 "      --size WxH            image size in pixels (default 900x600 for one\n"
 "                            panel, larger for a grid)\n"
-FIGURE_HELP
+FIGURE_HELP("   ")
 "      --data-out FILE       also write the plotted numbers as TSV (panel,\n"
 "                            series, x, y, se, n)\n"
 "  -h, --help                show this help and exit\n");
