@@ -1,4 +1,4 @@
-/* rsc-viz - the paper's figures as PNG: pattern gallery (Fig. 1), first-layer
+/* rsc-viz - the paper's figures as PNG or SVG: pattern gallery (Fig. 1), first-layer
  * weight importance maps (Fig. 3), and line/bar charts with error bars from
  * rsc-score/rsc-mia tables (Figs. 2, 4, 5, 7). */
 #include "config.h"
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/atomic.h"
+#include "plot/canvas.h"
 #include "plot/chart.h"
 #include "core/cli.h"
 #include "data/dataset.h"
@@ -27,7 +28,7 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
 "Usage: rsc-viz COMMAND [OPTION]... [ARG]...\n"
-"Draw the figures of rare-spurious-correlation experiments as PNG.\n"
+"Draw the figures of rare-spurious-correlation experiments as PNG or SVG.\n"
 "\n"
 "Commands:\n"
 "  patterns    one dataset image without and with each pattern (Fig. 1)\n"
@@ -45,7 +46,32 @@ static void usage(FILE *fp)
 /* ------------------------------------------------------------ common */
 enum { OPT_XSCALE = 256, OPT_LOGX, OPT_CATEGORY, OPT_LOGY, OPT_YMIN, OPT_YMAX, OPT_COLS,
        OPT_TITLE, OPT_XLABEL, OPT_YLABEL, OPT_SIZE, OPT_DATA_OUT, OPT_VMIN, OPT_VMAX, OPT_VS,
-       OPT_SEED, OPT_SPLIT, OPT_DASHED, OPT_NO_VERIFY };
+       OPT_SEED, OPT_SPLIT, OPT_DASHED, OPT_NO_VERIFY, OPT_DPI, OPT_SCALE };
+
+/* The options every command shares for its figure: --dpi and --scale
+ * (one resolution: --scale F is --dpi 100F). */
+#define FIGURE_LONGOPTS \
+    { "dpi", required_argument, NULL, OPT_DPI }, { "scale", required_argument, NULL, OPT_SCALE }
+#define FIGURE_HELP(PAD) \
+"      --dpi N            " PAD "resolution of a PNG: drawn at N/100 times the\n" \
+"                         " PAD "--size pixels (text, lines, markers), recorded\n" \
+"                         " PAD "in the file\n" \
+"      --scale F          " PAD "the same as --dpi 100F\n" \
+"  -o, --output FILE      " PAD "the figure: SVG when FILE ends in .svg, else PNG\n" \
+"                         " PAD "(default stdout, never a terminal)\n"
+static double figure_dpi;   /* 0: not given */
+static int figure_opt;      /* OPT_DPI or OPT_SCALE when given */
+
+static void figure_option(int c, const char *arg)
+{
+    if (figure_opt && figure_opt != c)
+        rsc_usage_error("--dpi and --scale set the same resolution: give one of them");
+    figure_opt = c;
+    if (c == OPT_DPI)
+        figure_dpi = (double)rsc_opt_long("--dpi", arg, 10, 2400);
+    else
+        figure_dpi = RSC_FIGURE_DPI * rsc_opt_double("--scale", arg, 0.1, 24);
+}
 
 static void parse_size(const char *s, int *w, int *h)
 {
@@ -90,8 +116,9 @@ static void split_list(const char *opt, const char *s, struct list *l)
         rsc_usage_error("%s: empty list", opt);
 }
 
-/* Write the image (and optionally a table, by chart or by write_table) to
- * their outputs; both or neither appear. */
+/* Write the figure (PNG or SVG by the name; and optionally a table, by
+ * chart or by write_table) to their outputs; both or neither appear.  The
+ * characters the output cannot show are warned about first. */
 typedef int (*table_writer)(FILE *fp, const char *fname, const void *arg, rsc_error *err);
 
 static int write_chart_table(FILE *fp, const char *fname, const void *arg, rsc_error *err)
@@ -99,18 +126,25 @@ static int write_chart_table(FILE *fp, const char *fname, const void *arg, rsc_e
     return rsc_chart_write_data(fp, fname, arg, err);
 }
 
-static void write_outputs_with(const rsc_image *img, const char *png_path, table_writer wr,
+static void write_outputs_with(rsc_canvas *cv, const char *png_path, table_writer wr,
                                const void *arg, const char *data_path)
 {
     rsc_error err;
-    rsc_output *po = rsc_output_open(png_path, RSC_OUTPUT_BINARY, &err);
+    int format = rsc_figure_format(png_path);
+    char msg[256];
+    for (size_t i = 0; rsc_canvas_glyph_warning(cv, format, i, msg, sizeof msg); i++)
+        rsc_warn("%s", msg);
+    rsc_output *po = rsc_output_open(png_path, format == RSC_FIGURE_PNG ? RSC_OUTPUT_BINARY : 0,
+                                     &err);
     if (!po)
         rsc_die_err(&err);
     rsc_output *dout = NULL;
     if (data_path && !(dout = rsc_output_open(data_path, 0, &err)))
         rsc_die_err(&err);
-    if (rsc_png_write(rsc_output_file(po), rsc_output_name(po), img, SOFTWARE, &err) != 0)
+    if (rsc_canvas_write(rsc_output_file(po), rsc_output_name(po), cv, format, figure_dpi,
+                         SOFTWARE, &err) != 0)
         rsc_die_err(&err);
+    rsc_canvas_free(cv);
     if (dout && wr(rsc_output_file(dout), rsc_output_name(dout), arg, &err) != 0)
         rsc_die_err(&err);
     if (rsc_output_commit(po, &err) != 0)
@@ -119,10 +153,10 @@ static void write_outputs_with(const rsc_image *img, const char *png_path, table
         rsc_die_err(&err);
 }
 
-static void write_outputs(const rsc_image *img, const char *png_path, const rsc_chart *chart,
+static void write_outputs(rsc_canvas *cv, const char *png_path, const rsc_chart *chart,
                           const char *data_path)
 {
-    write_outputs_with(img, png_path, write_chart_table, chart, data_path);
+    write_outputs_with(cv, png_path, write_chart_table, chart, data_path);
 }
 
 static void check_outputs(const char *output, const char *data_out)
@@ -141,7 +175,7 @@ static const char *base_name(const char *path)
 static void patterns_usage(FILE *fp)
 {
     fprintf(fp,
-"Usage: rsc-viz patterns --data NAME|PATH [OPTION]... -o OUT.png\n"
+"Usage: rsc-viz patterns --data NAME|PATH [OPTION]... -o OUT.png|OUT.svg\n"
 "One image of a dataset without and with each spurious pattern, side by\n"
 "side and labelled, upscaled with crisp pixels (Fig. 1).  Grey (1-channel)\n"
 "and colour (3-channel) images.\n"
@@ -163,7 +197,7 @@ static void patterns_usage(FILE *fp)
 "                         --title '' for none)\n"
 "      --size WxH         image size in pixels (default: about 160 pixels an\n"
 "                         image)\n"
-"  -o, --output FILE      PNG output (default stdout, never a terminal)\n"
+FIGURE_HELP("")
 "  -h, --help             show this help and exit\n");
 }
 
@@ -180,6 +214,7 @@ static int cmd_patterns(int argc, char **argv)
         { "size", required_argument, NULL, OPT_SIZE },
         { "output", required_argument, NULL, 'o' },
         { "help", no_argument, NULL, 'h' },
+        FIGURE_LONGOPTS,
         { NULL, 0, NULL, 0 },
     };
     const char *data = NULL, *output = NULL, *title = NULL, *split = "test";
@@ -210,6 +245,7 @@ static int cmd_patterns(int argc, char **argv)
         case OPT_TITLE: title = optarg; break;
         case OPT_SIZE: parse_size(optarg, &w, &h); break;
         case 'o': output = optarg; break;
+        case OPT_DPI: case OPT_SCALE: figure_option(c, optarg); break;
         case 'h': patterns_usage(stdout); exit(rsc_close_stdout());
         default: rsc_option_error(c, argv);
         }
@@ -288,12 +324,11 @@ static int cmd_patterns(int argc, char **argv)
                  dname ? dname : base_name(data), split, index, (int)y[index]);
         title = deftitle;
     }
-    rsc_image *img = rsc_gallery_render(imgs, (const char *const *)labels, nimg, ch, ih, iw,
-                                        *title ? title : NULL, w, h, NULL, &err);
-    if (!img)
+    rsc_canvas *fig = rsc_gallery_draw(imgs, (const char *const *)labels, nimg, ch, ih, iw,
+                                       *title ? title : NULL, w, h, NULL, &err);
+    if (!fig)
         rsc_die_err(&err);
-    write_outputs_with(img, output, NULL, NULL, NULL);
-    rsc_image_free(img);
+    write_outputs_with(fig, output, NULL, NULL, NULL);
     for (size_t i = 0; i < nimg; i++)
         free(labels[i]);
     for (size_t i = 0; i < npats; i++)
@@ -311,7 +346,7 @@ static int cmd_patterns(int argc, char **argv)
 static void importance_usage(FILE *fp)
 {
     fprintf(fp,
-"Usage: rsc-viz importance [OPTION]... MODEL... -o OUT.png\n"
+"Usage: rsc-viz importance [OPTION]... MODEL... -o OUT.png|OUT.svg\n"
 "For each input pixel, the largest weight on an edge leaving it into the\n"
 "first hidden layer (the maximum over the rows of param/fc1.weight, and over\n"
 "the channels of a colour pixel), as an HxW heat map in viridis with a\n"
@@ -327,7 +362,7 @@ static void importance_usage(FILE *fp)
 "      --title TEXT       title above the maps\n"
 "      --size WxH         image size in pixels (default: about 448 pixels a\n"
 "                         map, 300 when there are several)\n"
-"  -o, --output FILE      PNG output (default stdout, never a terminal)\n"
+FIGURE_HELP("")
 "      --data-out FILE    also write the values as TSV (map, row, col, value)\n"
 "  -h, --help             show this help and exit\n");
 }
@@ -374,6 +409,7 @@ static int cmd_importance(int argc, char **argv)
         { "output", required_argument, NULL, 'o' },
         { "data-out", required_argument, NULL, OPT_DATA_OUT },
         { "help", no_argument, NULL, 'h' },
+        FIGURE_LONGOPTS,
         { NULL, 0, NULL, 0 },
     };
     const char *vs = NULL, *output = NULL, *title = NULL, *data_out = NULL;
@@ -390,6 +426,7 @@ static int cmd_importance(int argc, char **argv)
         case OPT_SIZE: parse_size(optarg, &w, &h); break;
         case 'o': output = optarg; break;
         case OPT_DATA_OUT: data_out = optarg; break;
+        case OPT_DPI: case OPT_SCALE: figure_option(c, optarg); break;
         case 'h': importance_usage(stdout); exit(rsc_close_stdout());
         default: rsc_option_error(c, argv);
         }
@@ -463,11 +500,10 @@ static int cmd_importance(int argc, char **argv)
     if (!(lo < hi) && (isfinite(vmin) || isfinite(vmax)))
         rsc_usage_error("--vmin/--vmax: the scale %g..%g is empty", lo, hi);
     rsc_error err;
-    rsc_image *img = rsc_heatmap_render(hm, n, lo, hi, title, w, h, NULL, &err);
-    if (!img)
+    rsc_canvas *fig = rsc_heatmap_draw(hm, n, lo, hi, title, w, h, NULL, &err);
+    if (!fig)
         rsc_die_err(&err);
-    write_outputs_with(img, output, write_importance_table, &t, data_out);
-    rsc_image_free(img);
+    write_outputs_with(fig, output, write_importance_table, &t, data_out);
     for (size_t i = 0; i < n; i++) {
         free(t.maps[i]);
         free(t.titles[i]);
@@ -486,7 +522,7 @@ static int cmd_importance(int argc, char **argv)
 static void chart_usage(FILE *fp)
 {
     fprintf(fp,
-"Usage: rsc-viz chart [OPTION]... [FILE|-] -o OUT.png\n"
+"Usage: rsc-viz chart [OPTION]... [FILE|-] -o OUT.png|OUT.svg\n"
 "Line chart with error bars (mean +- SE), or grouped bar chart, from a TSV\n"
 "table with a header line (stdin when FILE is - or missing).\n"
 "\n"
@@ -519,7 +555,7 @@ static void chart_usage(FILE *fp)
 "      --ylabel TEXT         y-axis label (default: the metric)\n"
 "      --size WxH            image size in pixels (default 900x600 for one\n"
 "                            panel, larger for a grid)\n"
-"  -o, --output FILE         PNG output (default stdout, never a terminal)\n"
+FIGURE_HELP("   ")
 "      --data-out FILE       also write the plotted numbers as TSV (panel,\n"
 "                            series, x, y, se, n)\n"
 "  -h, --help                show this help and exit\n");
@@ -561,6 +597,7 @@ static int cmd_chart(int argc, char **argv)
         { "output", required_argument, NULL, 'o' },
         { "data-out", required_argument, NULL, OPT_DATA_OUT },
         { "help", no_argument, NULL, 'h' },
+        FIGURE_LONGOPTS,
         { NULL, 0, NULL, 0 },
     };
     struct chart_opts o = { 0 };
@@ -614,6 +651,7 @@ static int cmd_chart(int argc, char **argv)
         case OPT_SIZE: parse_size(optarg, &o.w, &o.h); break;
         case 'o': o.output = optarg; break;
         case OPT_DATA_OUT: o.data_out = optarg; break;
+        case OPT_DPI: case OPT_SCALE: figure_option(c, optarg); break;
         case 'h': chart_usage(stdout); exit(rsc_close_stdout());
         default: rsc_option_error(c, argv);
         }
@@ -652,11 +690,10 @@ static int cmd_chart(int argc, char **argv)
                  ch->dropped == 1 ? "" : "s");
     if (!o.w)
         rsc_chart_default_size(ch, &o.w, &o.h);
-    rsc_image *img = rsc_chart_render(ch, o.w, o.h, NULL, &err);
-    if (!img)
+    rsc_canvas *fig = rsc_chart_draw(ch, o.w, o.h, NULL, &err);
+    if (!fig)
         rsc_die_err(&err);
-    write_outputs(img, o.output, ch, o.data_out);
-    rsc_image_free(img);
+    write_outputs(fig, o.output, ch, o.data_out);
     rsc_chart_free(ch);
     rsc_table_free(t);
     list_free(&o.x);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "plot/chart.h"
+#include "plot/canvas.h"
 #include "plot/font.h"
 
 #include <math.h>
@@ -162,19 +163,19 @@ static double point_px(const rsc_chart *c, const rsc_axes *a, const rsc_chart_po
     return px - group / 2 + bw * ((double)p->series + 0.5);
 }
 
-static void draw_series_sample(rsc_image *img, const rsc_chart *c, size_t si, int x, int y, int s)
+static void draw_series_sample(rsc_canvas *cv, const rsc_chart *c, size_t si, int x, int y, int s)
 {
     rsc_rgb col = rsc_plot_color(si);
     if (c->kind == RSC_CHART_BAR) {
-        rsc_fill_rect(img, x, y - 4 * s, x + 12 * s, y + 4 * s, col);
+        rsc_canvas_rect(cv, x, y - 4 * s, x + 12 * s, y + 4 * s, col);
         return;
     }
     double xs[2] = { x, x + 14 * s }, ys[2] = { y, y };
-    rsc_stroke(img, xs, ys, 2, 1.25 * s, col, c->dashed[si] ? 2.5 * s : 0);
-    rsc_marker(img, x + 7 * s, y, rsc_chart_marker(si), 4.5 * s, col);
+    rsc_canvas_stroke(cv, xs, ys, 2, 1.25 * s, col, c->dashed[si] ? 2.5 * s : 0);
+    rsc_canvas_marker(cv, x + 7 * s, y, rsc_chart_marker(si), 4.5 * s, col);
 }
 
-static void draw_panel_data(rsc_image *img, const rsc_chart *c, size_t pi, const rsc_axes *a, int s)
+static void draw_panel_data(rsc_canvas *cv, const rsc_chart *c, size_t pi, const rsc_axes *a, int s)
 {
     size_t n = 0;
     for (size_t i = 0; i < c->npoints; i++)
@@ -198,10 +199,10 @@ static void draw_panel_data(rsc_image *img, const rsc_chart *c, size_t pi, const
                 double base = c->ylog ? a->y1 : rsc_axes_py(a, 0);
                 int l = to_px(px - bw / 2 + 0.5), r = to_px(px + bw / 2 + 0.5) - 1;
                 int t = to_px(fmin(py, base) + 0.5), b = to_px(fmax(py, base) + 0.5);
-                rsc_fill_rect(img, l, t, r > l ? r : l + 1, b, col);
+                rsc_canvas_rect(cv, l, t, r > l ? r : l + 1, b, col);
                 if (isfinite(p->se))
-                    rsc_errorbar(img, px, rsc_axes_py(a, p->y - p->se), rsc_axes_py(a, p->y + p->se),
-                                 fmax(cap, bw / 5), ew, ink);
+                    rsc_canvas_errorbar(cv, px, rsc_axes_py(a, p->y - p->se),
+                                        rsc_axes_py(a, p->y + p->se), fmax(cap, bw / 5), ew, ink);
                 continue;
             }
             xs[k] = px;
@@ -210,7 +211,7 @@ static void draw_panel_data(rsc_image *img, const rsc_chart *c, size_t pi, const
         }
         if (c->kind == RSC_CHART_BAR)
             continue;
-        rsc_stroke(img, xs, ys, k, lw, col, c->dashed[si] ? 3 * s : 0);
+        rsc_canvas_stroke(cv, xs, ys, k, lw, col, c->dashed[si] ? 3 * s : 0);
         for (size_t i = 0; i < c->npoints; i++) {
             const rsc_chart_point *p = &c->points[i];
             if (p->panel == pi && p->series == si && isfinite(p->se) && p->se > 0) {
@@ -218,20 +219,21 @@ static void draw_panel_data(rsc_image *img, const rsc_chart *c, size_t pi, const
                 double lo = p->y - p->se;
                 if (c->ylog && !(lo > 0))
                     lo = a->y.lo;
-                rsc_errorbar(img, px, rsc_axes_py(a, lo), rsc_axes_py(a, p->y + p->se), cap, ew, col);
+                rsc_canvas_errorbar(cv, px, rsc_axes_py(a, lo), rsc_axes_py(a, p->y + p->se), cap,
+                                    ew, col);
             }
         }
         for (size_t i = 0; i < k; i++)
-            rsc_marker(img, xs[i], ys[i], rsc_chart_marker(si), ms, col);
+            rsc_canvas_marker(cv, xs[i], ys[i], rsc_chart_marker(si), ms, col);
     }
     free(xs);
     free(ys);
 }
 
-rsc_image *rsc_chart_render(const rsc_chart *c, int w, int h, rsc_axes *axes_out, rsc_error *err)
+rsc_canvas *rsc_chart_draw(const rsc_chart *c, int w, int h, rsc_axes *axes_out, rsc_error *err)
 {
-    rsc_image *img = rsc_image_new(w, h, err);
-    if (!img)
+    rsc_canvas *cv = rsc_canvas_new(w, h, err);
+    if (!cv)
         return NULL;
     int s = text_scale(w, h), fh = rsc_font_text_height(s), pad = 6 * s;
     size_t cols = grid_cols(c), rows = (c->npanels + cols - 1) / cols;
@@ -244,14 +246,15 @@ rsc_image *rsc_chart_render(const rsc_chart *c, int w, int h, rsc_axes *axes_out
         finite = xa.scale == RSC_SCALE_CATEGORY || (isfinite(xa.hi - xa.lo) && xa.hi > xa.lo);
     }
     if (!finite) {
-        rsc_image_free(img);
+        rsc_canvas_free(cv);
         rsc_fail(err, "the values span too wide a range to plot (beyond 1e300)");
         return NULL;
     }
 
     int top = pad;
     if (c->title) {
-        rsc_text(img, w / 2.0, top, c->title, s, RSC_FONT_BOLD, RSC_ALIGN_CENTER, RSC_ALIGN_START, ink);
+        rsc_canvas_text(cv, w / 2.0, top, c->title, s, RSC_FONT_BOLD, RSC_ALIGN_CENTER,
+                        RSC_ALIGN_START, ink, "title");
         top += fh + 4 * s;
     }
     int right = w - pad;
@@ -280,15 +283,9 @@ rsc_image *rsc_chart_render(const rsc_chart *c, int w, int h, rsc_axes *axes_out
     int block = (h - pad - top - (int)(rows - 1) * vgap) / (int)rows;
     int ph = block - ptitle_h - below_h;
     if (pw < 40 || ph < 40) {
-        rsc_image_free(img);
+        rsc_canvas_free(cv);
         rsc_fail(err, "image size %dx%d is too small for %zu panel%s (each needs at least 40x40 "
                  "pixels of plot area)", w, h, c->npanels, c->npanels == 1 ? "" : "s");
-        return NULL;
-    }
-    unsigned char *before = malloc((size_t)w * h * 3);
-    if (!before) {
-        rsc_image_free(img);
-        rsc_fail(err, "out of memory");
         return NULL;
     }
     for (size_t pi = 0; pi < c->npanels; pi++) {
@@ -300,40 +297,52 @@ rsc_image *rsc_chart_render(const rsc_chart *c, int w, int h, rsc_axes *axes_out
         a.y1 = a.y0 + ph;
         a.y = yax;
         x_range(c, pi, &a.x);
-        rsc_axes_draw(img, &a, s, col == 0);
-        /* Data are clipped to the plot area: restore what lies outside. */
-        memcpy(before, img->px, (size_t)w * h * 3);
-        draw_panel_data(img, c, pi, &a, s);
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                if (x < a.x0 || x >= a.x1 || y < a.y0 || y >= a.y1)
-                    memcpy(rsc_image_at(img, x, y), before + 3 * ((size_t)y * w + x), 3);
+        rsc_axes_draw(cv, &a, s, col == 0);
+        /* Data are clipped to the plot area. */
+        rsc_canvas_clip(cv, (int)a.x0, (int)a.y0, (int)a.x1, (int)a.y1);
+        draw_panel_data(cv, c, pi, &a, s);
+        rsc_canvas_unclip(cv);
         const rsc_chart_panel *p = &c->panels[pi];
         if (p->title)
-            rsc_text(img, (a.x0 + a.x1) / 2.0, a.y0 - ptitle_h, p->title, s, 0, RSC_ALIGN_CENTER,
-                     RSC_ALIGN_START, ink);
+            rsc_canvas_text(cv, (a.x0 + a.x1) / 2.0, a.y0 - ptitle_h, p->title, s, 0,
+                            RSC_ALIGN_CENTER, RSC_ALIGN_START, ink, "panel title");
         if (p->xlabel)
-            rsc_text(img, (a.x0 + a.x1) / 2.0, a.y1 + below_h - fh, p->xlabel, s, 0,
-                     RSC_ALIGN_CENTER, RSC_ALIGN_START, ink);
+            rsc_canvas_text(cv, (a.x0 + a.x1) / 2.0, a.y1 + below_h - fh, p->xlabel, s, 0,
+                            RSC_ALIGN_CENTER, RSC_ALIGN_START, ink, "x label");
         if (col == 0 && c->ylabel)
-            rsc_text(img, pad, (a.y0 + a.y1) / 2.0, c->ylabel, s, RSC_FONT_ROT90, RSC_ALIGN_START,
-                     RSC_ALIGN_CENTER, ink);
+            rsc_canvas_text(cv, pad, (a.y0 + a.y1) / 2.0, c->ylabel, s, RSC_FONT_ROT90,
+                            RSC_ALIGN_START, RSC_ALIGN_CENTER, ink, "y label");
         if (axes_out)
             axes_out[pi] = a;
     }
-    free(before);
     if (has_legend(c)) {
         int lx = right + 8 * s, ly = top + ptitle_h;
         if (c->legend_title) {
-            rsc_text(img, lx, ly, c->legend_title, s, RSC_FONT_BOLD, RSC_ALIGN_START, RSC_ALIGN_START, ink);
+            rsc_canvas_text(cv, lx, ly, c->legend_title, s, RSC_FONT_BOLD, RSC_ALIGN_START,
+                            RSC_ALIGN_START, ink, "legend title");
             ly += fh + 3 * s;
         }
         for (size_t si = 0; si < c->nseries; si++) {
             int cy = ly + fh / 2;
-            draw_series_sample(img, c, si, lx, cy, s);
-            rsc_text(img, lx + 17 * s, cy, c->series[si], s, 0, RSC_ALIGN_START, RSC_ALIGN_CENTER, ink);
+            draw_series_sample(cv, c, si, lx, cy, s);
+            rsc_canvas_text(cv, lx + 17 * s, cy, c->series[si], s, 0, RSC_ALIGN_START,
+                            RSC_ALIGN_CENTER, ink, "legend");
             ly += fh + 3 * s;
         }
     }
+    if (rsc_canvas_check(cv, err) != 0) {
+        rsc_canvas_free(cv);
+        return NULL;
+    }
+    return cv;
+}
+
+rsc_image *rsc_chart_render(const rsc_chart *c, int w, int h, rsc_axes *axes, rsc_error *err)
+{
+    rsc_canvas *cv = rsc_chart_draw(c, w, h, axes, err);
+    if (!cv)
+        return NULL;
+    rsc_image *img = rsc_canvas_raster(cv, 1, err);
+    rsc_canvas_free(cv);
     return img;
 }

@@ -1,6 +1,6 @@
 /* chart.h - line charts with error bars and grouped bar charts, in panels
  * (small multiples), with a shared legend; built from a table (rsc-score's
- * TSV, aggregated or raw) and rendered to an rsc_image. */
+ * TSV, aggregated or raw) and drawn on a canvas (PNG or SVG). */
 #ifndef RSC_CHART_H
 #define RSC_CHART_H
 
@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "base/error.h"
+#include "plot/canvas.h"
 #include "plot/plot.h"
 #include "plot/image.h"
 
@@ -48,8 +49,10 @@ typedef struct rsc_chart {
 
 void rsc_chart_free(rsc_chart *c);
 
-/* Render at w x h pixels.  axes, when not NULL, receives the npanels plot
- * areas and their axes (category labels borrowed from c). */
+/* Draw on a w x h canvas (plot/canvas.h).  axes, when not NULL, receives
+ * the npanels plot areas and their axes (category labels borrowed from c). */
+rsc_canvas *rsc_chart_draw(const rsc_chart *c, int w, int h, rsc_axes *axes, rsc_error *err);
+/* The same as a w x h image. */
 rsc_image *rsc_chart_render(const rsc_chart *c, int w, int h, rsc_axes *axes, rsc_error *err);
 /* The default size for c: 900x600 for one panel, larger for a grid. */
 void rsc_chart_default_size(const rsc_chart *c, int *w, int *h);

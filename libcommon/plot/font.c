@@ -1,8 +1,10 @@
-/* font.c - the 5x9 bitmap font of the figures, its scaling and drawing. */
+/* font.c - the 5x9 bitmap font of the figures (ASCII, Greek and the
+ * symbols of papers' axis labels), UTF-8 decoding, scaling and drawing. */
 #include "config.h"
 
 #include "plot/font.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,6 +108,109 @@ static const char *const glyphs[95][RSC_FONT_H] = {
     /* ~ */ { ".....", ".....", ".#...", "#.#.#", "...#.", ".....", "....." },
 };
 
+/* Characters beyond ASCII, by code point (sorted).  Greek capitals that
+ * look like Latin ones, dashes, quotes and the minus sign reuse the glyph
+ * of alias; the others are drawn in the style of the ASCII glyphs: cap
+ * height 7 (rows 0-6), x-height 5 (rows 2-6), descenders in rows 7-8. */
+struct ext_glyph {
+    uint32_t cp;
+    uint32_t alias;                  /* 0, or the code point whose glyph it uses */
+    const char *rows[RSC_FONT_H];
+};
+
+static const struct ext_glyph ext_glyphs[] = {
+    { 0x00A0, ' ', { 0 } },                   /* no-break space */
+    { 0x00B0, 0, { "..#..", ".#.#.", "..#..", ".....", ".....", ".....", "....." } },   /* ° */
+    { 0x00B1, 0, { "..#..", "..#..", "#####", "..#..", "..#..", ".....", "#####" } },   /* ± */
+    { 0x00B2, 0, { ".##..", "...#.", "..#..", ".#...", ".###.", ".....", "....." } },   /* ² */
+    { 0x00B3, 0, { ".##..", "...#.", "..#..", "...#.", ".##..", ".....", "....." } },   /* ³ */
+    { 0x00B5, 0x03BC, { 0 } },                /* µ micro sign: μ */
+    { 0x00B7, 0, { ".....", ".....", ".....", "..#..", ".....", ".....", "....." } },   /* · */
+    { 0x00B9, 0, { "..#..", ".##..", "..#..", "..#..", ".###.", ".....", "....." } },   /* ¹ */
+    { 0x00D7, 0, { ".....", "#...#", ".#.#.", "..#..", ".#.#.", "#...#", "....." } },   /* × */
+    { 0x00F7, 0, { ".....", "..#..", ".....", "#####", ".....", "..#..", "....." } },   /* ÷ */
+    { 0x0391, 'A', { 0 } },
+    { 0x0392, 'B', { 0 } },
+    { 0x0393, 0, { "#####", "#....", "#....", "#....", "#....", "#....", "#...." } },   /* Γ */
+    { 0x0394, 0, { "..#..", "..#..", ".#.#.", ".#.#.", "#...#", "#...#", "#####" } },   /* Δ */
+    { 0x0395, 'E', { 0 } },
+    { 0x0396, 'Z', { 0 } },
+    { 0x0397, 'H', { 0 } },
+    { 0x0398, 0, { ".###.", "#...#", "#...#", "#####", "#...#", "#...#", ".###." } },   /* Θ */
+    { 0x0399, 'I', { 0 } },
+    { 0x039A, 'K', { 0 } },
+    { 0x039B, 0, { "..#..", "..#..", ".#.#.", ".#.#.", "#...#", "#...#", "#...#" } },   /* Λ */
+    { 0x039C, 'M', { 0 } },
+    { 0x039D, 'N', { 0 } },
+    { 0x039E, 0, { "#####", ".....", ".....", ".###.", ".....", ".....", "#####" } },   /* Ξ */
+    { 0x039F, 'O', { 0 } },
+    { 0x03A0, 0, { "#####", "#...#", "#...#", "#...#", "#...#", "#...#", "#...#" } },   /* Π */
+    { 0x03A1, 'P', { 0 } },
+    { 0x03A3, 0, { "#####", "#....", ".#...", "..#..", ".#...", "#....", "#####" } },   /* Σ */
+    { 0x03A4, 'T', { 0 } },
+    { 0x03A5, 'Y', { 0 } },
+    { 0x03A6, 0, { "..#..", ".###.", "#.#.#", "#.#.#", "#.#.#", ".###.", "..#.." } },   /* Φ */
+    { 0x03A7, 'X', { 0 } },
+    { 0x03A8, 0, { "#.#.#", "#.#.#", "#.#.#", ".###.", "..#..", "..#..", "..#.." } },   /* Ψ */
+    { 0x03A9, 0, { ".###.", "#...#", "#...#", "#...#", ".#.#.", ".#.#.", "##.##" } },   /* Ω */
+    { 0x03B1, 0, { ".....", ".....", ".##.#", "#..#.", "#..#.", "#..#.", ".##.#" } },   /* α */
+    { 0x03B2, 0, { ".##..", "#..#.", "#.#..", "#..#.", "#...#", "#...#", "####.", "#....",
+                   "#...." } },                                                         /* β */
+    { 0x03B3, 0, { ".....", ".....", "#...#", "#...#", ".#.#.", ".#.#.", "..#..", ".#.#.",
+                   "..#.." } },                                                         /* γ */
+    { 0x03B4, 0, { ".###.", "#....", ".#...", ".###.", "#...#", "#...#", ".###." } },   /* δ */
+    { 0x03B5, 0, { ".....", ".....", ".####", "#....", ".###.", "#....", ".####" } },   /* ε */
+    { 0x03B6, 0, { "#####", "...#.", "..#..", ".#...", "#....", "#....", ".###.", "....#",
+                   "..##." } },                                                         /* ζ */
+    { 0x03B7, 0, { ".....", ".....", "#.##.", "##..#", "#...#", "#...#", "#...#", "....#",
+                   "....#" } },                                                         /* η */
+    { 0x03B8, 0, { ".##..", "#..#.", "#..#.", "####.", "#..#.", "#..#.", ".##.." } },   /* θ */
+    { 0x03B9, 0, { ".....", ".....", "..#..", "..#..", "..#..", "..#.#", "...#." } },   /* ι */
+    { 0x03BA, 0, { ".....", ".....", "#..#.", "#.#..", "##...", "#.#..", "#..#." } },   /* κ */
+    { 0x03BB, 0, { "##...", "..#..", "..#..", ".#.#.", ".#.#.", "#...#", "#...#" } },   /* λ */
+    { 0x03BC, 0, { ".....", ".....", "#...#", "#...#", "#...#", "#..##", "###.#", "#....",
+                   "#...." } },                                                         /* μ */
+    { 0x03BD, 0, { ".....", ".....", "##..#", ".#..#", ".#.#.", ".#.#.", "..#.." } },   /* ν */
+    { 0x03BE, 0, { "####.", ".#...", "..##.", ".#...", "#....", "#....", ".###.", "....#",
+                   "..##." } },                                                         /* ξ */
+    { 0x03BF, 'o', { 0 } },
+    { 0x03C0, 0, { ".....", ".....", "#####", ".#.#.", ".#.#.", ".#.#.", ".#..#" } },   /* π */
+    { 0x03C1, 0, { ".....", ".....", ".###.", "#...#", "#...#", "#...#", "####.", "#....",
+                   "#...." } },                                                         /* ρ */
+    { 0x03C2, 0, { ".....", ".....", ".####", "#....", "#....", ".###.", "....#", "...#." } },
+                                                                                        /* ς */
+    { 0x03C3, 0, { ".....", ".....", ".####", "#..#.", "#...#", "#...#", ".###." } },   /* σ */
+    { 0x03C4, 0, { ".....", ".....", "#####", "..#..", "..#..", "..#..", "...##" } },   /* τ */
+    { 0x03C5, 0, { ".....", ".....", "#...#", "#...#", "#...#", "#...#", ".###." } },   /* υ */
+    { 0x03C6, 0, { ".....", ".....", "#.##.", "#.#.#", "#.#.#", "#.#.#", ".###.", "..#..",
+                   "..#.." } },                                                         /* φ */
+    { 0x03C7, 0, { ".....", ".....", "#...#", ".#.#.", ".#.#.", "..#..", ".#.#.", ".#.#.",
+                   "#...#" } },                                                         /* χ */
+    { 0x03C8, 0, { ".....", "..#..", "#.#.#", "#.#.#", "#.#.#", "#.#.#", ".###.", "..#..",
+                   "..#.." } },                                                         /* ψ */
+    { 0x03C9, 0, { ".....", ".....", ".#.#.", "#...#", "#.#.#", "#.#.#", ".#.#." } },   /* ω */
+    { 0x03D5, 0, { ".....", "..#..", ".###.", "#.#.#", "#.#.#", "#.#.#", ".###.", "..#..",
+                   "..#.." } },                                                         /* ϕ */
+    { 0x03F5, 0, { ".....", ".....", ".###.", "#....", "####.", "#....", ".###." } },   /* ϵ */
+    { 0x2013, '-', { 0 } },                   /* en dash */
+    { 0x2014, '-', { 0 } },                   /* em dash */
+    { 0x2018, '\'', { 0 } },
+    { 0x2019, '\'', { 0 } },
+    { 0x201C, '"', { 0 } },
+    { 0x201D, '"', { 0 } },
+    { 0x2026, 0, { ".....", ".....", ".....", ".....", ".....", ".....", "#.#.#" } },   /* … */
+    { 0x2032, '\'', { 0 } },                  /* prime */
+    { 0x2190, 0, { ".....", "..#..", ".#...", "#####", ".#...", "..#..", "....." } },   /* ← */
+    { 0x2192, 0, { ".....", "..#..", "...#.", "#####", "...#.", "..#..", "....." } },   /* → */
+    { 0x2212, '-', { 0 } },                   /* minus sign */
+    { 0x221A, 0, { "....#", "....#", "...#.", "...#.", "#.#..", ".##..", "..#.." } },   /* √ */
+    { 0x221E, 0, { ".....", ".....", ".#.#.", "#.#.#", ".#.#.", ".....", "....." } },   /* ∞ */
+    { 0x2248, 0, { ".....", ".....", ".#..#", "#.##.", ".....", ".#..#", "#.##." } },   /* ≈ */
+    { 0x2260, 0, { ".....", "...#.", "#####", "..#..", "#####", ".#...", "....." } },   /* ≠ */
+    { 0x2264, 0, { "....#", "..##.", "##...", "..##.", "....#", ".....", "#####" } },   /* ≤ */
+    { 0x2265, 0, { "#....", ".##..", "...##", ".##..", "#....", ".....", "#####" } },   /* ≥ */
+};
+
 static const char *const empty_row = ".....";
 
 const char *const *rsc_font_glyph(unsigned char ch)
@@ -115,15 +220,103 @@ const char *const *rsc_font_glyph(unsigned char ch)
     return glyphs[ch - 32];
 }
 
-static int glyph_ink(unsigned char ch, int row, int col)
+const char *const *rsc_font_glyph_cp(uint32_t cp)
 {
-    const char *r = rsc_font_glyph(ch)[row];
-    return (r ? r : empty_row)[col] == '#';
+    if (cp >= 32 && cp <= 126)
+        return glyphs[cp - 32];
+    size_t lo = 0, hi = sizeof ext_glyphs / sizeof ext_glyphs[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (ext_glyphs[mid].cp < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == sizeof ext_glyphs / sizeof ext_glyphs[0] || ext_glyphs[lo].cp != cp)
+        return NULL;
+    if (ext_glyphs[lo].alias)
+        return rsc_font_glyph_cp(ext_glyphs[lo].alias);
+    return ext_glyphs[lo].rows;
+}
+
+size_t rsc_font_glyph_count(uint32_t *cps, size_t max)
+{
+    size_t n = 0;
+    for (uint32_t c = 32; c <= 126; c++, n++)
+        if (cps && n < max)
+            cps[n] = c;
+    for (size_t i = 0; i < sizeof ext_glyphs / sizeof ext_glyphs[0]; i++, n++)
+        if (cps && n < max)
+            cps[n] = ext_glyphs[i].cp;
+    return n;
+}
+
+size_t rsc_utf8_next(const char *s, uint32_t *cp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned c = p[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    /* Length and the range of the second byte (excluding overlong forms,
+     * surrogates and code points beyond U+10FFFF), as in Unicode's table
+     * of well-formed byte sequences. */
+    int len;
+    unsigned lo = 0x80, hi = 0xBF;
+    uint32_t v;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        v = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        v = c & 0x0F;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        v = c & 0x07;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        *cp = RSC_UTF8_INVALID;
+        return 1;
+    }
+    for (int k = 1; k < len; k++) {
+        unsigned b = p[k];
+        if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) {
+            *cp = RSC_UTF8_INVALID;   /* the maximal well-formed prefix is one error */
+            return (size_t)k;
+        }
+        v = v << 6 | (b & 0x3F);
+    }
+    *cp = v;
+    return (size_t)len;
+}
+
+size_t rsc_font_length(const char *text)
+{
+    size_t n = 0;
+    uint32_t cp;
+    for (const char *p = text; *p; p += rsc_utf8_next(p, &cp))
+        n++;
+    return n;
+}
+
+/* The glyph drawn for cp: its own, or '?'. */
+static const char *const *drawn_glyph(uint32_t cp)
+{
+    const char *const *g = cp == RSC_UTF8_INVALID ? NULL : rsc_font_glyph_cp(cp);
+    return g ? g : glyphs['?' - 32];
 }
 
 int rsc_font_text_width(const char *text, int scale, int flags)
 {
-    size_t n = strlen(text);
+    size_t n = rsc_font_length(text);
     if (n == 0)
         return 0;
     int w = (int)n * RSC_FONT_ADVANCE - (RSC_FONT_ADVANCE - RSC_FONT_W);
@@ -163,18 +356,23 @@ static unsigned char *scale2x(const unsigned char *m, int w, int h)
 }
 
 /* Render text into a coverage mask (1 = ink) of its horizontal box. */
-static unsigned char *render_mask(const char *text, int scale, int flags, int *mw, int *mh)
+static unsigned char *render_mask(const char *text, int scale, int *mw, int *mh)
 {
-    size_t n = strlen(text);
+    size_t n = rsc_font_length(text);
     int w1 = (int)n * RSC_FONT_ADVANCE, h1 = RSC_FONT_H;
     unsigned char *m = calloc((size_t)w1 * h1, 1);
     if (!m)
         return NULL;
-    for (size_t i = 0; i < n; i++)
+    uint32_t cp;
+    size_t i = 0;
+    for (const char *p = text; *p; p += rsc_utf8_next(p, &cp), i++) {
+        rsc_utf8_next(p, &cp);
+        const char *const *g = drawn_glyph(cp);
         for (int r = 0; r < RSC_FONT_H; r++)
             for (int c = 0; c < RSC_FONT_W; c++)
-                if (glyph_ink((unsigned char)text[i], r, c))
+                if ((g[r] ? g[r] : empty_row)[c] == '#')
                     m[r * w1 + (int)i * RSC_FONT_ADVANCE + c] = 1;
+    }
     int s = scale, w = w1, h = h1;
     while (s % 2 == 0) {   /* smooth doubling while the factor allows */
         unsigned char *o = scale2x(m, w, h);
@@ -205,9 +403,20 @@ static unsigned char *render_mask(const char *text, int scale, int flags, int *m
     return m;
 }
 
+/* Ink at (u, v) of the mask, with the bold column added; u < tw. */
+static int mask_ink(const unsigned char *m, int mw, int u, int v, int bold)
+{
+    int ink = u < mw && m[(size_t)v * mw + u];
+    for (int k = 1; !ink && k <= bold; k++)
+        ink = u - k >= 0 && u - k < mw && m[(size_t)v * mw + u - k];
+    return ink;
+}
+
 static void put(rsc_image *img, int x, int y, const unsigned char rgb[3])
 {
-    if (x < 0 || y < 0 || x >= img->w || y >= img->h)
+    int x0 = x, y0 = y, x1 = x + 1, y1 = y + 1;
+    rsc_image_clamp(img, &x0, &y0, &x1, &y1);
+    if (x0 >= x1 || y0 >= y1)
         return;
     memcpy(rsc_image_at(img, x, y), rgb, 3);
 }
@@ -218,22 +427,88 @@ void rsc_font_draw(rsc_image *img, int x, int y, const char *text, int scale, in
     if (!*text || scale < 1)
         return;
     int mw, mh;
-    unsigned char *m = render_mask(text, scale, flags, &mw, &mh);
+    unsigned char *m = render_mask(text, scale, &mw, &mh);
     if (!m)
         return;   /* out of memory: the text is left out, never a crash */
     int tw = rsc_font_text_width(text, scale, flags);
     int bold = (flags & RSC_FONT_BOLD) ? scale : 0;
     for (int v = 0; v < mh; v++)
-        for (int u = 0; u < mw && u < tw; u++) {
-            int ink = m[(size_t)v * mw + u];
-            for (int k = 1; !ink && k <= bold; k++)
-                ink = u - k >= 0 && m[(size_t)v * mw + u - k];
-            if (!ink)
+        for (int u = 0; u < tw; u++) {
+            if (!mask_ink(m, mw, u, v, bold))
                 continue;
             if (flags & RSC_FONT_ROT90)   /* (u, v) -> (v, tw - 1 - u) */
                 put(img, x + v, y + tw - 1 - u, rgb);
             else
                 put(img, x + u, y + v, rgb);
         }
+    free(m);
+}
+
+void rsc_font_draw_scaled(rsc_image *img, double x, double y, const char *text, double scale,
+                          int flags, const unsigned char rgb[3])
+{
+    if (!*text || !(scale > 0) || scale > 1000 || !isfinite(x) || !isfinite(y))
+        return;
+    int S = (int)ceil(scale - 1e-9);
+    if (S < 1)
+        S = 1;
+    int mw, mh;
+    unsigned char *m = render_mask(text, S, &mw, &mh);
+    if (!m)
+        return;
+    int tw = rsc_font_text_width(text, S, flags), bold = (flags & RSC_FONT_BOLD) ? S : 0;
+    double k = scale / S;                    /* image pixels per mask pixel */
+    int rot = (flags & RSC_FONT_ROT90) != 0;
+    double ex = (rot ? mh : tw) * k, ey = (rot ? tw : mh) * k;   /* the box in the image */
+    int x0 = (int)floor(x), y0 = (int)floor(y), x1 = (int)ceil(x + ex), y1 = (int)ceil(y + ey);
+    rsc_image_clamp(img, &x0, &y0, &x1, &y1);
+    /* The ink in image orientation (bold added), iw x ih mask pixels. */
+    int iw = rot ? mh : tw, ih = rot ? tw : mh;
+    unsigned char *ink = x0 < x1 && y0 < y1 ? malloc((size_t)iw * ih) : NULL;
+    int *col = ink ? malloc(4 * (size_t)(x1 - x0) * sizeof *col) : NULL;
+    int *row = col ? malloc(4 * (size_t)(y1 - y0) * sizeof *row) : NULL;
+    if (!row) {
+        free(ink);
+        free(col);
+        free(m);
+        return;
+    }
+    for (int v = 0; v < mh; v++)
+        for (int u = 0; u < tw; u++) {   /* rotated: (u, v) -> (v, tw - 1 - u) */
+            size_t at = rot ? (size_t)(tw - 1 - u) * iw + v : (size_t)v * iw + u;
+            ink[at] = (unsigned char)mask_ink(m, mw, u, v, bold);
+        }
+    /* 4 x 4 samples a pixel, each taking the mask pixel under it (-1: outside) */
+    for (int px = x0; px < x1; px++)
+        for (int s = 0; s < 4; s++) {
+            double f = (px + (s + 0.5) / 4 - x) / k;
+            col[4 * (px - x0) + s] = f >= 0 && f < iw ? (int)f : -1;
+        }
+    for (int py = y0; py < y1; py++)
+        for (int s = 0; s < 4; s++) {
+            double f = (py + (s + 0.5) / 4 - y) / k;
+            row[4 * (py - y0) + s] = f >= 0 && f < ih ? (int)f : -1;
+        }
+    for (int py = y0; py < y1; py++)
+        for (int px = x0; px < x1; px++) {
+            int hits = 0;
+            for (int sy = 0; sy < 4; sy++) {
+                int v = row[4 * (py - y0) + sy];
+                if (v < 0)
+                    continue;
+                for (int sx = 0; sx < 4; sx++) {
+                    int u = col[4 * (px - x0) + sx];
+                    hits += u >= 0 && ink[(size_t)v * iw + u];
+                }
+            }
+            if (hits) {   /* blend as rsc_blend does */
+                unsigned char *p = rsc_image_at(img, px, py);
+                for (int c = 0; c < 3; c++)
+                    p[c] = (unsigned char)floor(p[c] + (rgb[c] - p[c]) * (hits / 16.0) + 0.5);
+            }
+        }
+    free(row);
+    free(col);
+    free(ink);
     free(m);
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "plot/heatmap.h"
+#include "plot/canvas.h"
 #include "plot/colormap.h"
 #include "plot/font.h"
 #include "plot/plot.h"
@@ -21,9 +22,9 @@ static int text_scale(int W, int H)
     return m >= 1200 ? 3 : m >= 300 ? 2 : 1;
 }
 
-rsc_image *rsc_heatmap_render(const rsc_heatmap *maps, size_t n, double vmin, double vmax,
-                              const char *title, int W, int H, rsc_heatmap_layout *lay,
-                              rsc_error *err)
+rsc_canvas *rsc_heatmap_draw(const rsc_heatmap *maps, size_t n, double vmin, double vmax,
+                             const char *title, int W, int H, rsc_heatmap_layout *lay,
+                             rsc_error *err)
 {
     if (n == 0 || maps[0].h < 1 || maps[0].w < 1) {
         rsc_fail(err, "nothing to draw");
@@ -73,13 +74,20 @@ rsc_image *rsc_heatmap_render(const rsc_heatmap *maps, size_t n, double vmin, do
         if (W < tw)
             W = tw;
     }
-    rsc_image *img = rsc_image_new(W, H, err);
-    if (!img)
+    rsc_canvas *cv = rsc_canvas_new(W, H, err);
+    if (!cv)
         return NULL;
+    unsigned char *cells = malloc((size_t)mh * mw * 3);
+    if (!cells) {
+        rsc_canvas_free(cv);
+        rsc_fail(err, "out of memory");
+        return NULL;
+    }
     int used_w = fixed_w + (int)cols * mw * k;
     int left = (W - used_w) / 2 + pad, top = pad;
     if (title) {
-        rsc_text(img, W / 2.0, top, title, s, RSC_FONT_BOLD, RSC_ALIGN_CENTER, RSC_ALIGN_START, ink);
+        rsc_canvas_text(cv, W / 2.0, top, title, s, RSC_FONT_BOLD, RSC_ALIGN_CENTER,
+                        RSC_ALIGN_START, ink, "title");
         top += title_h;
     }
     if (lay) {
@@ -91,15 +99,13 @@ rsc_image *rsc_heatmap_render(const rsc_heatmap *maps, size_t n, double vmin, do
         int x0 = left + col * (mw * k + gap);
         int y0 = top + row * (ptitle_h + mh * k + gap) + ptitle_h;
         if (maps[i].title)
-            rsc_text(img, x0 + mw * k / 2.0, y0 - ptitle_h, maps[i].title, s, 0, RSC_ALIGN_CENTER,
-                     RSC_ALIGN_START, ink);
-        for (int r = 0; r < mh; r++)
-            for (int c = 0; c < mw; c++) {
-                double v = maps[i].v[(size_t)r * mw + c];
-                const unsigned char *rgb = rsc_viridis_entry(rsc_viridis_index((v - vmin) / (vmax - vmin)));
-                rsc_fill_rect(img, x0 + c * k, y0 + r * k, x0 + (c + 1) * k, y0 + (r + 1) * k,
-                              (rsc_rgb){ rgb[0], rgb[1], rgb[2] });
-            }
+            rsc_canvas_text(cv, x0 + mw * k / 2.0, y0 - ptitle_h, maps[i].title, s, 0,
+                            RSC_ALIGN_CENTER, RSC_ALIGN_START, ink, "map title");
+        for (size_t p = 0; p < (size_t)mh * mw; p++) {
+            double v = maps[i].v[p];
+            memcpy(cells + 3 * p, rsc_viridis_entry(rsc_viridis_index((v - vmin) / (vmax - vmin))), 3);
+        }
+        rsc_canvas_image(cv, x0, y0, x0 + mw * k, y0 + mh * k, cells, mw, mh);
         if (lay && i < 64) {
             lay->x0[i] = x0;
             lay->y0[i] = y0;
@@ -107,13 +113,30 @@ rsc_image *rsc_heatmap_render(const rsc_heatmap *maps, size_t n, double vmin, do
     }
     int bx0 = left + (int)cols * mw * k + (int)(cols - 1) * gap + bar_gap;
     int by0 = top + ptitle_h, by1 = top + (int)rows * (ptitle_h + mh * k) + (int)(rows - 1) * gap;
-    rsc_colorbar(img, bx0, by0, bx0 + bar_w, by1, vmin, vmax, s);
+    rsc_colorbar(cv, bx0, by0, bx0 + bar_w, by1, vmin, vmax, s);
+    free(cells);
     if (lay) {
         lay->bar_x0 = bx0;
         lay->bar_y0 = by0;
         lay->bar_x1 = bx0 + bar_w;
         lay->bar_y1 = by1;
     }
+    if (rsc_canvas_check(cv, err) != 0) {
+        rsc_canvas_free(cv);
+        return NULL;
+    }
+    return cv;
+}
+
+rsc_image *rsc_heatmap_render(const rsc_heatmap *maps, size_t n, double vmin, double vmax,
+                              const char *title, int W, int H, rsc_heatmap_layout *lay,
+                              rsc_error *err)
+{
+    rsc_canvas *cv = rsc_heatmap_draw(maps, n, vmin, vmax, title, W, H, lay, err);
+    if (!cv)
+        return NULL;
+    rsc_image *img = rsc_canvas_raster(cv, 1, err);
+    rsc_canvas_free(cv);
     return img;
 }
 
@@ -126,9 +149,9 @@ static unsigned char to_u8(float v)
     return (unsigned char)floor(v * 255.0 + 0.5);
 }
 
-rsc_image *rsc_gallery_render(const float *const *images, const char *const *labels, size_t n,
-                              int c, int h, int w, const char *title, int W, int H,
-                              rsc_heatmap_layout *lay, rsc_error *err)
+rsc_canvas *rsc_gallery_draw(const float *const *images, const char *const *labels, size_t n,
+                             int c, int h, int w, const char *title, int W, int H,
+                             rsc_heatmap_layout *lay, rsc_error *err)
 {
     if (n == 0) {
         rsc_fail(err, "nothing to draw");
@@ -168,12 +191,19 @@ rsc_image *rsc_gallery_render(const float *const *images, const char *const *lab
         if (W < tw)
             W = tw;
     }
-    rsc_image *img = rsc_image_new(W, H, err);
-    if (!img)
+    rsc_canvas *cv = rsc_canvas_new(W, H, err);
+    if (!cv)
         return NULL;
+    unsigned char *pix = malloc((size_t)h * w * 3);
+    if (!pix) {
+        rsc_canvas_free(cv);
+        rsc_fail(err, "out of memory");
+        return NULL;
+    }
     int left = (W - (fixed_w + (int)n * w * k)) / 2 + pad, top = pad;
     if (title) {
-        rsc_text(img, W / 2.0, top, title, s, RSC_FONT_BOLD, RSC_ALIGN_CENTER, RSC_ALIGN_START, ink);
+        rsc_canvas_text(cv, W / 2.0, top, title, s, RSC_FONT_BOLD, RSC_ALIGN_CENTER,
+                        RSC_ALIGN_START, ink, "title");
         top += title_h;
     }
     if (lay) {
@@ -183,28 +213,43 @@ rsc_image *rsc_gallery_render(const float *const *images, const char *const *lab
     size_t plane = (size_t)h * w;
     for (size_t i = 0; i < n; i++) {
         int x0 = left + (int)i * (w * k + gap);
-        for (int r = 0; r < h; r++)
-            for (int q = 0; q < w; q++) {
-                size_t o = (size_t)r * w + q;
-                unsigned char g0 = to_u8(images[i][o]);
-                rsc_rgb px = c == 1 ? (rsc_rgb){ g0, g0, g0 }
-                                    : (rsc_rgb){ g0, to_u8(images[i][plane + o]),
-                                                 to_u8(images[i][2 * plane + o]) };
-                rsc_fill_rect(img, x0 + q * k, top + r * k, x0 + (q + 1) * k, top + (r + 1) * k, px);
-            }
+        for (size_t o = 0; o < plane; o++) {
+            unsigned char g0 = to_u8(images[i][o]);
+            pix[3 * o] = g0;
+            pix[3 * o + 1] = c == 1 ? g0 : to_u8(images[i][plane + o]);
+            pix[3 * o + 2] = c == 1 ? g0 : to_u8(images[i][2 * plane + o]);
+        }
+        rsc_canvas_image(cv, x0, top, x0 + w * k, top + h * k, pix, w, h);
         /* a thin frame, so that white pattern pixels on the border show */
         rsc_rgb frame = { 0x99, 0x99, 0x99 };
-        rsc_fill_rect(img, x0 - 1, top - 1, x0 + w * k + 1, top, frame);
-        rsc_fill_rect(img, x0 - 1, top + h * k, x0 + w * k + 1, top + h * k + 1, frame);
-        rsc_fill_rect(img, x0 - 1, top, x0, top + h * k, frame);
-        rsc_fill_rect(img, x0 + w * k, top, x0 + w * k + 1, top + h * k, frame);
+        rsc_canvas_rect(cv, x0 - 1, top - 1, x0 + w * k + 1, top, frame);
+        rsc_canvas_rect(cv, x0 - 1, top + h * k, x0 + w * k + 1, top + h * k + 1, frame);
+        rsc_canvas_rect(cv, x0 - 1, top, x0, top + h * k, frame);
+        rsc_canvas_rect(cv, x0 + w * k, top, x0 + w * k + 1, top + h * k, frame);
         if (labels && labels[i])
-            rsc_text(img, x0 + w * k / 2.0, top + h * k + 3 * s, labels[i], s, 0,
-                     RSC_ALIGN_CENTER, RSC_ALIGN_START, ink);
+            rsc_canvas_text(cv, x0 + w * k / 2.0, top + h * k + 3 * s, labels[i], s, 0,
+                            RSC_ALIGN_CENTER, RSC_ALIGN_START, ink, "image label");
         if (lay && i < 64) {
             lay->x0[i] = x0;
             lay->y0[i] = top;
         }
     }
+    free(pix);
+    if (rsc_canvas_check(cv, err) != 0) {
+        rsc_canvas_free(cv);
+        return NULL;
+    }
+    return cv;
+}
+
+rsc_image *rsc_gallery_render(const float *const *images, const char *const *labels, size_t n,
+                              int c, int h, int w, const char *title, int W, int H,
+                              rsc_heatmap_layout *lay, rsc_error *err)
+{
+    rsc_canvas *cv = rsc_gallery_draw(images, labels, n, c, h, w, title, W, H, lay, err);
+    if (!cv)
+        return NULL;
+    rsc_image *img = rsc_canvas_raster(cv, 1, err);
+    rsc_canvas_free(cv);
     return img;
 }

@@ -6,17 +6,23 @@
 
 #include <png.h>
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 
+int rsc_image_check_size(int w, int h, rsc_error *err)
+{
+    if (w < 1 || h < 1 || w > RSC_IMAGE_MAX_SIDE || h > RSC_IMAGE_MAX_SIDE)
+        return rsc_fail(err, "image size %dx%d is out of range (1 to %d pixels a side)", w, h,
+                        RSC_IMAGE_MAX_SIDE);
+    return 0;
+}
+
 rsc_image *rsc_image_new(int w, int h, rsc_error *err)
 {
-    if (w < 1 || h < 1 || w > RSC_IMAGE_MAX_SIDE || h > RSC_IMAGE_MAX_SIDE) {
-        rsc_fail(err, "image size %dx%d is out of range (1 to %d pixels a side)", w, h,
-                 RSC_IMAGE_MAX_SIDE);
+    if (rsc_image_check_size(w, h, err) != 0)
         return NULL;
-    }
     rsc_image *img = rsc_calloc(1, sizeof *img, err);
     if (!img)
         return NULL;
@@ -63,6 +69,12 @@ static void on_png_warning(png_structp png, png_const_charp msg)
 int rsc_png_write(FILE *fp, const char *fname, const rsc_image *img, const char *software,
                   rsc_error *err)
 {
+    return rsc_png_write_dpi(fp, fname, img, software, 0, err);
+}
+
+int rsc_png_write_dpi(FILE *fp, const char *fname, const rsc_image *img, const char *software,
+                      double dpi, rsc_error *err)
+{
     struct png_ctx ctx = { err, fname };
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &ctx, on_png_error,
                                               on_png_warning);
@@ -84,6 +96,10 @@ int rsc_png_write(FILE *fp, const char *fname, const rsc_image *img, const char 
     png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_ALL_FILTERS);
     png_set_IHDR(png, info, (png_uint_32)img->w, (png_uint_32)img->h, 8, PNG_COLOR_TYPE_RGB,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
+    if (dpi > 0) {   /* pixels per metre */
+        png_uint_32 ppm = (png_uint_32)floor(dpi / 0.0254 + 0.5);
+        png_set_pHYs(png, info, ppm, ppm, PNG_RESOLUTION_METER);
+    }
     png_text text;
     if (software) {
         memset(&text, 0, sizeof text);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "plot/plot.h"
+#include "plot/canvas.h"
 #include "plot/colormap.h"
 #include "plot/font.h"
 
@@ -27,10 +28,7 @@ rsc_rgb rsc_plot_color(size_t i)
 /* ------------------------------------------------------------ primitives */
 void rsc_fill_rect(rsc_image *img, int x0, int y0, int x1, int y1, rsc_rgb c)
 {
-    if (x0 < 0) x0 = 0;
-    if (y0 < 0) y0 = 0;
-    if (x1 > img->w) x1 = img->w;
-    if (y1 > img->h) y1 = img->h;
+    rsc_image_clamp(img, &x0, &y0, &x1, &y1);
     for (int y = y0; y < y1; y++)
         for (int x = x0; x < x1; x++) {
             unsigned char *p = rsc_image_at(img, x, y);
@@ -43,6 +41,9 @@ void rsc_fill_rect(rsc_image *img, int x0, int y0, int x1, int y1, rsc_rgb c)
 void rsc_blend(rsc_image *img, int x, int y, rsc_rgb c, double a)
 {
     if (x < 0 || y < 0 || x >= img->w || y >= img->h || !(a > 0))
+        return;
+    if (img->clip_x1 > img->clip_x0 && (x < img->clip_x0 || x >= img->clip_x1 ||
+                                        y < img->clip_y0 || y >= img->clip_y1))
         return;
     if (a > 1)
         a = 1;
@@ -181,18 +182,9 @@ void rsc_marker(rsc_image *img, double x, double y, int kind, double size, rsc_r
         }
 }
 
-void rsc_errorbar(rsc_image *img, double x, double y0, double y1, double cap, double w, rsc_rgb c)
-{
-    rsc_line(img, x, y0, x, y1, w, c);
-    if (cap > 0) {
-        rsc_line(img, x - cap, y0, x + cap, y0, w, c);
-        rsc_line(img, x - cap, y1, x + cap, y1, w, c);
-    }
-}
-
 /* ------------------------------------------------------------ text */
-void rsc_text(rsc_image *img, double x, double y, const char *text, int scale, int flags,
-              int halign, int valign, rsc_rgb c)
+int rsc_text_box(double x, double y, const char *text, int scale, int flags, int halign,
+                 int valign, int *left, int *top)
 {
     int tw = rsc_font_text_width(text, scale, flags), th = rsc_font_text_height(scale);
     if (flags & RSC_FONT_ROT90) {
@@ -201,11 +193,20 @@ void rsc_text(rsc_image *img, double x, double y, const char *text, int scale, i
         th = t;
     }
     if (!isfinite(x) || !isfinite(y))
-        return;
-    int left = to_px(x - halign * tw / 2.0 + 0.5);
-    int top = to_px(y - valign * th / 2.0 + 0.5);
+        return 0;
+    *left = to_px(x - halign * tw / 2.0 + 0.5);
+    *top = to_px(y - valign * th / 2.0 + 0.5);
     if (valign == RSC_ALIGN_CENTER && !(flags & RSC_FONT_ROT90))   /* centre the capitals */
-        top = to_px(y - RSC_FONT_ASCENT * scale / 2.0 + 0.5);
+        *top = to_px(y - RSC_FONT_ASCENT * scale / 2.0 + 0.5);
+    return 1;
+}
+
+void rsc_text(rsc_image *img, double x, double y, const char *text, int scale, int flags,
+              int halign, int valign, rsc_rgb c)
+{
+    int left, top;
+    if (!rsc_text_box(x, y, text, scale, flags, halign, valign, &left, &top))
+        return;
     const unsigned char rgb[3] = { c.r, c.g, c.b };
     rsc_font_draw(img, left, top, text, scale, flags, rgb);
 }
@@ -401,7 +402,7 @@ int rsc_axes_ylabel_width(const rsc_axis *y, int scale)
     return w + TICK_LEN + 2 * scale + 2;
 }
 
-void rsc_axes_draw(rsc_image *img, const rsc_axes *a, int scale, int show_ylabels)
+void rsc_axes_draw(rsc_canvas *cv, const rsc_axes *a, int scale, int show_ylabels)
 {
     double ticks[MAX_TICKS];
     char buf[64];
@@ -414,12 +415,12 @@ void rsc_axes_draw(rsc_image *img, const rsc_axes *a, int scale, int show_ylabel
             continue;
         int py = (int)floor(fy);   /* a tick on the edge is drawn just inside */
         py = py < y0 ? y0 : py >= y1 ? y1 - 1 : py;
-        rsc_fill_rect(img, x0, py, x1, py + 1, grid);
-        rsc_fill_rect(img, x0 - TICK_LEN, py, x0, py + 1, ink);
+        rsc_canvas_rect(cv, x0, py, x1, py + 1, grid);
+        rsc_canvas_rect(cv, x0 - TICK_LEN, py, x0, py + 1, ink);
         if (show_ylabels) {
             tick_text(&a->y, ticks, n, i, buf, sizeof buf);
-            rsc_text(img, x0 - TICK_LEN - 2 * scale, py + 0.5, buf, scale, 0, RSC_ALIGN_END,
-                     RSC_ALIGN_CENTER, ink);
+            rsc_canvas_text(cv, x0 - TICK_LEN - 2 * scale, py + 0.5, buf, scale, 0,
+                            RSC_ALIGN_END, RSC_ALIGN_CENTER, ink, "tick label");
         }
     }
     /* x: ticks and labels, in one row or, for crowded categories, two
@@ -435,20 +436,20 @@ void rsc_axes_draw(rsc_image *img, const rsc_axes *a, int scale, int show_ylabel
         int px = (int)floor(fx);
         px = px < x0 ? x0 : px >= x1 ? x1 - 1 : px;
         int row = rows == 2 ? (int)(i % 2) : 0;
-        rsc_fill_rect(img, px, y1, px + 1, y1 + TICK_LEN + row * rsc_font_text_height(scale), ink);
+        rsc_canvas_rect(cv, px, y1, px + 1, y1 + TICK_LEN + row * rsc_font_text_height(scale), ink);
         tick_text(&a->x, ticks, n, i, buf, sizeof buf);
         int tw = rsc_font_text_width(buf, scale, 0);
         if (px + 0.5 - tw / 2.0 < last_right[row] + 3 * scale)
             continue;
         last_right[row] = px + 0.5 + tw / 2.0;
-        rsc_text(img, px + 0.5, y1 + TICK_LEN + 2 * scale + row * rsc_font_text_height(scale), buf,
-                 scale, 0, RSC_ALIGN_CENTER, RSC_ALIGN_START, ink);
+        rsc_canvas_text(cv, px + 0.5, y1 + TICK_LEN + 2 * scale + row * rsc_font_text_height(scale),
+                        buf, scale, 0, RSC_ALIGN_CENTER, RSC_ALIGN_START, ink, "tick label");
     }
     /* frame: one pixel just outside the plot area */
-    rsc_fill_rect(img, x0 - 1, y0 - 1, x1 + 1, y0, ink);
-    rsc_fill_rect(img, x0 - 1, y1, x1 + 1, y1 + 1, ink);
-    rsc_fill_rect(img, x0 - 1, y0 - 1, x0, y1 + 1, ink);
-    rsc_fill_rect(img, x1, y0 - 1, x1 + 1, y1 + 1, ink);
+    rsc_canvas_rect(cv, x0 - 1, y0 - 1, x1 + 1, y0, ink);
+    rsc_canvas_rect(cv, x0 - 1, y1, x1 + 1, y1 + 1, ink);
+    rsc_canvas_rect(cv, x0 - 1, y0 - 1, x0, y1 + 1, ink);
+    rsc_canvas_rect(cv, x1, y0 - 1, x1 + 1, y1 + 1, ink);
 }
 
 /* ------------------------------------------------------------ colour bar */
@@ -473,14 +474,21 @@ int rsc_colorbar_label_width(double vmin, double vmax, int scale)
     return w + TICK_LEN + 2 * scale + 2;
 }
 
-void rsc_colorbar(rsc_image *img, int x0, int y0, int x1, int y1, double vmin, double vmax,
+void rsc_colorbar(rsc_canvas *cv, int x0, int y0, int x1, int y1, double vmin, double vmax,
                   int scale)
 {
     int h = y1 - y0;
-    for (int r = 0; r < h; r++) {   /* r counts rows from the bottom */
-        int idx = h > 1 ? (int)floor(r * 255.0 / (h - 1) + 0.5) : 255;
-        const unsigned char *c = rsc_viridis_entry(idx);
-        rsc_fill_rect(img, x0, y1 - 1 - r, x1, y1 - r, (rsc_rgb){ c[0], c[1], c[2] });
+    if (h > 0) {   /* one pixel a row: an image 1 x h, stretched across */
+        unsigned char *rows = malloc((size_t)h * 3);
+        if (!rows)
+            h = 0;
+        for (int r = 0; r < h; r++) {   /* r counts rows from the bottom */
+            int idx = h > 1 ? (int)floor(r * 255.0 / (h - 1) + 0.5) : 255;
+            memcpy(rows + 3 * (size_t)(h - 1 - r), rsc_viridis_entry(idx), 3);
+        }
+        if (rows)
+            rsc_canvas_image(cv, x0, y0, x1, y1, rows, 1, h);
+        free(rows);
     }
     double ticks[MAX_TICKS];
     char buf[64];
@@ -492,13 +500,13 @@ void rsc_colorbar(rsc_image *img, int x0, int y0, int x1, int y1, double vmin, d
             iy = y1 - 1;
         if (iy < y0)
             continue;
-        rsc_fill_rect(img, x1, iy, x1 + TICK_LEN, iy + 1, ink);
+        rsc_canvas_rect(cv, x1, iy, x1 + TICK_LEN, iy + 1, ink);
         rsc_tick_label(ticks[i], tick_step(ticks, n), 0, buf, sizeof buf);
-        rsc_text(img, x1 + TICK_LEN + 2 * scale, iy + 0.5, buf, scale, 0, RSC_ALIGN_START,
-                 RSC_ALIGN_CENTER, ink);
+        rsc_canvas_text(cv, x1 + TICK_LEN + 2 * scale, iy + 0.5, buf, scale, 0, RSC_ALIGN_START,
+                        RSC_ALIGN_CENTER, ink, "tick label");
     }
-    rsc_fill_rect(img, x0 - 1, y0 - 1, x1 + 1, y0, ink);
-    rsc_fill_rect(img, x0 - 1, y1, x1 + 1, y1 + 1, ink);
-    rsc_fill_rect(img, x0 - 1, y0 - 1, x0, y1 + 1, ink);
-    rsc_fill_rect(img, x1, y0 - 1, x1 + 1, y1 + 1, ink);
+    rsc_canvas_rect(cv, x0 - 1, y0 - 1, x1 + 1, y0, ink);
+    rsc_canvas_rect(cv, x0 - 1, y1, x1 + 1, y1 + 1, ink);
+    rsc_canvas_rect(cv, x0 - 1, y0 - 1, x0, y1 + 1, ink);
+    rsc_canvas_rect(cv, x1, y0 - 1, x1 + 1, y1 + 1, ink);
 }

@@ -1,6 +1,6 @@
 /* plot.h - drawing on an rsc_image: anti-aliased strokes and markers,
- * rectangles, error bars, aligned text, and axes with nice ticks (linear,
- * log, categorical), legends and colour bars.
+ * rectangles and aligned text (the raster side of canvas.h); and axes with
+ * nice ticks (linear, log, categorical) and colour bars, drawn on a canvas.
  *
  * Coordinates are continuous image pixels: pixel (i, j) covers
  * [i, i+1) x [j, j+1), so a point at (X, Y) falls in pixel
@@ -12,6 +12,8 @@
 
 #include "base/error.h"
 #include "plot/image.h"
+
+typedef struct rsc_canvas rsc_canvas;   /* plot/canvas.h */
 
 typedef struct rsc_rgb {
     unsigned char r, g, b;
@@ -41,8 +43,6 @@ enum rsc_marker {
 };
 /* A filled marker of the given diameter centred on (x, y). */
 void rsc_marker(rsc_image *img, double x, double y, int kind, double size, rsc_rgb c);
-/* A vertical error bar from y0 to y1 at x with caps of half width cap. */
-void rsc_errorbar(rsc_image *img, double x, double y0, double y1, double cap, double w, rsc_rgb c);
 
 /* ------------------------------------------------------------ text */
 enum { RSC_ALIGN_START = 0, RSC_ALIGN_CENTER = 1, RSC_ALIGN_END = 2 };
@@ -50,6 +50,10 @@ enum { RSC_ALIGN_START = 0, RSC_ALIGN_CENTER = 1, RSC_ALIGN_END = 2 };
  * of its box (for RSC_FONT_ROT90 the alignments apply to the rotated box). */
 void rsc_text(rsc_image *img, double x, double y, const char *text, int scale, int flags,
               int halign, int valign, rsc_rgb c);
+/* The top-left pixel of the box where rsc_text draws; 0 (nothing drawn)
+ * when x or y is not finite. */
+int rsc_text_box(double x, double y, const char *text, int scale, int flags, int halign,
+                 int valign, int *left, int *top);
 
 /* ------------------------------------------------------------ axes */
 enum rsc_scale { RSC_SCALE_LINEAR, RSC_SCALE_LOG, RSC_SCALE_CATEGORY };
@@ -83,7 +87,7 @@ void rsc_axis_pad(rsc_axis *ax, double frac);
 /* Frame, ticks and tick labels of a, light grid lines at the y ticks,
  * with the given text scale.  show_ylabels = 0 leaves the y tick labels out
  * (panels sharing y). */
-void rsc_axes_draw(rsc_image *img, const rsc_axes *a, int scale, int show_ylabels);
+void rsc_axes_draw(rsc_canvas *cv, const rsc_axes *a, int scale, int show_ylabels);
 /* Rows of x tick labels: 2 when the labels of a category axis do not fit
  * side by side (they are then staggered), else 1. */
 int rsc_axes_xlabel_rows(const rsc_axes *a, int scale);
@@ -93,7 +97,7 @@ int rsc_axes_ylabel_width(const rsc_axis *y, int scale);
 /* ------------------------------------------------------------ colour bar */
 /* A vertical viridis bar in the pixel rectangle, vmin at the bottom, vmax at
  * the top, with ticks and labels to its right. */
-void rsc_colorbar(rsc_image *img, int x0, int y0, int x1, int y1, double vmin, double vmax,
+void rsc_colorbar(rsc_canvas *cv, int x0, int y0, int x1, int y1, double vmin, double vmax,
                   int scale);
 /* Width needed right of the bar by its labels. */
 int rsc_colorbar_label_width(double vmin, double vmax, int scale);
