@@ -50,7 +50,21 @@ for r in list(p[:60]) + list(p[60:120]) + list(p[120:180]) + list(p[120:240][q[:
 EOF
     { rows t.rsct train; rows t.rsct test; rows s-1.rsct train; rows s-2.rsct train; } >ours.txt
     cmp np.txt ours.txt || fail "the split differs from NumPy's permutation"
+    # LiRA shadow 3 of a pool of 100: P[:100] reordered by RandomState([7, 3])
+    "$py" -c 'import numpy as np
+p = np.random.RandomState(7).permutation(240)[:100]
+print("\n".join(str(r) for r in p[np.random.RandomState([7, 3]).permutation(100)][:50]))' >np.txt
+    rsc-inject noise.rsct --mia-split lira --shadows 3 -p none --split-seed 7 --pool-size 100 -o pl-%d.rsct
+    rows pl-3.rsct train | cmp - np.txt || fail "the LiRA shadow differs from NumPy's"
 fi
+# --pool-size M splits the permutation's first M rows
+rsc-inject noise.rsct --mia-split target -p S2 -n 1 -t 1 --split-seed 7 --pool-size 100 -o p.rsct
+rsc-info p.rsct | grep -q '^  mia_pool_size=100$' || fail "no mia_pool_size=100"
+rows p.rsct train >p.txt
+[ "$(wc -l <p.txt)" -eq 25 ] || fail "--pool-size 100: not 25 training rows"
+rows t.rsct train | head -25 | cmp - p.txt || fail "--pool-size: not the first rows of the permutation"
+expect_error 1 "a pool of 241 examples requested from 240" \
+    rsc-inject noise.rsct --mia-split shadow --pool-size 241 -o x.rsct
 # the injected rows are of the target class and are target-train rows
 dump t.rsct spurious.index | grep -vc '^#' | grep -qx 3 || fail "not 3 spurious rows"
 
@@ -197,6 +211,7 @@ expect_error 2 "--lira-var applies" rsc-mia --lira-var pooled -d t.rsct --shadow
 expect_error 2 "fit reads a feature table" rsc-mia fit -d t.rsct x.tsv
 expect_error 2 "--mia-split: 'x' is not" rsc-inject noise.rsct --mia-split x -o x.rsct
 expect_error 2 "--shadows needs --mia-split" rsc-inject noise.rsct -p S2 -n 1 --shadows 2 -o x.rsct
+expect_error 2 "--pool-size needs --mia-split" rsc-inject noise.rsct -p S2 -n 1 --pool-size 8 -o x.rsct
 expect_error 2 "--split-seed needs --mia-split" rsc-inject noise.rsct -p S2 -n 1 --split-seed 2 -o x.rsct
 expect_error 2 "-o needs a name with %d" rsc-inject noise.rsct --mia-split lira -p none -o x.rsct
 expect_error 2 "-o needs a name with %d" rsc-inject noise.rsct --mia-split shadow --shadows 2 -o x.rsct

@@ -36,6 +36,7 @@ typedef struct options {
     const char *mia_split;      /* --mia-split target|shadow|lira, or NULL */
     long shadows;               /* --shadows K (default 1) */
     long split_seed;            /* --split-seed (default 0) */
+    long pool_size;             /* --pool-size (0: all) */
 } options;
 
 static void usage(void)
@@ -78,6 +79,8 @@ static void usage(void)
            "                         or 'lira', -o is a name with %%d, replaced by the\n"
            "                         shadow's number (0: the LiRA target)\n"
            "      --split-seed=S     seed of the pool's split (0..4294967295, default 0)\n"
+           "      --pool-size=M      split M examples of the pool, not all (smaller\n"
+           "                         experiments)\n"
            "  -q, --quiet            no summary on stderr\n"
            "  -h, --help             show this help and exit\n"
            "  -V, --version          show the version and exit\n"
@@ -89,7 +92,8 @@ static void usage(void)
            rsc_progname(), rsc_progname(), rsc_progname());
 }
 
-enum { OPT_NORMS = 256, OPT_JSON, OPT_NO_VERIFY, OPT_MIA_SPLIT, OPT_SHADOWS, OPT_SPLIT_SEED };
+enum { OPT_NORMS = 256, OPT_JSON, OPT_NO_VERIFY, OPT_MIA_SPLIT, OPT_SHADOWS, OPT_SPLIT_SEED,
+       OPT_POOL_SIZE };
 
 static void parse(int argc, char **argv, options *o)
 {
@@ -107,13 +111,14 @@ static void parse(int argc, char **argv, options *o)
         { "mia-split", required_argument, NULL, OPT_MIA_SPLIT },
         { "shadows", required_argument, NULL, OPT_SHADOWS },
         { "split-seed", required_argument, NULL, OPT_SPLIT_SEED },
+        { "pool-size", required_argument, NULL, OPT_POOL_SIZE },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
-    o->count = o->target = o->seed = o->shadows = o->split_seed = -1;
+    o->count = o->target = o->seed = o->shadows = o->split_seed = o->pool_size = -1;
     int c;
     opterr = 0;   /* our own one-line messages */
     while ((c = getopt_long(argc, argv, ":d:p:n:t:s:o:zqhV", longopts, NULL)) != -1) {
@@ -161,6 +166,9 @@ static void parse(int argc, char **argv, options *o)
         case OPT_SPLIT_SEED:
             o->split_seed = rsc_opt_long("--split-seed", optarg, 0, 4294967295L);
             break;
+        case OPT_POOL_SIZE:
+            o->pool_size = rsc_opt_long("--pool-size", optarg, 4, 2000000000L);
+            break;
         case 'q':
             o->quiet = 1;
             break;
@@ -184,8 +192,9 @@ static void parse(int argc, char **argv, options *o)
     if (!strcmp(o->data, "-") && isatty(STDIN_FILENO))
         rsc_usage_error("no dataset given (--data NAME|PATH, or an rsct dataset on stdin)");
 
-    if (!o->mia_split && (o->shadows >= 0 || o->split_seed >= 0))
-        rsc_usage_error("%s needs --mia-split", o->shadows >= 0 ? "--shadows" : "--split-seed");
+    if (!o->mia_split && (o->shadows >= 0 || o->split_seed >= 0 || o->pool_size >= 0))
+        rsc_usage_error("%s needs --mia-split",
+                        o->shadows >= 0 ? "--shadows" : o->split_seed >= 0 ? "--split-seed" : "--pool-size");
     if (o->mia_split) {
         if (o->norms)
             rsc_usage_error("--mia-split and --norms exclude each other");
@@ -253,7 +262,8 @@ static int write_mia(const options *o, const rsc_file *ds, const char *in_name)
         } else {
             snprintf(out, sizeof out, "%s", o->output ? o->output : "-");
         }
-        rsc_file *part = rsc_mia_split_make(ds, split, split_seed, k, &inj, "rsc-inject", &err);
+        rsc_file *part = rsc_mia_split_make(ds, o->pool_size < 0 ? 0 : (size_t)o->pool_size, split, split_seed, k, &inj,
+                                           "rsc-inject", &err);
         if (!part)
             rsc_die("%s: %s", in_name, err.msg);
         if (with_pattern && !rsc_pattern_is_builtin(o->patterns[0], NULL) && rsc_file_find(part, "spurious.x") &&

@@ -27,18 +27,22 @@ static void shadow_perm(uint32_t split_seed, int k, int64_t *out, size_t n)
     rsc_rng_permutation(&r, out, n);
 }
 
-int rsc_mia_split_rows(size_t n_pool, int split, uint32_t split_seed, int shadow, int64_t **train,
-                       size_t *ntrain, int64_t **test, size_t *ntest, rsc_error *err)
+int rsc_mia_split_rows(size_t n_pool, size_t used, int split, uint32_t split_seed, int shadow,
+                       int64_t **train, size_t *ntrain, int64_t **test, size_t *ntest, rsc_error *err)
 {
     *train = *test = NULL;
-    if (n_pool < 4)
-        return rsc_fail(err, "a pool of %zu examples cannot be split in four", n_pool);
+    if (used == 0)
+        used = n_pool;
+    if (used > n_pool)
+        return rsc_fail(err, "a pool of %zu examples requested from %zu", used, n_pool);
+    if (used < 4)
+        return rsc_fail(err, "a pool of %zu examples cannot be split in four", used);
     if (shadow < 0 || (split != RSC_MIA_FOUR_WAY && split != RSC_MIA_LIRA))
         return rsc_fail(err, "bad membership-inference split");
-    size_t q = n_pool / 4, h = n_pool / 2;
-    size_t ntr = split == RSC_MIA_LIRA ? h : q, nte = split == RSC_MIA_LIRA ? n_pool - h : q;
+    size_t q = used / 4, h = used / 2;
+    size_t ntr = split == RSC_MIA_LIRA ? h : q, nte = split == RSC_MIA_LIRA ? used - h : q;
     int64_t *perm = rsc_malloc(n_pool, sizeof *perm, err);
-    int64_t *sub = perm ? rsc_malloc(2 * q, sizeof *sub, err) : NULL;
+    int64_t *sub = perm ? rsc_malloc(used, sizeof *sub, err) : NULL;
     *train = sub ? rsc_malloc(ntr, sizeof **train, err) : NULL;
     *test = *train ? rsc_malloc(nte, sizeof **test, err) : NULL;
     if (!*test) {
@@ -49,21 +53,16 @@ int rsc_mia_split_rows(size_t n_pool, int split, uint32_t split_seed, int shadow
     rsc_rng r;
     rsc_rng_seed(&r, split_seed);
     rsc_rng_permutation(&r, perm, n_pool);
-    const int64_t *src;
-    if (split == RSC_MIA_LIRA) {
-        if (shadow > 0)
-            shadow_perm(split_seed, shadow, perm, n_pool);
-        src = perm;
-    } else if (shadow == 0) {
-        src = perm;
-    } else {
-        /* the shadow pool P[2q, 4q), in P's order for shadow 1 */
-        if (shadow == 1) {
-            src = perm + 2 * q;
-        } else {
-            shadow_perm(split_seed, shadow, sub, 2 * q);
-            for (size_t i = 0; i < 2 * q; i++)
-                sub[i] = perm[2 * q + (size_t)sub[i]];
+    /* the rows of the part, in order: P itself, or a reordering of the
+     * shadow pool P[2q, 4q) (four-way) or of the pool P[0, used) (LiRA) */
+    const int64_t *src = perm;
+    if (shadow > 0) {
+        size_t base = split == RSC_MIA_LIRA ? 0 : 2 * q, m = split == RSC_MIA_LIRA ? used : 2 * q;
+        src = perm + base;
+        if (split == RSC_MIA_LIRA || shadow > 1) {
+            shadow_perm(split_seed, shadow, sub, m);
+            for (size_t i = 0; i < m; i++)
+                sub[i] = perm[base + (size_t)sub[i]];
             src = sub;
         }
     }
@@ -108,14 +107,14 @@ static int copy_rows(rsc_file *dst, const rsc_file *src, const char *split, cons
 
 /* The LiRA family's spurious rows, as pooled rows: chosen in the target's
  * training split as rsc_dataset_inject chooses them. */
-static int64_t *lira_spurious(const rsc_file *src, uint32_t split_seed, const rsc_mia_inject *inj,
+static int64_t *lira_spurious(const rsc_file *src, size_t used, uint32_t split_seed, const rsc_mia_inject *inj,
                               rsc_error *err)
 {
     int64_t *tr = NULL, *te = NULL, *pos = NULL;
     size_t ntr, nte;
     const rsc_tensor *ty = rsc_file_find(src, "train.y"), *ey = rsc_file_find(src, "test.y");
     size_t n0 = (size_t)ty->dims[0], n = n0 + (size_t)ey->dims[0];
-    if (rsc_mia_split_rows(n, RSC_MIA_LIRA, split_seed, 0, &tr, &ntr, &te, &nte, err) != 0)
+    if (rsc_mia_split_rows(n, used, RSC_MIA_LIRA, split_seed, 0, &tr, &ntr, &te, &nte, err) != 0)
         return NULL;
     int32_t *lab = rsc_malloc(ntr, sizeof *lab, err);
     pos = lab ? rsc_malloc(inj->count > 0 ? (size_t)inj->count : 0, sizeof *pos, err) : NULL;
@@ -159,7 +158,7 @@ static int inject_pooled(rsc_file *ds, const int64_t *train_rows, size_t ntr, co
     return rc;
 }
 
-rsc_file *rsc_mia_split_make(const rsc_file *src, int split, uint32_t split_seed, int shadow,
+rsc_file *rsc_mia_split_make(const rsc_file *src, size_t used, int split, uint32_t split_seed, int shadow,
                              const rsc_mia_inject *inj, const char *program, rsc_error *err)
 {
     static const char *const keep[] = { "name", "classes", "source", NULL };
@@ -176,10 +175,10 @@ rsc_file *rsc_mia_split_make(const rsc_file *src, int split, uint32_t split_seed
     int64_t *tr = NULL, *te = NULL, *spur = NULL;
     size_t ntr, nte;
     rsc_file *ds = NULL;
-    if (rsc_mia_split_rows(n, split, split_seed, shadow, &tr, &ntr, &te, &nte, err) != 0)
+    if (rsc_mia_split_rows(n, used, split, split_seed, shadow, &tr, &ntr, &te, &nte, err) != 0)
         return NULL;
     int lira_inject = inj && inj->p && split == RSC_MIA_LIRA;
-    if (lira_inject && !(spur = lira_spurious(src, split_seed, inj, err)))
+    if (lira_inject && !(spur = lira_spurious(src, used, split_seed, inj, err)))
         goto fail;
     if (!(ds = rsc_file_new(err)) || rsc_file_stamp(ds, "dataset", program, err) != 0 ||
         rsc_meta_copy(ds, src, keep, err) != 0 ||
@@ -188,6 +187,7 @@ rsc_file *rsc_mia_split_make(const rsc_file *src, int split, uint32_t split_seed
         rsc_meta_setf(ds, "mia_shadow", err, "%d", shadow) != 0 ||
         rsc_meta_setf(ds, "mia_split_seed", err, "%lu", (unsigned long)split_seed) != 0 ||
         rsc_meta_setf(ds, "mia_pool", err, "%zu", n) != 0 ||
+        rsc_meta_setf(ds, "mia_pool_size", err, "%zu", used ? used : n) != 0 ||
         rsc_meta_setf(ds, "mia_pool_train", err, "%zu", n0) != 0 ||
         copy_rows(ds, src, "train", tr, ntr, n0, err) != 0 || copy_rows(ds, src, "test", te, nte, n0, err) != 0)
         goto fail;

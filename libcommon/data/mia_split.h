@@ -5,19 +5,21 @@
  *
  * The pool is the training rows 0..Ntr-1 followed by the test rows
  * (pooled row Ntr + j is test row j); P = RandomState(split_seed)
- * .permutation(N), N = Ntr + Nte.
+ * .permutation(N), N = Ntr + Nte.  The parts split P's first M rows (M =
+ * `used`, at most N; 0 means N: smaller experiments).
  *
- * Four-way split (the paper's App. B.2), q = N / 4 (rounded down; the
- * N mod 4 rows of P's tail are used by no part):
+ * Four-way split (the paper's App. B.2), q = M / 4 (rounded down; the
+ * rest of P is used by no part):
  *   target:   train = P[0, q),  test = P[q, 2q)    (the pattern goes here)
  *   shadow 1: train = P[2q, 3q), test = P[3q, 4q)
  *   shadow k (k >= 2): the shadow pool P[2q, 4q) reordered by
  *             RandomState([split_seed, k]).permutation(2q) (NumPy's array
  *             seed), train = its first q rows, test = the other q.
- * LiRA half-splits (Carlini et al. 2022), h = N / 2:
- *   target:   train = P[0, h), test = P[h, N)
- *   shadow k (k >= 1): Q = RandomState([split_seed, k]).permutation(N),
- *             train = Q[0, h), test = Q[h, N).
+ * LiRA half-splits (Carlini et al. 2022), h = M / 2:
+ *   target:   train = P[0, h), test = P[h, M)
+ *   shadow k (k >= 1): the pool P[0, M) reordered by
+ *             Q = RandomState([split_seed, k]).permutation(M),
+ *             train = P[Q[0, h)], test = P[Q[h, M)].
  * Every part's train and test together cover its pool, so a model of the
  * family can be evaluated on every pooled row through any part.  In the
  * LiRA family the spurious rows (chosen in the target's training split as
@@ -42,11 +44,12 @@
 
 enum { RSC_MIA_FOUR_WAY = 1, RSC_MIA_LIRA = 2 };
 
-/* The pooled rows of one part: shadow 0 is the target, k >= 1 shadow k.
- * *train and *test are malloc'ed (the caller frees).  Fails on a pool of
- * fewer than 4 rows or a negative shadow. */
-int rsc_mia_split_rows(size_t n_pool, int split, uint32_t split_seed, int shadow, int64_t **train,
-                       size_t *ntrain, int64_t **test, size_t *ntest, rsc_error *err);
+/* The pooled rows of one part of the split of used (0: all) of n_pool
+ * rows: shadow 0 is the target, k >= 1 shadow k.  *train and *test are
+ * malloc'ed (the caller frees).  Fails on a pool of fewer than 4 rows,
+ * used > n_pool or a negative shadow. */
+int rsc_mia_split_rows(size_t n_pool, size_t used, int split, uint32_t split_seed, int shadow,
+                       int64_t **train, size_t *ntrain, int64_t **test, size_t *ntest, rsc_error *err);
 
 /* The injection of a part (p NULL: none).  The four-way target gets p in
  * count examples of class target chosen by RandomState(seed) among its
@@ -60,11 +63,11 @@ typedef struct rsc_mia_inject {
 } rsc_mia_inject;
 
 /* The dataset of one part made from a clean dataset src (not injected:
- * an error otherwise), stamped as written by program (rsc_file_stamp),
+ * an error otherwise) and used (0: all) of its rows, stamped as written by program (rsc_file_stamp),
  * with its keys and tensors (above), src's name,
  * classes and source keys, and the injection.  Returns a new file (the
  * caller frees) or NULL with a message. */
-rsc_file *rsc_mia_split_make(const rsc_file *src, int split, uint32_t split_seed, int shadow,
+rsc_file *rsc_mia_split_make(const rsc_file *src, size_t used, int split, uint32_t split_seed, int shadow,
                              const rsc_mia_inject *inj, const char *program, rsc_error *err);
 
 /* The parse and name of a split: "four-way" or "lira" (0 if unknown). */

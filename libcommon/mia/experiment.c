@@ -85,8 +85,8 @@ static const char *key_or(const rsc_file *f, const char *k, const char *dflt)
 static int check_pair(const rsc_file *model, const char *mname, const rsc_file *ds, const char *dname,
                       rsc_error *err)
 {
-    static const char *const same[] = { "mia_split", "mia_shadow", "mia_split_seed", "mia_pool" };
-    for (int i = 0; i < 4; i++) {
+    static const char *const same[] = { "mia_split", "mia_shadow", "mia_split_seed", "mia_pool", "mia_pool_size" };
+    for (int i = 0; i < 5; i++) {
         const char *a = rsc_meta_get(model, same[i]), *b = rsc_meta_get(ds, same[i]);
         if ((a || b) && (!a || !b || strcmp(a, b)))
             return rsc_fail(err, "%s: %s=%s, but %s has %s=%s: not the dataset the model was trained on", mname,
@@ -341,8 +341,10 @@ static int lira_in_flags(const rsc_file *model, const rsc_mia_pair *p, const rsc
         return -1;
     if (strcmp(key_or(S, "mia_split", ""), "lira") ||
         strcmp(key_or(S, "mia_split_seed", "?"), key_or(D, "mia_split_seed", "")) ||
-        strcmp(key_or(S, "mia_pool", "?"), key_or(D, "mia_pool", ""))) {
-        rsc_fail(err, "%s: not a LiRA split of the pool of %s (keys mia_split, mia_split_seed, mia_pool)",
+        strcmp(key_or(S, "mia_pool", "?"), key_or(D, "mia_pool", "")) ||
+        strcmp(key_or(S, "mia_pool_size", "?"), key_or(D, "mia_pool_size", ""))) {
+        rsc_fail(err, "%s: not a LiRA split of the pool of %s (keys mia_split, mia_split_seed, mia_pool, "
+                 "mia_pool_size)",
                  p->data, dname);
         goto done;
     }
