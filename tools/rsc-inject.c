@@ -67,7 +67,7 @@ static void usage(void)
            "      --norms            print, as TSV, the mean over the test set of\n"
            "                         ||x - Phi(x)||_2 for every builtin pattern (or the\n"
            "                         --pattern ones): columns dataset, pattern, seed, norm\n"
-           "      --json             with --norms: JSON lines instead of TSV\n"
+           "  -J, --json             with --norms: JSON lines instead of TSV\n"
            "      --mia-split=PART   pool the training and test images and write the\n"
            "                         membership-inference datasets instead: 'target'\n"
            "                         (a quarter of the pool to train on, with the\n"
@@ -92,8 +92,7 @@ static void usage(void)
            rsc_progname(), rsc_progname(), rsc_progname());
 }
 
-enum { OPT_NORMS = 256, OPT_JSON, OPT_NO_VERIFY, OPT_MIA_SPLIT, OPT_SHADOWS, OPT_SPLIT_SEED,
-       OPT_POOL_SIZE };
+enum { OPT_NORMS = 256, OPT_NO_VERIFY, OPT_MIA_SPLIT, OPT_SHADOWS, OPT_SPLIT_SEED, OPT_POOL_SIZE };
 
 static void parse(int argc, char **argv, options *o)
 {
@@ -106,7 +105,7 @@ static void parse(int argc, char **argv, options *o)
         { "output", required_argument, NULL, 'o' },
         { "compress", no_argument, NULL, 'z' },
         { "norms", no_argument, NULL, OPT_NORMS },
-        { "json", no_argument, NULL, OPT_JSON },
+        { "json", no_argument, NULL, 'J' },
         { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
         { "mia-split", required_argument, NULL, OPT_MIA_SPLIT },
         { "shadows", required_argument, NULL, OPT_SHADOWS },
@@ -121,7 +120,7 @@ static void parse(int argc, char **argv, options *o)
     o->count = o->target = o->seed = o->shadows = o->split_seed = o->pool_size = -1;
     int c;
     opterr = 0;   /* our own one-line messages */
-    while ((c = getopt_long(argc, argv, ":d:p:n:t:s:o:zqhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:p:n:t:s:o:zJqhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             o->data = optarg;
@@ -149,7 +148,7 @@ static void parse(int argc, char **argv, options *o)
         case OPT_NORMS:
             o->norms = 1;
             break;
-        case OPT_JSON:
+        case 'J':
             o->json = 1;
             break;
         case OPT_NO_VERIFY:
