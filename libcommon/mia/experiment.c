@@ -622,6 +622,14 @@ int rsc_mia_fit_table(const rsc_table *t, rsc_mia_table_fit *r, rsc_error *err)
         else
             yt[r->n_test++] = mem[0] == '1';
     }
+    size_t members = 0;
+    for (size_t i = 0; i < r->n_train; i++)
+        members += y[i];
+    if (r->n_train && (members == 0 || members == r->n_train)) {
+        rsc_fail(err, "%s: column 'member' is %d in every train row (%zu): the attack needs members and "
+                 "non-members", t->fname, members ? 1 : 0, r->n_train);
+        goto done;
+    }
     if (rsc_mia_attack_fit(&r->a, x, y, r->n_train, d, rsc_mia_C_grid, RSC_MIA_N_C, RSC_MIA_FOLDS,
                            (const char *const *)names, err) != 0) {
         rsc_fail_prefix(err, "%s", t->fname);
