@@ -192,6 +192,11 @@ int rsc_train_group_fits(const rsc_train_cfg *cfg, const rsc_backend *be)
            be->gather_i32_batched && be->xent_batched && (!be->sibling || be->threads < 2);
 }
 
+int rsc_train_group_lockstep(const rsc_train_group *g)
+{
+    return g->s != NULL;
+}
+
 void rsc_train_group_free(rsc_train_group *g)
 {
     if (!g)
