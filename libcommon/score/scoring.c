@@ -297,7 +297,8 @@ rsc_rows *rsc_score_rows(FILE *fp, const char *fname, int json, int occlusion, r
 }
 
 /* model and the provenance cells; s: what the model was scored with. */
-static void provenance(rsc_rows *w, const rsc_file *f, const char *fname, const rsc_score *s)
+void rsc_score_write_provenance(rsc_rows *w, const rsc_file *f, const char *fname,
+                                const rsc_score *s)
 {
     rsc_rows_str(w, fname);
     for (const char *const *p = rsc_score_provenance; *p; p++) {
@@ -318,7 +319,7 @@ static void provenance(rsc_rows *w, const rsc_file *f, const char *fname, const 
 int rsc_score_write(rsc_rows *w, const rsc_file *model, const char *fname, const rsc_score *s,
                     rsc_error *err)
 {
-    provenance(w, model, fname, s);
+    rsc_score_write_provenance(w, model, fname, s);
     /* What the network computes (probabilities, their differences) prints
      * as float32; the rates are ratios of counts (doubles); epsilon as
      * compared, in float32. */
@@ -336,7 +337,7 @@ int rsc_score_write(rsc_rows *w, const rsc_file *model, const char *fname, const
 int rsc_score_write_occlusion(rsc_rows *w, const rsc_file *model, const char *fname,
                               double fraction, double mean_prob, size_t n, rsc_error *err)
 {
-    provenance(w, model, fname, NULL);
+    rsc_score_write_provenance(w, model, fname, NULL);
     rsc_rows_f64(w, fraction);
     rsc_rows_f32(w, (float)mean_prob);
     rsc_rows_uint(w, n);
