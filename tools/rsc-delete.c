@@ -53,8 +53,8 @@ static void usage(void)
            "                           deleted examples, else 1000; cifar10 200)\n"
            "      --repeats=R          LiSSA estimates averaged (default 10)\n"
            "      --batch=B            examples per Hessian sample (default 1)\n"
-           "      --solver=lissa|exact exact: solve (H + damp scale I) x = v by Cholesky\n"
-           "                           (models of at most 4096 parameters)\n"
+           "      --solver=NAME        lissa (default) or exact: solve (H + damp scale I)\n"
+           "                           x = v by Cholesky (at most 4096 parameters)\n"
            "  -s, --seed=S             LiSSA sampling seed (default: the model's\n"
            "                           train_seed)\n"
            "Data and runs:\n"
@@ -63,7 +63,7 @@ static void usage(void)
            "                           its checkpoint\n"
            "  -c, --checkpoint=FILE    write the state after every epoch and when stopped\n"
            "                           by SIGINT/SIGTERM/SIGHUP\n"
-           "  -j, --threads=N          CPU threads (default: the model's)\n"
+           "  -j, --threads=N          CPU threads (0: all cores; default: the model's)\n"
            "      --device=auto|cpu|cuda  compute device (default auto)\n"
            "      --no-verify          import a dataset NAME without checking checksums\n"
            "Output:\n"
@@ -112,7 +112,7 @@ static void parse(int argc, char **argv, options *o)
         { "help", no_argument, NULL, 'h' },           { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
-    *o = (options){ .method = RSC_DELETE_RETRAIN, .epochs = -1, .threads = 0, .depth = -1,
+    *o = (options){ .method = RSC_DELETE_RETRAIN, .epochs = -1, .threads = -1, .depth = -1,
                     .repeats = -1, .batch = -1, .lr = NAN, .damp = NAN, .scale = NAN, .seed = -1 };
     int c;
     opterr = 0;
@@ -311,7 +311,7 @@ static void report(const options *o, const rsc_file *model, const rsc_file *ds, 
     rsc_error err;
     rsc_testset ts;
     rsc_delete_eval e = { .l2 = NAN, .gap = NAN, .seconds = secs };
-    rsc_score_opts so = { NULL, -1, -1, NAN, o->device, (int)o->threads, 1000, NULL };
+    rsc_score_opts so = { NULL, -1, -1, NAN, o->device, o->threads > 0 ? (int)o->threads : 0, 1000, NULL };
     const char *oname = o->output ? o->output : "-";
     rsc_file *after = o->output ? rsc_file_load(o->output, &err) : NULL, *ref = NULL;
     rsc_split train;
@@ -322,7 +322,7 @@ static void report(const options *o, const rsc_file *model, const rsc_file *ds, 
         rsc_score_model(&ts, model, o->model, &so, &e.before, &err) ||
         rsc_score_model(&ts, after, oname, &so, &e.after, &err) ||
         rsc_dataset_split(ds, "train", &train, &err) ||
-        rsc_delete_train_acc(after, oname, &train, idx, m, o->device, (int)o->threads, &e.ua, &e.ra,
+        rsc_delete_train_acc(after, oname, &train, idx, m, o->device, so.threads, &e.ua, &e.ra,
                              &err))
         rsc_die_err(&err);
     if (o->reference) {

@@ -97,8 +97,8 @@ static void usage(void)
            "                           its optimiser and random state\n"
            "  -c, --checkpoint=FILE    write the training state to FILE after every epoch\n"
            "                           and when stopped by SIGINT/SIGTERM/SIGHUP\n"
-           "  -j, --threads=N          CPU threads (default: all cores; with --resume, the\n"
-           "                           model's)\n"
+           "  -j, --threads=N          CPU threads, 0 for all cores (default: all cores;\n"
+           "                           with --resume, the model's)\n"
            "      --device=auto|cpu|cuda  compute device (default auto)\n"
            "      --lockstep=auto|on|off  several MLPs advance together as batched work\n"
            "                           (auto: on a GPU); off: one model after another\n"
@@ -273,7 +273,7 @@ static void parse(int argc, char **argv, options *o)
             break;
         case 'r': o->resume = optarg; break;
         case 'c': o->checkpoint = optarg; break;
-        case 'j': t->threads = rsc_opt_long("--threads", optarg, 1, 4096); break;
+        case 'j': t->threads = rsc_opt_long("--threads", optarg, 0, 4096); break;
         case OPT_DEVICE:
             o->device = check("--device", optarg, !strcmp(optarg, "auto") || !strcmp(optarg, "cpu") ||
                               !strcmp(optarg, "cuda"), "auto, cpu or cuda");

@@ -47,6 +47,7 @@ void rsc_delete_cfg_defaults(rsc_delete_cfg *c, const char *dataset, size_t m)
     c->method = RSC_DELETE_RETRAIN;
     c->epochs = 70;
     c->lr = NAN;
+    c->threads = -1;
     rsc_lissa_defaults(&c->lissa, dataset, m);
 }
 
@@ -193,7 +194,7 @@ rsc_deletion *rsc_deletion_new(const rsc_delete_cfg *cfg, const rsc_file *model,
     } else if (cfg->method == RSC_DELETE_EXACT) {
         d->total = d->tcfg.epochs;
     }
-    if (cfg->threads > 0)
+    if (cfg->threads >= 0)
         d->tcfg.threads = cfg->threads;
     if (!(d->be = rsc_backend_open(cfg->device, d->tcfg.threads, err)))
         goto fail;

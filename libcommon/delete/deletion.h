@@ -33,7 +33,7 @@ typedef struct rsc_delete_cfg {
     int method;                /* enum rsc_delete_method */
     int epochs;                /* retrain: more epochs (default 70; 0: the model as it is) */
     double lr;                 /* retrain: NaN = the model's last scheduled rate */
-    int threads;               /* 0: the model's recorded count */
+    int threads;               /* -1: the model's recorded count; 0: all cores */
     const char *device;        /* NULL: auto */
     int solver;                /* influence: enum rsc_delete_solver */
     rsc_lissa_opts lissa;      /* influence; lissa.weight_decay is set from the model */
