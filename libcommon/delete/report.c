@@ -103,7 +103,7 @@ int rsc_delete_write_row(rsc_rows *w, const rsc_file *model, const char *fname,
                          const char *method, size_t m, const rsc_delete_eval *e,
                          rsc_error *err)
 {
-    rsc_score_write_provenance(w, model, fname, &e->after);
+    rsc_score_provenance_cells(w, model, fname);
     rsc_rows_str(w, method);
     rsc_rows_uint(w, m);
     rsc_rows_f64(w, e->before.m.spurious_score);

@@ -297,8 +297,7 @@ rsc_rows *rsc_score_rows(FILE *fp, const char *fname, int json, int occlusion, r
 }
 
 /* model and the provenance cells; s: what the model was scored with. */
-void rsc_score_write_provenance(rsc_rows *w, const rsc_file *f, const char *fname,
-                                const rsc_score *s)
+static void provenance(rsc_rows *w, const rsc_file *f, const char *fname, const rsc_score *s)
 {
     rsc_rows_str(w, fname);
     for (const char *const *p = rsc_score_provenance; *p; p++) {
@@ -316,10 +315,15 @@ void rsc_score_write_provenance(rsc_rows *w, const rsc_file *f, const char *fnam
     }
 }
 
+void rsc_score_provenance_cells(rsc_rows *w, const rsc_file *model, const char *fname)
+{
+    provenance(w, model, fname, NULL);
+}
+
 int rsc_score_write(rsc_rows *w, const rsc_file *model, const char *fname, const rsc_score *s,
                     rsc_error *err)
 {
-    rsc_score_write_provenance(w, model, fname, s);
+    provenance(w, model, fname, s);
     /* What the network computes (probabilities, their differences) prints
      * as float32; the rates are ratios of counts (doubles); epsilon as
      * compared, in float32. */
@@ -337,7 +341,7 @@ int rsc_score_write(rsc_rows *w, const rsc_file *model, const char *fname, const
 int rsc_score_write_occlusion(rsc_rows *w, const rsc_file *model, const char *fname,
                               double fraction, double mean_prob, size_t n, rsc_error *err)
 {
-    rsc_score_write_provenance(w, model, fname, NULL);
+    provenance(w, model, fname, NULL);
     rsc_rows_f64(w, fraction);
     rsc_rows_f32(w, (float)mean_prob);
     rsc_rows_uint(w, n);
