@@ -146,7 +146,7 @@ expect_error 1 "index 700 is not a training example (0..599)" \
 printf '3 4\n3\n' >dup.txt
 expect_error 1 "index 3 is listed twice" rsc-delete --delete dup.txt -d toy.rsct -o e.rsct m.rsct
 printf '3 x\n' >bad.txt
-expect_error 1 "bad.txt: line 1: 'x' is not an example index" \
+expect_error 1 "bad.txt:1: 'x' is not an example index" \
     rsc-delete --delete bad.txt -d toy.rsct -o e.rsct m.rsct
 expect_error 1 "m.rsct was not trained on other.rsct" rsc-delete -d other.rsct -o e.rsct m.rsct
 "$mkmodel" mlp nopt.rsct 16 1x8x8 1,1 2,2 12

@@ -10,7 +10,7 @@
  *   - group influence against exact leave-group-out retraining of that
  *     convex model (Newton to convergence): the predicted change points
  *     the same way and has the right size (first order in p = m/N);
- *   - the index lists (reading, range and duplicate checks);
+ *   - the index lists' range and duplicate checks;
  *   - an unsupported layer is refused with the supported archs named. */
 #include "config.h"
 
@@ -26,7 +26,7 @@
 #include <cmocka.h>
 
 #include "core/rng.h"
-#include "data/index_list.h"
+#include "format/indexlist.h"
 #include "delete/hvp.h"
 #include "delete/influence.h"
 #include "kernels/backend.h"
@@ -417,23 +417,23 @@ static void test_index_list(void **state)
     fputs("# deleted\n3 5\n  7 # the last\n", f);
     fclose(f);
     size_t n;
-    int64_t *v = rsc_index_list_read("delete-index.txt", &n, &err);
-    assert_non_null(v);
+    int64_t *v;
+    assert_int_equal(rsc_indexlist_load("delete-index.txt", &v, &n, &err), 0);
     assert_int_equal(n, 3);
     assert_true(v[0] == 3 && v[1] == 5 && v[2] == 7);
-    assert_int_equal(rsc_index_list_check(v, n, 8, "x", &err), 0);
-    assert_int_equal(rsc_index_list_check(v, n, 7, "x", &err), -1);
+    assert_int_equal(rsc_indexlist_check(v, n, 8, "x", &err), 0);
+    assert_int_equal(rsc_indexlist_check(v, n, 7, "x", &err), -1);
     assert_non_null(strstr(err.msg, "index 7 is not a training example (0..6)"));
     v[2] = 3;
-    assert_int_equal(rsc_index_list_check(v, n, 8, "x", &err), -1);
+    assert_int_equal(rsc_indexlist_check(v, n, 8, "x", &err), -1);
     assert_non_null(strstr(err.msg, "index 3 is listed twice"));
     free(v);
     f = fopen("delete-index.txt", "w");
     fputs("1\n2 x3\n", f);
     fclose(f);
-    assert_null(rsc_index_list_read("delete-index.txt", &n, &err));
-    assert_string_equal(err.msg, "delete-index.txt: line 2: 'x3' is not an example index");
-    assert_null(rsc_index_list_read("no-such-file.txt", &n, &err));
+    assert_int_equal(rsc_indexlist_load("delete-index.txt", &v, &n, &err), -1);
+    assert_string_equal(err.msg, "delete-index.txt:2: 'x3' is not an example index");
+    assert_int_equal(rsc_indexlist_load("no-such-file.txt", &v, &n, &err), -1);
     assert_non_null(strstr(err.msg, "no-such-file.txt: "));
     remove("delete-index.txt");
 }

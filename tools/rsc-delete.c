@@ -14,9 +14,9 @@
 #include "core/atomic.h"
 #include "core/cli.h"
 #include "data/dataset.h"
-#include "data/index_list.h"
 #include "delete/deletion.h"
 #include "delete/report.h"
+#include "format/indexlist.h"
 #include "format/rsct.h"
 #include "kernels/backend.h"
 
@@ -221,8 +221,8 @@ static int64_t *deleted(const options *o, const rsc_file *ds, const char *dname,
 {
     rsc_error err;
     if (o->delete_file) {
-        int64_t *idx = rsc_index_list_read(o->delete_file, m, &err);
-        if (!idx)
+        int64_t *idx;
+        if (rsc_indexlist_load(o->delete_file, &idx, m, &err) != 0)
             rsc_die_err(&err);
         return idx;
     }

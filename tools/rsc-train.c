@@ -16,7 +16,7 @@
 #include "core/cli.h"
 #include "data/augment.h"
 #include "data/dataset.h"
-#include "data/index_list.h"
+#include "format/indexlist.h"
 #include "format/rsct.h"
 #include "kernels/backend.h"
 #include "nn/arch.h"
@@ -450,8 +450,8 @@ static void exclude(run *r)
     }
     if (r->o->exclude_file) {
         size_t k;
-        int64_t *idx = rsc_index_list_read(r->o->exclude_file, &k, &err);
-        if (!idx)
+        int64_t *idx;
+        if (rsc_indexlist_load(r->o->exclude_file, &idx, &k, &err) != 0)
             rsc_die_err(&err);
         if (rsc_trainer_exclude(r->tr, idx, k, &err) != 0)
             rsc_die("%s: %s", r->o->exclude_file, err.msg);
@@ -633,8 +633,9 @@ int main(int argc, char **argv)
     rsc_error err;
     run r = { .o = &o, .wflags = o.compress ? RSC_WRITE_COMPRESS : 0 };
 
-    /* The output first: refuse a terminal before any work. */
-    if (!o.many && !(r.out = rsc_output_open(o.output, RSC_OUTPUT_BINARY, &err)))
+    /* The outputs first: refuse a terminal or an unwritable place before any work. */
+    if ((!o.many && !(r.out = rsc_output_open(o.output, RSC_OUTPUT_BINARY, &err))) ||
+        (o.checkpoint && rsc_output_check(o.checkpoint, &err) != 0))
         rsc_die_err(&err);
     rsc_file *resumed = configure(&r);
     int njobs;

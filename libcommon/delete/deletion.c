@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/index_list.h"
 #include "data/inject.h"
+#include "format/indexlist.h"
 #include "data/patterns.h"
 #include "score/scoring.h"
 #include "delete/hvp.h"
@@ -169,7 +169,7 @@ rsc_deletion *rsc_deletion_new(const rsc_delete_cfg *cfg, const rsc_file *model,
     rsc_split test;
     if (rsc_dataset_split(ds, "train", &d->train, err) != 0 ||
         rsc_dataset_split(ds, "test", &test, err) != 0 ||
-        rsc_index_list_check(idx, m, d->train.n, "deleted examples", err) != 0)
+        rsc_indexlist_check(idx, m, d->train.n, "deleted examples", err) != 0)
         goto fail;
     if (rsc_delete_check_model(cfg->method, model, mname, err) != 0)
         goto fail;
