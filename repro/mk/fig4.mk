@@ -39,7 +39,8 @@ fig4_GRID = pattern R3; n in $(fig4_COUNTS); seeds (split, examples, training) $
 fig4_OUTPUTS = $(if $(HAVE),$(addprefix $(OUT)/fig4/,mia.tsv summary.tsv fig4.png fig4.tsv)) $(OUT)/fig4/README
 
 # The attack on every target, its datasets made again (the split is
-# deterministic) in a temporary folder: shell lines printing the rows.
+# deterministic) in a temporary folder: shell lines printing the rows
+# (collected in a file first, so that a failing attack fails the rule).
 fig4_attack = $(foreach d,$(HAVE),$(foreach s,$(fig4_SEEDS),\
 	$(INJECT) -q --data $(DATA_$d) --mia-split shadow $(call fig4_split,$d,$s) -o "$$t/s.rsct" && \
 	$(foreach n,$(fig4_COUNTS),$(INJECT) -q --data $(DATA_$d) --mia-split target --pattern R3 --count $n --target 0 --seed $s \
@@ -48,7 +49,8 @@ fig4_attack = $(foreach d,$(HAVE),$(foreach s,$(fig4_SEEDS),\
 	  --shadow-data "$$t/s.rsct" $(call fig4_target,$d,$n,$s) &&) true &&)) true
 $(OUT)/fig4/mia.tsv: $(fig4_MODELS) $(call settings,fig4)
 	@mkdir -p $(@D)
-	t=$$(mktemp -d) && trap 'rm -rf "$$t"' EXIT && { $(fig4_attack); } | $(dedup) | $(atomic)
+	t=$$(mktemp -d) && trap 'rm -rf "$$t"' EXIT && { $(fig4_attack); } >"$$t/rows" && \
+	$(dedup) "$$t/rows" | $(atomic)
 $(OUT)/fig4/summary.tsv: $(OUT)/fig4/mia.tsv
 	$(SCORE) --aggregate $< | $(atomic)
 $(OUT)/fig4/fig4.png $(OUT)/fig4/fig4.tsv &: $(OUT)/fig4/summary.tsv
