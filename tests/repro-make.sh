@@ -100,4 +100,16 @@ mk out "DATASETS=toy mnist" DATA_mnist=/nonexistent fig2 >miss.log 2>&1 || { cat
 # the theory figures need no data
 mk out fig13 >/dev/null 2>&1 || fail "make fig13 failed"
 [ -s out/fig13/fig13.png ] && [ -s out/fig13/theory.tsv ] || fail "fig13 outputs missing"
+
+# many-models mode (when rsc-train has it): one rsc-train process per
+# group, the same bytes as one process per model on one CPU thread
+if rsc-train --help 2>/dev/null | grep -q -e --lockstep; then
+    mk out3 MANY=yes -n fig2 >many.log
+    [ "$(grep -c 'rsc-train' many.log)" -eq 1 ] || { cat many.log >&2; fail "MANY=yes: expected one rsc-train"; }
+    mk out3 MANY=yes MANY_SIZE=3 fig2 >many.log 2>&1 || { cat many.log >&2; fail "MANY=yes fig2 failed"; }
+    for m in $models/*.rsct; do
+        cmp -s "$m" "out3/models/toy/mlp/${m##*/}" || fail "MANY=yes gives other bytes: ${m##*/}"
+    done
+    ls out3/models | grep -q many && fail "MANY=yes left its temporary folder"
+fi
 exit 0
