@@ -46,7 +46,7 @@ cp "$top_srcdir/tests/fixtures/bad-magic.rsct" bad.rsct
 expect_error 1 '^rsc-info: bad.rsct: not an rsct' rsc-info golden.rsct bad.rsct golden.rsct
 [ "$(grep -c '^golden.rsct: rsct version 1' "$T/out")" -eq 2 ] || fail "several files"
 expect_error 1 '^rsc-info: missing.rsct: No such file or directory' rsc-info missing.rsct
-rsc-info -j golden.rsct golden.rsct >"$T/out"
+rsc-info -J golden.rsct golden.rsct >"$T/out"
 [ "$(wc -l <"$T/out")" -eq 2 ] || fail "--json with two files"
 
 # -q: the status only
@@ -60,7 +60,7 @@ printf '\000\000\010\003\000\000\000\002\000\000\000\002\000\000\000\003abcdefgh
 rsc-info img.idx | grep -qx 'img.idx: IDX u8 2x2x3, 12 bytes of data' || fail "IDX"
 gzip -c img.idx >img.idx.gz
 rsc-info img.idx.gz | grep -qx 'img.idx.gz: IDX u8 2x2x3 (gzip), 12 bytes of data' || fail "IDX gzip"
-rsc-info -j img.idx.gz >"$T/out"
+rsc-info -J img.idx.gz >"$T/out"
 grep -qx '{"file":"img.idx.gz","format":"idx","compression":"gzip","valid":true,"dtype":"u8","shape":\[2,2,3\],"bytes":12}' "$T/out" || fail "IDX JSON"
 printf '\000\000\010\001\000\000\000\005abcdef' >long.idx
 expect_error 1 'long.idx: IDX u8 5: expected 5 bytes of data, got 6' rsc-info long.idx
@@ -71,7 +71,7 @@ expect_error 1 'short.idx: IDX: truncated header' rsc-info short.idx
 { printf '\003'; head -c 3072 /dev/zero; printf '\011'; head -c 3072 /dev/zero | tr '\000' 'x'; } >batch.bin
 rsc-info batch.bin | grep -qx 'batch.bin: CIFAR-10 binary batch, 2 images u8 3x32x32, labels per class 0,0,0,1,0,0,0,0,0,1' \
     || { rsc-info batch.bin; fail "CIFAR"; }
-rsc-info -j batch.bin | grep -q '"format":"cifar10",.*"shape":\[2,3,32,32\],"labels":\[0,0,0,1,0,0,0,0,0,1\]' || fail "CIFAR JSON"
+rsc-info -J batch.bin | grep -q '"format":"cifar10",.*"shape":\[2,3,32,32\],"labels":\[0,0,0,1,0,0,0,0,0,1\]' || fail "CIFAR JSON"
 { printf '\012'; head -c 3072 /dev/zero; } >badlabel.bin
 expect_error 1 'badlabel.bin: not an rsct, IDX or CIFAR-10 file' rsc-info badlabel.bin
 
@@ -82,7 +82,7 @@ fi
 
 # options
 rsc-info --help >"$T/out"
-for o in -j --json -q --quiet -h --help -V --version; do
+for o in -J --json -q --quiet -h --help -V --version; do
     grep -q -- "$o" "$T/out" || fail "--help lacks $o"
 done
 rsc-info --version | head -1 | grep -q '^rsc-info (rsc) ' || fail "--version"

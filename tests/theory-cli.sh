@@ -66,8 +66,8 @@ rsc-theory --critical --gamma-ref 0.25 | awk -F'\t' 'NR == 2 && $7 != "0.25" { e
 [ "$(rsc-theory --preset fig6c | wc -l)" -eq 252 ] || fail "fig6c rows"
 [ "$(rsc-theory --preset fig13 | tail -n +2 | cut -f2,7 | sort -u | wc -l)" -eq 16 ] || fail "fig13 lambda x noise"
 [ "$(rsc-theory --preset fig17 | tail -n +2 | cut -f6 | sort -u | tr '\n' ' ')" = "0.01 0.5 " ] || fail "fig17 var_sp"
-[ "$(rsc-theory -p fig13 --lambda 5 | tail -n +2 | cut -f2 | sort -u)" = 5 ] || fail "override"
-[ "$(rsc-theory -p fig13 --lambda 5 | wc -l)" -eq 205 ] || fail "override rows"
+[ "$(rsc-theory --preset fig13 --lambda 5 | tail -n +2 | cut -f2 | sort -u)" = 5 ] || fail "override"
+[ "$(rsc-theory --preset fig13 --lambda 5 | wc -l)" -eq 205 ] || fail "override rows"
 
 # --simulate: columns, determinism, seeds
 rsc-theory -g 0.2 -l 0.5 --simulate 400 --dim 4 --trials 3 --test-size 300 --seed 5 > s1.tsv

@@ -36,9 +36,16 @@ rsc-train $opts toy.rsct -o b.rsct
 cmp a.rsct b.rsct || fail "two identical runs differ"
 rsc-info a.rsct >info.txt
 for kv in kind=model arch=mlp-small input=1x8x8 classes=4 optimizer=adam lr=0.01 batch_size=32 \
-    epochs=3 epochs_done=3 milestones=15,25 gamma=0.1 train_seed=0 threads=2 \
-    backend=cpu/ name=toy pattern=S2 target=0 count=12 seed=1 train_size=600 examples=600 excluded=0; do
+    epochs=3 epochs_done=3 milestones=15,25 gamma=0.1 train_seed=0 \
+    name=toy pattern=S2 target=0 count=12 seed=1 train_size=600 examples=600 excluded=0; do
     grep -q "^  $kv" info.txt || { cat info.txt; fail "model lacks $kv"; }
+done
+# The thread count and the backend recorded are the CPU backend's (on a
+# GPU the device's): pinned to the CPU.
+rsc-train $opts --device cpu toy.rsct -o cpu.rsct
+rsc-info cpu.rsct >cpuinfo.txt
+for kv in threads=2 backend=cpu/; do
+    grep -q "^  $kv" cpuinfo.txt || { cat cpuinfo.txt; fail "model lacks $kv"; }
 done
 for t in param/fc1.weight param/fc2.bias opt/exp_avg opt/exp_avg_sq opt/step rng/shuffle.state \
     history/loss history/train_acc history/test_acc spurious.index spurious.pattern; do

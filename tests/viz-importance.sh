@@ -63,5 +63,5 @@ expect_error 2 "--vmin 1 must be below --vmax 0" rsc-viz importance --vmin 1 --v
 expect_error 2 "--vmax: 'x' is not a finite number" rsc-viz importance --vmax x a.rsct
 expect_error 2 "stdin (-) can be read only once" rsc-viz importance - --vs - -o e.png
 expect_error 2 "unrecognized option '--bogus'" rsc-viz importance --bogus a.rsct
-rsc-viz importance --help | grep -q -- "--vs MODEL2" || fail "importance --help lacks --vs"
+rsc-viz importance --help | grep -q -- "--vs=MODEL2" || fail "importance --help lacks --vs"
 exit 0

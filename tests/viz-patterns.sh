@@ -21,7 +21,7 @@ rsc-viz patterns --data idx --index 3 -o again.png
 cmp g.png again.png || fail "same input, different bytes"
 
 # a chosen subset, comma list and repeated option, no title
-rsc-viz patterns --data idx -P S1,R3 --pattern Inv --seed 4 --title '' -o sub.png
+rsc-viz patterns --data idx -p S1,R3 --pattern Inv --seed 4 --title '' -o sub.png
 set -- $(probe sub.png)
 [ "$1 $2" = "732 218" ] || fail "sub.png is $1x$2"
 
@@ -34,16 +34,16 @@ set -- $(probe c.png)
 
 # an injected rsct dataset: R1-R3 follow its seed unless --seed is given
 rsc-inject --data idx --pattern R3 --count 2 --target 1 --seed 7 -o inj.rsct
-rsc-viz patterns --data inj.rsct -P R3 -o own.png
-rsc-viz patterns --data inj.rsct -P R3 --seed 7 -o seed7.png
-rsc-viz patterns --data inj.rsct -P R3 --seed 0 -o seed0.png
+rsc-viz patterns --data inj.rsct -p R3 -o own.png
+rsc-viz patterns --data inj.rsct -p R3 --seed 7 -o seed7.png
+rsc-viz patterns --data inj.rsct -p R3 --seed 0 -o seed0.png
 cmp own.png seed7.png || fail "the dataset's seed was not the default"
 if cmp -s own.png seed0.png; then fail "--seed 0 drew the same R3 as seed 7"; fi
 
 # errors
 expect_error 1 "index 20 is out of range (the test split has 20 images)" \
     rsc-viz patterns --data idx --index 20 -o e.png
-expect_error 1 "nosuch" rsc-viz patterns --data idx -P nosuch -o e.png
+expect_error 1 "nosuch" rsc-viz patterns --data idx -p nosuch -o e.png
 expect_error 1 "missing-dir" rsc-viz patterns --data missing-dir -o e.png
 [ ! -e e.png ] || fail "a failed run left e.png"
 expect_error 2 "--data NAME|PATH is required" rsc-viz patterns -o e.png

@@ -149,8 +149,8 @@ expect_error 1 "no-such-dir/e.svg: cannot create output" \
 [ ! -e e.png ] || fail "a failed run left e.png"
 if ls -a | grep -q '^\.e\.'; then fail "a temporary file was left behind"; fi
 for cmd in patterns importance chart; do
-    rsc-viz $cmd --help | grep -q -- "--dpi N" || fail "$cmd --help lacks --dpi"
-    rsc-viz $cmd --help | grep -q -- "--scale F" || fail "$cmd --help lacks --scale"
+    rsc-viz $cmd --help | grep -q -- "--dpi=N" || fail "$cmd --help lacks --dpi"
+    rsc-viz $cmd --help | grep -q -- "--scale=F" || fail "$cmd --help lacks --scale"
 done
 
 # the man page's SVG example runs as written, on the Fig. 7 fixture

@@ -35,7 +35,7 @@ static void usage(void)
          "recognised and described by their shape.\n"
          "With no FILE, or when FILE is -, read standard input.\n"
          "\n"
-         "  -j, --json      one JSON object per file (JSON lines) instead of text\n"
+         "  -J, --json      one JSON object per file (JSON lines) instead of text\n"
          "  -q, --quiet     print nothing; only the exit status tells\n"
          "  -h, --help      show this help and exit\n"
          "  -V, --version   show the version and exit\n"
@@ -47,7 +47,7 @@ static void usage(void)
 static void parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
-        { "json", no_argument, NULL, 'j' },
+        { "json", no_argument, NULL, 'J' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -56,9 +56,10 @@ static void parse_options(int argc, char **argv, struct options *o)
     memset(o, 0, sizeof *o);
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "jqhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "JjqhV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'j': o->json = 1; break;
+        case 'J': o->json = 1; break;
+        case 'j': rsc_deprecated("-j (JSON)", "-J or --json"); o->json = 1; break;
         case 'q': o->quiet = 1; break;
         case 'h': usage(); exit(rsc_close_stdout());
         case 'V': rsc_print_version(); exit(rsc_close_stdout());

@@ -61,7 +61,7 @@ static void usage(void)
            "      --norms            print, as TSV, the mean over the test set of\n"
            "                         ||x - Phi(x)||_2 for every builtin pattern (or the\n"
            "                         --pattern ones): columns dataset, pattern, seed, norm\n"
-           "      --json             with --norms: JSON lines instead of TSV\n"
+           "  -J, --json             with --norms: JSON lines instead of TSV\n"
            "  -q, --quiet            no summary on stderr\n"
            "  -h, --help             show this help and exit\n"
            "  -V, --version          show the version and exit\n"
@@ -72,7 +72,7 @@ static void usage(void)
            rsc_progname(), rsc_progname());
 }
 
-enum { OPT_NORMS = 256, OPT_JSON, OPT_NO_VERIFY };
+enum { OPT_NORMS = 256, OPT_NO_VERIFY };
 
 static void parse(int argc, char **argv, options *o)
 {
@@ -85,7 +85,7 @@ static void parse(int argc, char **argv, options *o)
         { "output", required_argument, NULL, 'o' },
         { "compress", no_argument, NULL, 'z' },
         { "norms", no_argument, NULL, OPT_NORMS },
-        { "json", no_argument, NULL, OPT_JSON },
+        { "json", no_argument, NULL, 'J' },
         { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
@@ -96,7 +96,7 @@ static void parse(int argc, char **argv, options *o)
     o->count = o->target = o->seed = -1;
     int c;
     opterr = 0;   /* our own one-line messages */
-    while ((c = getopt_long(argc, argv, ":d:p:n:t:s:o:zqhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:p:n:t:s:o:zJqhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             o->data = optarg;
@@ -124,7 +124,7 @@ static void parse(int argc, char **argv, options *o)
         case OPT_NORMS:
             o->norms = 1;
             break;
-        case OPT_JSON:
+        case 'J':
             o->json = 1;
             break;
         case OPT_NO_VERIFY:

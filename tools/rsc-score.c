@@ -62,17 +62,17 @@ static void usage(void)
          "is -, read one model from standard input.\n"
          "\n"
          "Test data and pattern:\n"
-         "  -d, --data NAME|PATH     test set: mnist, fashion, cifar10, an IDX or CIFAR-10\n"
+         "  -d, --data=NAME|PATH     test set: mnist, fashion, cifar10, an IDX or CIFAR-10\n"
          "                           folder, or an rsct dataset (clean or injected);\n"
          "                           default: the dataset named by the model's `name` key\n"
-         "  -p, --pattern P          score against pattern P (S1 S2 S3 R1 R2 R3 Inv, or an\n"
+         "  -p, --pattern=P          score against pattern P (S1 S2 S3 R1 R2 R3 Inv, or an\n"
          "                           rsct file holding one) instead of the model's own\n"
          "                           (needed for models trained on clean data)\n"
-         "      --pattern-seed S     seed of a random pattern given with --pattern\n"
+         "      --pattern-seed=S     seed of a random pattern given with --pattern\n"
          "                           (default: the model's `seed` key, else 0)\n"
-         "  -t, --target T           target class (default: the model's `target` key,\n"
+         "  -t, --target=T           target class (default: the model's `target` key,\n"
          "                           else the dataset's)\n"
-         "  -e, --epsilon E          spurious score threshold: count an example when\n"
+         "  -e, --epsilon=E          spurious score threshold: count an example when\n"
          "                           f_t(Phi(x)) - f_t(x) > E (default 1/classes)\n"
          "\n"
          "Modes:\n"
@@ -80,27 +80,27 @@ static void usage(void)
          "                           per group of rows equal in every column except\n"
          "                           model and the seeds, <metric>_mean, <metric>_se\n"
          "                           (standard error, n-1 variance) and n\n"
-         "      --metrics LIST       with --aggregate: the columns to average (comma\n"
+         "      --metrics=LIST       with --aggregate: the columns to average (comma\n"
          "                           list; default the six rsc-score metrics)\n"
-         "      --norms FILE         with --aggregate: print instead the Pearson\n"
+         "      --norms=FILE         with --aggregate: print instead the Pearson\n"
          "                           correlation (r, two-sided p) over patterns between\n"
          "                           each pattern's mean empirical norm (FILE from\n"
          "                           rsc-inject --norms) and its mean spurious score\n"
-         "  -s, --sensitivity        occlusion curve (Fig. 10): mean probability of the\n"
+         "      --sensitivity        occlusion curve (Fig. 10): mean probability of the\n"
          "                           true label with a growing share of each example's\n"
          "                           non-zero pixels set to zero\n"
-         "  -k, --examples K         with --sensitivity: examples (default 500)\n"
-         "      --seed S             with --sensitivity: seed of the example and pixel\n"
+         "  -k, --examples=K         with --sensitivity: examples (default 500)\n"
+         "  -s, --seed=S             with --sensitivity: seed of the example and pixel\n"
          "                           choices (NumPy RandomState; default 0)\n"
-         "      --fractions LIST     with --sensitivity: shares of pixels zeroed\n"
+         "      --fractions=LIST     with --sensitivity: shares of pixels zeroed\n"
          "                           (default 0:1:0.02, i.e. 0%, 2%, ..., 100%)\n"
-         "      --split train|test   with --sensitivity: examples from (default train)\n"
+         "      --split=train|test   with --sensitivity: examples from (default train)\n"
          "\n"
          "Output and compute:\n"
-         "  -j, --json               JSON lines instead of TSV\n"
-         "  -T, --threads N          CPU threads (default 0: all cores)\n"
-         "      --device DEV         auto, cpu or cuda (default auto)\n"
-         "  -b, --batch-size N       examples per inference call (default 1000)\n"
+         "  -J, --json               JSON lines instead of TSV\n"
+         "  -j, --threads=N          CPU threads, 0 for all cores (default 0)\n"
+         "      --device=DEV         auto, cpu or cuda (default auto)\n"
+         "  -b, --batch-size=N       examples per inference call (default 1000)\n"
          "      --no-verify          import a dataset NAME without checking its files\n"
          "                           against the published checksums (data/manifests)\n"
          "      --progress           show progress even when stderr is not a terminal\n"
@@ -115,9 +115,18 @@ static void usage(void)
 }
 
 enum {
-    OPT_PATTERN_SEED = 256, OPT_NORMS, OPT_METRICS, OPT_SEED, OPT_FRACTIONS, OPT_SPLIT,
+    OPT_PATTERN_SEED = 256, OPT_NORMS, OPT_METRICS, OPT_SENSITIVITY, OPT_FRACTIONS, OPT_SPLIT,
     OPT_DEVICE, OPT_PROGRESS, OPT_NO_VERIFY,
 };
+
+/* -s and -j meant --sensitivity and --json before 0.2 (rsc(7), COMMON
+ * OPTIONS): an old command line gets a message saying so. */
+static void renamed(int c, const char *name, const char *arg, const char *now)
+{
+    if (arg[0] < '0' || arg[0] > '9')
+        rsc_usage_error("--%s: '%s' is not a number (-%c is --%s; the old -%c is %s)", name, arg,
+                        c, name, c, now);
+}
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
@@ -130,13 +139,13 @@ static void parse_options(int argc, char **argv, struct options *o)
         { "aggregate", no_argument, NULL, 'a' },
         { "metrics", required_argument, NULL, OPT_METRICS },
         { "norms", required_argument, NULL, OPT_NORMS },
-        { "sensitivity", no_argument, NULL, 's' },
+        { "sensitivity", no_argument, NULL, OPT_SENSITIVITY },
         { "examples", required_argument, NULL, 'k' },
-        { "seed", required_argument, NULL, OPT_SEED },
+        { "seed", required_argument, NULL, 's' },
         { "fractions", required_argument, NULL, OPT_FRACTIONS },
         { "split", required_argument, NULL, OPT_SPLIT },
-        { "json", no_argument, NULL, 'j' },
-        { "threads", required_argument, NULL, 'T' },
+        { "json", no_argument, NULL, 'J' },
+        { "threads", required_argument, NULL, 'j' },
         { "device", required_argument, NULL, OPT_DEVICE },
         { "batch-size", required_argument, NULL, 'b' },
         { "progress", no_argument, NULL, OPT_PROGRESS },
@@ -152,7 +161,7 @@ static void parse_options(int argc, char **argv, struct options *o)
     };
     int c, examples_set = 0, seed_set = 0, fractions_set = 0, split_set = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:p:t:e:ask:jT:b:qhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:p:t:e:as:k:Jj:T:b:qhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': o->data = optarg; break;
         case 'p': o->pattern = optarg; break;
@@ -162,13 +171,21 @@ static void parse_options(int argc, char **argv, struct options *o)
         case 'a': o->aggregate = 1; break;
         case OPT_METRICS: o->metrics = optarg; break;
         case OPT_NORMS: o->norms = optarg; break;
-        case 's': o->sensitivity = 1; break;
+        case OPT_SENSITIVITY: o->sensitivity = 1; break;
         case 'k': o->examples = rsc_opt_long("--examples", optarg, 1, 100000000); examples_set = 1; break;
-        case OPT_SEED: o->seed = rsc_opt_long("--seed", optarg, 0, UINT32_MAX); seed_set = 1; break;
+        case 's':
+            renamed(c, "seed", optarg, "--sensitivity");
+            o->seed = rsc_opt_long("--seed", optarg, 0, UINT32_MAX);
+            seed_set = 1;
+            break;
         case OPT_FRACTIONS: o->fractions = optarg; fractions_set = 1; break;
         case OPT_SPLIT: o->split = optarg; split_set = 1; break;
-        case 'j': o->json = 1; break;
-        case 'T': o->threads = rsc_opt_long("--threads", optarg, 0, 4096); break;
+        case 'J': o->json = 1; break;
+        case 'T': rsc_deprecated("-T", "-j or --threads"); /* fall through */
+        case 'j':
+            renamed(c, "threads", optarg, "-J, --json");
+            o->threads = rsc_opt_long("--threads", optarg, 0, 4096);
+            break;
         case OPT_DEVICE: o->device = optarg; break;
         case 'b': o->batch_size = rsc_opt_long("--batch-size", optarg, 1, 1000000); break;
         case OPT_PROGRESS: o->progress = 1; break;

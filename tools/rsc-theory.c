@@ -80,7 +80,7 @@ static void usage(void)
          "      --noise-var=LIST   Gaussian input-noise variance, added to both (default 0)\n"
          "      --noise-train-only the noise is a training augmentation: test data are clean\n"
          "                           (default: noise in training and test, as the paper)\n"
-         "  -p, --preset=NAME      parameter grid of a figure: fig13, fig17, fig6c;\n"
+         "      --preset=NAME      parameter grid of a figure: fig13, fig17, fig6c;\n"
          "                           explicit parameter options override it\n"
          "\n"
          "Phase transition:\n"
@@ -93,10 +93,10 @@ static void usage(void)
          "      --dim=D            input dimension, half invariant, half spurious (default 10)\n"
          "      --trials=T         independent training sets (default 10)\n"
          "      --test-size=M      fresh clean and spurious test draws per trial (default 10000)\n"
-         "      --seed=S           simulation seed (default 0)\n"
+         "  -s, --seed=S           simulation seed (default 0)\n"
          "\n"
          "Output:\n"
-         "      --json             JSON lines instead of TSV\n"
+         "  -J, --json             JSON lines instead of TSV\n"
          "      --progress         show progress on stderr even when it is not a terminal\n"
          "  -q, --quiet            no progress\n"
          "  -h, --help             show this help and exit\n"
@@ -118,7 +118,7 @@ static const preset *find_preset(const char *name)
 static void parse_options(int argc, char **argv, options *o)
 {
     enum { O_INV = 256, O_SP, O_VINV, O_VSP, O_NOISE, O_NOISE_TRAIN, O_GREF, O_SIM, O_DIM,
-           O_TRIALS, O_TEST, O_SEED, O_JSON, O_PROGRESS };
+           O_TRIALS, O_TEST, O_PROGRESS, O_PRESET };
     static const struct option longopts[] = {
         {"gamma", required_argument, NULL, 'g'},
         {"lambda", required_argument, NULL, 'l'},
@@ -128,15 +128,15 @@ static void parse_options(int argc, char **argv, options *o)
         {"var-sp", required_argument, NULL, O_VSP},
         {"noise-var", required_argument, NULL, O_NOISE},
         {"noise-train-only", no_argument, NULL, O_NOISE_TRAIN},
-        {"preset", required_argument, NULL, 'p'},
+        {"preset", required_argument, NULL, O_PRESET},
         {"critical", no_argument, NULL, 'c'},
         {"gamma-ref", required_argument, NULL, O_GREF},
         {"simulate", required_argument, NULL, O_SIM},
         {"dim", required_argument, NULL, O_DIM},
         {"trials", required_argument, NULL, O_TRIALS},
         {"test-size", required_argument, NULL, O_TEST},
-        {"seed", required_argument, NULL, O_SEED},
-        {"json", no_argument, NULL, O_JSON},
+        {"seed", required_argument, NULL, 's'},
+        {"json", no_argument, NULL, 'J'},
         {"progress", no_argument, NULL, O_PROGRESS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -150,7 +150,7 @@ static void parse_options(int argc, char **argv, options *o)
     o->test_size = 10000;
     int c;
     opterr = 0;   /* our own one-line messages */
-    while ((c = getopt_long(argc, argv, ":g:l:p:cqhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":g:l:p:cs:JqhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'g': o->arg[P_GAMMA] = optarg; break;
         case 'l': o->arg[P_LAMBDA] = optarg; break;
@@ -160,7 +160,8 @@ static void parse_options(int argc, char **argv, options *o)
         case O_VSP: o->arg[P_VSP] = optarg; break;
         case O_NOISE: o->arg[P_NOISE] = optarg; break;
         case O_NOISE_TRAIN: o->noise_train_only = 1; break;
-        case 'p': o->preset = find_preset(optarg); break;
+        case 'p': rsc_deprecated("-p (preset)", "--preset"); /* fall through */
+        case O_PRESET: o->preset = find_preset(optarg); break;
         case 'c': o->critical = 1; break;
         case O_GREF:
             o->gamma_ref = rsc_opt_double("--gamma-ref", optarg, 0, 1);
@@ -172,8 +173,8 @@ static void parse_options(int argc, char **argv, options *o)
         case O_DIM: o->dim = rsc_opt_long("--dim", optarg, 2, 100000); o->sim_opt_set = 1; break;
         case O_TRIALS: o->trials = rsc_opt_long("--trials", optarg, 1, 1000000); o->sim_opt_set = 1; break;
         case O_TEST: o->test_size = rsc_opt_long("--test-size", optarg, 1, 1000000000L); o->sim_opt_set = 1; break;
-        case O_SEED: o->seed = rsc_opt_long("--seed", optarg, 0, 4294967295L); o->sim_opt_set = 1; break;
-        case O_JSON: o->json = 1; break;
+        case 's': o->seed = rsc_opt_long("--seed", optarg, 0, 4294967295L); o->sim_opt_set = 1; break;
+        case 'J': o->json = 1; break;
         case O_PROGRESS: o->progress = 1; break;
         case 'q': o->progress = -1; break;
         case 'h': usage(); exit(rsc_close_stdout());

@@ -21,11 +21,17 @@
 #include "nn/arch.h"
 #include "nn/optim.h"
 #include "train/config.h"
+#include "train/group.h"
 #include "train/train.h"
 
 typedef struct options {
     rsc_train_opts train;        /* what configures the training */
-    const char *data;            /* NAME, PATH or "-" */
+    const char *data;            /* NAME, PATH or "-" (the first of datasets) */
+    const char **datasets;       /* every DATASET argument and --data */
+    int ndata;
+    const char *seeds;           /* --seeds LIST */
+    const char *lockstep;        /* auto, on, off */
+    int many;                    /* several models: several datasets or --seeds */
     int describe;
     const char *resume;
     int exclude_spurious;
@@ -40,9 +46,10 @@ typedef struct options {
 
 static void usage(void)
 {
-    printf("Usage: %s [OPTION]... [DATASET]\n"
+    printf("Usage: %s [OPTION]... [DATASET]...\n"
            "Train a network on an rsct dataset (DATASET, --data, or stdin) and write the\n"
-           "model (rsct, kind=model) to -o FILE or stdout.\n"
+           "model (rsct, kind=model) to -o FILE or stdout.  Several datasets or --seeds\n"
+           "train one model per dataset and seed in one process, named by -o TEMPLATE.\n"
            "\n"
            "Model:\n"
            "  -a, --arch=NAME          ",
@@ -75,6 +82,7 @@ static void usage(void)
            "                           training seed: initialisation, shuffling, noise,\n"
            "                           dropout, augmentation (default 0; the dataset's\n"
            "                           injection seed is separate and recorded as `seed`)\n"
+           "      --seeds=LIST         one model per training seed, e.g. 0-4 or 1,3,5\n"
            "Data:\n"
            "  -d, --data=NAME|PATH     mnist, fashion, cifar10, an IDX or CIFAR-10 folder,\n"
            "                           or an rsct dataset ('-': stdin, the default)\n"
@@ -88,12 +96,16 @@ static void usage(void)
            "                           its optimiser and random state\n"
            "  -c, --checkpoint=FILE    write the training state to FILE after every epoch\n"
            "                           and when stopped by SIGINT/SIGTERM/SIGHUP\n"
-           "  -j, --threads=N          CPU threads (default: all cores; with --resume, the\n"
-           "                           model's)\n"
+           "  -j, --threads=N          CPU threads, 0 for all cores (default: all cores;\n"
+           "                           with --resume, the model's)\n"
            "      --device=auto|cpu|cuda  compute device (default auto)\n"
+           "      --lockstep=auto|on|off  several MLPs advance together as batched work\n"
+           "                           (auto: on a GPU); off: one model after another\n"
            "Output:\n"
            "  -o, --output=FILE        write the model to FILE (default: stdout, never a\n"
-           "                           terminal)\n"
+           "                           terminal); several models: a TEMPLATE with {data}\n"
+           "                           (the dataset's file name without .rsct) and {seed},\n"
+           "                           or DIR/ for DIR/{data}-s{seed}.rsct\n"
            "  -z, --compress           deflate the tensors of the model\n"
            "      --no-verify          import a dataset NAME without checking its files\n"
            "                           against the published checksums (data/manifests)\n"
@@ -112,7 +124,7 @@ static void usage(void)
 enum {
     OPT_DESCRIBE = 256, OPT_OPTIMIZER, OPT_MOMENTUM, OPT_WD, OPT_MILESTONES, OPT_GAMMA,
     OPT_CLIP_VALUE, OPT_CLIP_NORM, OPT_NOISE, OPT_EXCLUDE_SPURIOUS, OPT_EXCLUDE, OPT_DEVICE,
-    OPT_PROGRESS, OPT_LIMIT, OPT_TEST_LIMIT, OPT_AUGMENT, OPT_NO_VERIFY,
+    OPT_PROGRESS, OPT_LIMIT, OPT_TEST_LIMIT, OPT_AUGMENT, OPT_NO_VERIFY, OPT_SEEDS, OPT_LOCKSTEP,
 };
 
 /* --seed: an integer in [0, 2^53] (it is recorded as a double-safe key). */
@@ -134,6 +146,35 @@ static const char *check(const char *opt, const char *v, int ok, const char *wha
     return v;
 }
 
+/* The dataset arguments (with --data first) and the checks of a
+ * many-model run (several datasets or --seeds). */
+static void many_args(int argc, char **argv, options *o)
+{
+    o->datasets = calloc((size_t)(argc - optind) + 2, sizeof *o->datasets);
+    if (!o->datasets)
+        rsc_die("out of memory");
+    if (o->data)
+        o->datasets[o->ndata++] = o->data;
+    for (int i = optind; i < argc; i++)
+        o->datasets[o->ndata++] = argv[i];
+    o->data = o->ndata ? o->datasets[0] : NULL;
+    o->many = o->ndata > 1 || o->seeds;
+    if (!o->many)
+        return;
+    int stdin_uses = 0;
+    for (int i = 0; i < o->ndata; i++)
+        stdin_uses += !strcmp(o->datasets[i], "-");
+    if (stdin_uses > 1)
+        rsc_usage_error("standard input ('-') can only be one of the datasets");
+    if (o->describe || o->resume || o->checkpoint)
+        rsc_usage_error("several models (datasets or --seeds): --describe, --resume and "
+                        "--checkpoint apply to one model");
+    if (o->seeds && o->train.seed >= 0)
+        rsc_usage_error("--seed and --seeds: give one of them");
+    if (!o->output)
+        rsc_usage_error("several models (datasets or --seeds): -o TEMPLATE or -o DIR/ names them");
+}
+
 static void parse(int argc, char **argv, options *o)
 {
     static const struct option longopts[] = {
@@ -153,6 +194,8 @@ static void parse(int argc, char **argv, options *o)
         { "augment", required_argument, NULL, OPT_AUGMENT },
         { "seed", required_argument, NULL, 's' },
         { "train-seed", required_argument, NULL, 's' },
+        { "seeds", required_argument, NULL, OPT_SEEDS },
+        { "lockstep", required_argument, NULL, OPT_LOCKSTEP },
         { "data", required_argument, NULL, 'd' },
         { "exclude-spurious", no_argument, NULL, OPT_EXCLUDE_SPURIOUS },
         { "exclude", required_argument, NULL, OPT_EXCLUDE },
@@ -213,6 +256,11 @@ static void parse(int argc, char **argv, options *o)
             t->augment = optarg;
             break;
         case 's': t->seed = parse_seed(optarg); break;
+        case OPT_SEEDS: o->seeds = optarg; break;
+        case OPT_LOCKSTEP:
+            o->lockstep = check("--lockstep", optarg, !strcmp(optarg, "auto") ||
+                                !strcmp(optarg, "on") || !strcmp(optarg, "off"), "auto, on or off");
+            break;
         case 'd': o->data = optarg; break;
         case OPT_EXCLUDE_SPURIOUS: o->exclude_spurious = 1; break;
         case OPT_EXCLUDE: o->exclude_file = optarg; break;
@@ -224,7 +272,7 @@ static void parse(int argc, char **argv, options *o)
             break;
         case 'r': o->resume = optarg; break;
         case 'c': o->checkpoint = optarg; break;
-        case 'j': t->threads = rsc_opt_long("--threads", optarg, 1, 4096); break;
+        case 'j': t->threads = rsc_opt_long("--threads", optarg, 0, 4096); break;
         case OPT_DEVICE:
             o->device = check("--device", optarg, !strcmp(optarg, "auto") || !strcmp(optarg, "cpu") ||
                               !strcmp(optarg, "cuda"), "auto, cpu or cuda");
@@ -239,11 +287,7 @@ static void parse(int argc, char **argv, options *o)
         default: rsc_option_error(c, argv);
         }
     }
-    if (optind < argc) {
-        if (o->data || optind + 1 < argc)
-            rsc_usage_error("unexpected argument '%s'", argv[o->data ? optind : optind + 1]);
-        o->data = argv[optind];
-    }
+    many_args(argc, argv, o);
     if (o->describe) {
         if (o->resume || o->output || o->checkpoint)
             rsc_usage_error("--describe prints the architecture: --resume, -o and --checkpoint "
@@ -251,7 +295,7 @@ static void parse(int argc, char **argv, options *o)
         return;
     }
     if (!o->data)
-        o->data = "-";
+        o->data = o->datasets[o->ndata++] = "-";
     if (!strcmp(o->data, "-") && isatty(STDIN_FILENO))
         rsc_usage_error("no dataset given (DATASET, --data NAME|PATH, or an rsct dataset on stdin)");
     if (o->resume && !strcmp(o->resume, "-"))
@@ -301,16 +345,28 @@ static int64_t *read_index_file(const char *path, size_t *n)
     return v;
 }
 
-/* A run: what the steps below share. */
+/* A model to train: its dataset, seed and output (NULL: the single
+ * run's output, stdout or -o). */
+typedef struct job {
+    const char *data;
+    uint64_t seed;
+    char *output;
+} job;
+
+/* A run: what the steps below share; tr and ds are the current model's
+ * (one of the k of a lockstep chunk). */
 typedef struct run {
     const options *o;
-    const char *dname;           /* the dataset's name in messages */
+    const char *data;            /* the current model's dataset (NAME, PATH or "-") */
+    const char *dname;           /* its name in messages */
     rsc_file *ds;
     rsc_backend *be;
     rsc_trainer *tr;
     rsc_train_cfg cfg;
     rsc_output *out;
     unsigned wflags;
+    const char *path;            /* the current model's output (many models) */
+    rsc_file *keep;              /* the last model's dataset, for the next one */
 } run;
 
 /* --describe: the architecture on the data's shape (or its own input). */
@@ -352,11 +408,44 @@ static rsc_file *configure(run *r)
     return resumed;
 }
 
-/* The dataset, its shape and classes. */
-static void open_data(run *r, rsc_shape *shape, int *classes)
+/* The jobs: one per dataset and seed (datasets outer), their outputs
+ * named by the -o template, distinct and writable. */
+static job *make_jobs(const options *o, const rsc_train_cfg *cfg, int *njobs)
 {
     rsc_error err;
-    if (!(r->ds = rsc_dataset_open_flags(r->o->data, r->o->no_verify ? RSC_DATASET_NO_VERIFY : 0,
+    uint64_t one = cfg->train_seed, *seeds = &one;
+    long ns = 1;
+    if (o->seeds && (ns = rsc_seed_list_parse("--seeds", o->seeds, 100000, &seeds, &err)) < 0)
+        rsc_usage_error("%s", err.msg);
+    size_t n = (size_t)o->ndata * (size_t)ns;
+    job *jobs = calloc(n, sizeof *jobs);
+    if (!jobs)
+        rsc_die("out of memory");
+    for (size_t i = 0; i < n; i++) {
+        jobs[i] = (job){ o->datasets[i / (size_t)ns], seeds[i % (size_t)ns], NULL };
+        if (o->many && !(jobs[i].output = rsc_output_name_expand(o->output, jobs[i].data,
+                                                                  jobs[i].seed, &err)))
+            rsc_usage_error("%s", err.msg);
+        for (size_t j = 0; o->many && j < i; j++)
+            if (!strcmp(jobs[i].output, jobs[j].output))
+                rsc_usage_error("-o '%s' names two models '%s' (use {data} and {seed})", o->output,
+                                jobs[i].output);
+        if (o->many && rsc_output_check(jobs[i].output, &err) != 0)
+            rsc_die_err(&err);
+    }
+    if (seeds != &one)
+        free(seeds);
+    *njobs = (int)n;
+    return jobs;
+}
+
+/* The dataset (reused: the previous model's, given as prev), its shape
+ * and classes. */
+static void open_data(run *r, rsc_file *prev, rsc_shape *shape, int *classes)
+{
+    rsc_error err;
+    if (!(r->ds = prev) &&
+        !(r->ds = rsc_dataset_open_flags(r->data, r->o->no_verify ? RSC_DATASET_NO_VERIFY : 0,
                                          &err)))
         rsc_die_err(&err);
     const rsc_tensor *t = rsc_file_find(r->ds, "train.x");
@@ -365,8 +454,9 @@ static void open_data(run *r, rsc_shape *shape, int *classes)
 }
 
 /* The images onto the trainer's backend (train split, and the test split
- * up to --test-limit). */
-static void load_data(run *r)
+ * up to --test-limit); a lockstep chunk's later models take the first
+ * one's resident images when theirs are the same bytes (owner). */
+static void load_data(run *r, rsc_trainer *owner, const rsc_file *owner_ds)
 {
     const options *o = r->o;
     rsc_error err;
@@ -376,6 +466,11 @@ static void load_data(run *r)
         rsc_die("%s: %s", r->dname, err.msg);
     if (o->test_limit > 0 && (size_t)o->test_limit < test.n)
         test.n = (size_t)o->test_limit;
+    if (owner && rsc_train_group_same_images(r->ds, owner_ds)) {
+        if (rsc_trainer_set_data_shared(r->tr, owner, &train, (size_t)o->limit, &err) != 0)
+            rsc_die("%s: %s", r->dname, err.msg);
+        return;
+    }
     if (rsc_trainer_set_data(r->tr, &train, test.n ? &test : NULL, (size_t)o->limit, &err) != 0)
         rsc_die("%s: %s", r->dname, err.msg);
 }
@@ -406,6 +501,8 @@ static void write_model(run *r, const char *path)
 {
     rsc_error err;
     rsc_file *f = rsc_train_model_file(r->tr, r->ds, "rsc-train", &err);
+    if (!path)
+        path = r->path;
     if (!f ||
         (path ? rsc_file_save(path, f, r->wflags, &err)
               : rsc_file_write(rsc_output_file(r->out), rsc_output_name(r->out), f, r->wflags, &err) ||
@@ -433,43 +530,126 @@ static void stopped(run *r, int sig, const rsc_progress *bar)
         fprintf(stderr, "%s: stopped by signal %d in epoch %d; checkpoint written to %s\n",
                 rsc_progname(), sig, epoch, r->o->checkpoint);
     } else {
-        fprintf(stderr, "%s: stopped by signal %d in epoch %d; nothing saved (no --checkpoint)\n",
-                rsc_progname(), sig, epoch);
+        fprintf(stderr, "%s: stopped by signal %d in epoch %d; nothing saved (%s)\n",
+                rsc_progname(), sig, epoch,
+                r->o->many ? "the models written so far are complete" : "no --checkpoint");
     }
-    rsc_output_abort(r->out);
+    if (r->out)
+        rsc_output_abort(r->out);
     exit(128 + sig);
 }
 
-/* The epochs left, with a progress bar each and a checkpoint after each;
- * returns the examples trained on and the last epoch's statistics. */
-static size_t train(run *r, rsc_epoch_stats *st)
+/* The epochs left of the k models tr (one: the trainer's own epochs; more:
+ * the lockstep group), with a progress bar each and a checkpoint after
+ * each; returns the examples trained on (per model) and the last epoch's
+ * statistics of each. */
+static size_t train(run *r, rsc_trainer **tr, int k, rsc_epoch_stats *st)
 {
     rsc_error err;
     rsc_progress bar;
     int mode = r->o->quiet ? -1 : r->o->progress ? 1 : 0;
     size_t trained = 0;
-    *st = (rsc_epoch_stats){ .test_acc = NAN };
+    rsc_train_group *g = NULL;
+    for (int i = 0; i < k; i++)
+        st[i] = (rsc_epoch_stats){ .test_acc = NAN };
+    if (k > 1 && !(g = rsc_train_group_new(tr, k, &err)))
+        rsc_die_err(&err);
     rsc_signal_set_graceful(1);
-    while (rsc_trainer_epochs_done(r->tr) < r->cfg.epochs) {
-        char label[48], extra[128];
-        snprintf(label, sizeof label, "epoch %d/%d", rsc_trainer_epochs_done(r->tr) + 1,
-                 r->cfg.epochs);
-        rsc_progress_start(&bar, mode, label, (double)rsc_trainer_examples(r->tr), "ex");
-        int rc = rsc_trainer_epoch(r->tr, on_progress, &bar, st, &err);
+    while (rsc_trainer_epochs_done(tr[0]) < r->cfg.epochs) {
+        char label[64], extra[128];
+        snprintf(label, sizeof label, k > 1 ? "epoch %d/%d, %d models" : "epoch %d/%d",
+                 rsc_trainer_epochs_done(tr[0]) + 1, r->cfg.epochs, k);
+        rsc_progress_start(&bar, mode, label, (double)rsc_trainer_examples(tr[0]), "ex");
+        int rc = g ? rsc_train_group_epoch(g, on_progress, &bar, st, &err)
+                   : rsc_trainer_epoch(tr[0], on_progress, &bar, st, &err);
         if (rc < 0)
             rsc_die_err(&err);
         if (rc > 0)
             stopped(r, rc, &bar);
-        trained += st->examples;
-        int k = snprintf(extra, sizeof extra, "loss %.4f acc %.4f", st->loss, st->train_acc);
-        if (!isnan(st->test_acc))
-            snprintf(extra + k, sizeof extra - (size_t)k, " test %.4f", st->test_acc);
+        trained += st[0].examples;
+        int n = snprintf(extra, sizeof extra, "loss %.4f acc %.4f", st[0].loss, st[0].train_acc);
+        if (!isnan(st[0].test_acc))
+            snprintf(extra + n, sizeof extra - (size_t)n, " test %.4f", st[0].test_acc);
         rsc_progress_end(&bar, extra);
         if (r->o->checkpoint)
             write_model(r, r->o->checkpoint);
     }
     rsc_signal_set_graceful(0);
+    rsc_train_group_free(g);
     return trained;
+}
+
+/* The summary line of the current model. */
+static void summary(const run *r, int first, const rsc_epoch_stats *st, double secs,
+                    size_t trained)
+{
+    char test[48] = "", name[300] = "";
+    if (!isnan(st->test_acc))
+        snprintf(test, sizeof test, " test acc %.4f", st->test_acc);
+    if (r->path)
+        snprintf(name, sizeof name, "%s: ", r->path);
+    fprintf(stderr, "%s: %s%s, epochs %d-%d of %d on %zu examples (%zu excluded): loss %.4f "
+            "train acc %.4f%s; %.1f s, %.0f ex/s on %s x%d\n",
+            rsc_progname(), name, r->cfg.arch, first + 1, rsc_trainer_epochs_done(r->tr),
+            r->cfg.epochs, rsc_trainer_examples(r->tr), rsc_trainer_excluded(r->tr), st->loss,
+            st->train_acc, test, secs, secs > 0 ? (double)trained / secs : 0.0, r->be->desc,
+            r->be->threads);
+}
+
+/* The k models of jobs: their trainers and data (a lockstep chunk shares
+ * the first one's resident images; consecutive models of one dataset
+ * read it once: stdin can only be read once), the training, the files.
+ * next: the job after these, or NULL. */
+static void train_jobs(run *r, job *jobs, int k, const job *next, const rsc_file *resumed)
+{
+    rsc_error err;
+    rsc_trainer **tr = calloc((size_t)k, sizeof *tr);
+    rsc_file **ds = calloc((size_t)k, sizeof *ds);
+    rsc_epoch_stats *st = calloc((size_t)k, sizeof *st);
+    if (!tr || !ds || !st)
+        rsc_die("out of memory");
+    for (int i = 0; i < k; i++) {
+        rsc_shape shape;
+        int classes;
+        r->data = jobs[i].data;
+        r->dname = strcmp(r->data, "-") ? r->data : "stdin";
+        r->cfg.train_seed = jobs[i].seed;
+        rsc_file *prev = i ? (strcmp(jobs[i].data, jobs[i - 1].data) ? NULL : ds[i - 1])
+                           : r->keep;
+        r->keep = NULL;
+        open_data(r, prev, &shape, &classes);
+        if (!(r->tr = tr[i] = rsc_trainer_new(r->be, &r->cfg, shape, classes, &err)) ||
+            (resumed && rsc_trainer_load_state(r->tr, resumed, r->o->resume, &err) != 0))
+            rsc_die_err(&err);
+        load_data(r, i ? tr[0] : NULL, i ? ds[0] : NULL);
+        exclude(r);
+        ds[i] = r->ds;
+        /* After its last model the file needs the provenance only. */
+        if (i && ds[i] != ds[0] && (i + 1 == k || strcmp(jobs[i + 1].data, jobs[i].data)))
+            rsc_train_group_drop_images(ds[i]);
+    }
+    int first = rsc_trainer_epochs_done(tr[0]);
+    double t0 = rsc_now();
+    size_t trained = train(r, tr, k, st);
+    double secs = rsc_now() - t0;
+    for (int i = 0; i < k; i++) {
+        r->tr = tr[i];
+        r->ds = ds[i];
+        r->path = jobs[i].output;
+        write_model(r, NULL);
+        if (!r->o->quiet)
+            summary(r, first, &st[i], secs, trained);
+    }
+    if (next && !strcmp(next->data, jobs[k - 1].data))
+        r->keep = ds[k - 1];
+    for (int i = k - 1; i >= 0; i--) {   /* the first owns the shared images */
+        rsc_trainer_free(tr[i]);
+        if (ds[i] != r->keep && (i == 0 || ds[i - 1] != ds[i]))
+            rsc_file_free(ds[i]);
+    }
+    free(tr);
+    free(ds);
+    free(st);
 }
 
 int main(int argc, char **argv)
@@ -483,45 +663,31 @@ int main(int argc, char **argv)
     if (o.describe)
         return describe(&o);
     rsc_error err;
-    run r = { .o = &o, .dname = strcmp(o.data, "-") ? o.data : "stdin",
-              .wflags = o.compress ? RSC_WRITE_COMPRESS : 0 };
+    run r = { .o = &o, .wflags = o.compress ? RSC_WRITE_COMPRESS : 0 };
 
     /* The output first: refuse a terminal before any work. */
-    if (!(r.out = rsc_output_open(o.output, RSC_OUTPUT_BINARY, &err)))
+    if (!o.many && !(r.out = rsc_output_open(o.output, RSC_OUTPUT_BINARY, &err)))
         rsc_die_err(&err);
     rsc_file *resumed = configure(&r);
-    rsc_shape shape;
-    int classes;
-    open_data(&r, &shape, &classes);
+    int njobs;
+    job *jobs = make_jobs(&o, &r.cfg, &njobs);
     if (!(r.be = rsc_backend_open(o.device, r.cfg.threads, &err)))
         rsc_die_err(&err);
     r.cfg.threads = r.be->threads;
-    if (!(r.tr = rsc_trainer_new(r.be, &r.cfg, shape, classes, &err)) ||
-        (resumed && rsc_trainer_load_state(r.tr, resumed, o.resume, &err) != 0))
-        rsc_die_err(&err);
-    load_data(&r);
-    exclude(&r);
-    rsc_file_free(resumed);
-
-    int first = rsc_trainer_epochs_done(r.tr);
-    double t0 = rsc_now();
-    rsc_epoch_stats st;
-    size_t trained = train(&r, &st);
-    double secs = rsc_now() - t0;
-    write_model(&r, NULL);
-
-    if (!o.quiet) {
-        char test[48] = "";
-        if (!isnan(st.test_acc))
-            snprintf(test, sizeof test, " test acc %.4f", st.test_acc);
-        fprintf(stderr, "%s: %s, epochs %d-%d of %d on %zu examples (%zu excluded): loss %.4f "
-                "train acc %.4f%s; %.1f s, %.0f ex/s on %s x%d\n",
-                rsc_progname(), r.cfg.arch, first + 1, rsc_trainer_epochs_done(r.tr), r.cfg.epochs,
-                rsc_trainer_examples(r.tr), rsc_trainer_excluded(r.tr), st.loss, st.train_acc,
-                test, secs, secs > 0 ? (double)trained / secs : 0.0, r.be->desc, r.be->threads);
+    /* Lockstep: every model at once where it applies (auto: on a GPU);
+     * otherwise one model after another. */
+    int lock = o.lockstep && !strcmp(o.lockstep, "on") ? 1 : o.lockstep && !strcmp(o.lockstep, "off") ? 0
+               : strcmp(r.be->name, "cpu") != 0;
+    int chunk = lock && rsc_train_group_fits(&r.cfg, r.be) ? njobs : 1;
+    for (int i = 0; i < njobs; i += chunk) {
+        int k = njobs - i < chunk ? njobs - i : chunk;
+        train_jobs(&r, jobs + i, k, i + k < njobs ? &jobs[i + k] : NULL, resumed);
     }
-    rsc_trainer_free(r.tr);
+    rsc_file_free(resumed);
+    for (int i = 0; i < njobs; i++)
+        free(jobs[i].output);
+    free(jobs);
+    free(o.datasets);
     rsc_backend_close(r.be);
-    rsc_file_free(r.ds);
     return rsc_close_stdout();
 }

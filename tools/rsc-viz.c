@@ -46,18 +46,18 @@ static void usage(FILE *fp)
 /* ------------------------------------------------------------ common */
 enum { OPT_XSCALE = 256, OPT_LOGX, OPT_CATEGORY, OPT_LOGY, OPT_YMIN, OPT_YMAX, OPT_COLS,
        OPT_TITLE, OPT_XLABEL, OPT_YLABEL, OPT_SIZE, OPT_DATA_OUT, OPT_VMIN, OPT_VMAX, OPT_VS,
-       OPT_SEED, OPT_SPLIT, OPT_DASHED, OPT_NO_VERIFY, OPT_DPI, OPT_SCALE };
+       OPT_SPLIT, OPT_DASHED, OPT_NO_VERIFY, OPT_DPI, OPT_SCALE, OPT_SERIES, OPT_PANEL };
 
 /* The options every command shares for its figure: --dpi and --scale
  * (one resolution: --scale F is --dpi 100F). */
 #define FIGURE_LONGOPTS \
     { "dpi", required_argument, NULL, OPT_DPI }, { "scale", required_argument, NULL, OPT_SCALE }
 #define FIGURE_HELP(PAD) \
-"      --dpi N            " PAD "resolution of a PNG: drawn at N/100 times the\n" \
+"      --dpi=N            " PAD "resolution of a PNG: drawn at N/100 times the\n" \
 "                         " PAD "--size pixels (text, lines, markers), recorded\n" \
 "                         " PAD "in the file\n" \
-"      --scale F          " PAD "the same as --dpi 100F\n" \
-"  -o, --output FILE      " PAD "the figure: SVG when FILE ends in .svg, else PNG\n" \
+"      --scale=F          " PAD "the same as --dpi 100F\n" \
+"  -o, --output=FILE      " PAD "the figure: SVG when FILE ends in .svg, else PNG\n" \
 "                         " PAD "(default stdout, never a terminal)\n"
 static double figure_dpi;   /* 0: not given */
 static int figure_opt;      /* OPT_DPI or OPT_SCALE when given */
@@ -180,22 +180,22 @@ static void patterns_usage(FILE *fp)
 "side and labelled, upscaled with crisp pixels (Fig. 1).  Grey (1-channel)\n"
 "and colour (3-channel) images.\n"
 "\n"
-"  -d, --data NAME|PATH   dataset: mnist, fashion, cifar10 (looked up as\n"
+"  -d, --data=NAME|PATH   dataset: mnist, fashion, cifar10 (looked up as\n"
 "                         rsc-inject does), an IDX or CIFAR-10 folder, or an\n"
 "                         rsct dataset file (- for stdin)\n"
 "      --no-verify        import a dataset NAME without checking its files\n"
 "                         against the published checksums (data/manifests)\n"
-"  -i, --index I          which image (default 0)\n"
-"      --split test|train the split it is taken from (default test)\n"
-"  -P, --pattern P        a pattern to show: S1 S2 S3 R1 R2 R3 Inv, or an rsct\n"
+"  -i, --index=I          which image (default 0)\n"
+"      --split=test|train the split it is taken from (default test)\n"
+"  -p, --pattern=P        a pattern to show: S1 S2 S3 R1 R2 R3 Inv, or an rsct\n"
 "                         file holding a custom one; repeatable, or a comma\n"
 "                         list (default: the seven of the paper); the seven\n"
 "                         as files to copy and edit: " RSC_PKGDATADIR "/patterns\n"
-"      --seed S           seed of the random patterns R1-R3 (default: the\n"
+"  -s, --seed=S           seed of the random patterns R1-R3 (default: the\n"
 "                         dataset's seed key when it was injected, else 0)\n"
-"      --title TEXT       title (default: dataset, split, index and class;\n"
+"      --title=TEXT       title (default: dataset, split, index and class;\n"
 "                         --title '' for none)\n"
-"      --size WxH         image size in pixels (default: about 160 pixels an\n"
+"      --size=WxH         image size in pixels (default: about 160 pixels an\n"
 "                         image)\n"
 FIGURE_HELP("")
 "  -h, --help             show this help and exit\n");
@@ -208,8 +208,8 @@ static int cmd_patterns(int argc, char **argv)
         { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
         { "index", required_argument, NULL, 'i' },
         { "split", required_argument, NULL, OPT_SPLIT },
-        { "pattern", required_argument, NULL, 'P' },
-        { "seed", required_argument, NULL, OPT_SEED },
+        { "pattern", required_argument, NULL, 'p' },
+        { "seed", required_argument, NULL, 's' },
         { "title", required_argument, NULL, OPT_TITLE },
         { "size", required_argument, NULL, OPT_SIZE },
         { "output", required_argument, NULL, 'o' },
@@ -227,7 +227,7 @@ static int cmd_patterns(int argc, char **argv)
         rsc_die("out of memory");
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:i:P:o:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:i:p:P:s:o:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': data = optarg; break;
         case OPT_NO_VERIFY: no_verify = 1; break;
@@ -237,8 +237,9 @@ static int cmd_patterns(int argc, char **argv)
                 rsc_usage_error("--split: '%s' is not test or train", optarg);
             split = optarg;
             break;
-        case 'P': split_list("--pattern", optarg, &pats[npats++]); break;
-        case OPT_SEED:
+        case 'P': rsc_deprecated("-P", "-p or --pattern"); /* fall through */
+        case 'p': split_list("--pattern", optarg, &pats[npats++]); break;
+        case 's':
             seed = (uint32_t)rsc_opt_long("--seed", optarg, 0, 4294967295L);
             have_seed = 1;
             break;
@@ -354,16 +355,16 @@ static void importance_usage(FILE *fp)
 "Defined only for models whose first layer is linear (mlp-small, mlp,\n"
 "mlp-large, linear), not for convolutional ones.\n"
 "\n"
-"      --vs MODEL2        show |A - MODEL2| for each model A instead\n"
-"      --vmin V           value at the bottom of the colour scale (default:\n"
+"      --vs=MODEL2        show |A - MODEL2| for each model A instead\n"
+"      --vmin=V           value at the bottom of the colour scale (default:\n"
 "                         the smallest value shown)\n"
-"      --vmax V           value at the top (default: the largest); fix both to\n"
+"      --vmax=V           value at the top (default: the largest); fix both to\n"
 "                         compare maps drawn separately\n"
-"      --title TEXT       title above the maps\n"
-"      --size WxH         image size in pixels (default: about 448 pixels a\n"
+"      --title=TEXT       title above the maps\n"
+"      --size=WxH         image size in pixels (default: about 448 pixels a\n"
 "                         map, 300 when there are several)\n"
 FIGURE_HELP("")
-"      --data-out FILE    also write the values as TSV (map, row, col, value)\n"
+"      --data-out=FILE    also write the values as TSV (map, row, col, value)\n"
 "  -h, --help             show this help and exit\n");
 }
 
@@ -531,32 +532,32 @@ static void chart_usage(FILE *fp)
 "column M, and the rows of each point are averaged (error bar: standard\n"
 "error of their mean).\n"
 "\n"
-"  -x, --x COL[,COL...]      x-axis column; several give one panel each, the\n"
+"  -x, --x=COL[,COL...]      x-axis column; several give one panel each, the\n"
 "                            panel of COL taking the rows where the other\n"
 "                            listed columns are off (0, empty, none, off, inf)\n"
-"  -y, --y METRIC[,METRIC...] y metric(s); several give one series each\n"
-"  -s, --series COL          one line (or bar colour) per value of COL\n"
-"  -p, --panel COL           one panel per value of COL (small multiples)\n"
-"  -w, --where COL=V[,V...]  keep rows whose COL is one of the values\n"
+"  -y, --y=METRIC[,METRIC...] y metric(s); several give one series each\n"
+"      --series=COL          one line (or bar colour) per value of COL\n"
+"      --panel=COL           one panel per value of COL (small multiples)\n"
+"  -w, --where=COL=V[,V...]  keep rows whose COL is one of the values\n"
 "                            (numbers compare by value); repeatable\n"
-"      --dashed NAME[,NAME...]  draw these series dashed: a metric of --y or\n"
+"      --dashed=NAME[,NAME...]  draw these series dashed: a metric of --y or\n"
 "                            a value of the --series column\n"
-"  -k, --kind line|bar       chart kind (default line; bar implies category x)\n"
-"      --xscale linear|log|category  x-axis scale (default: linear for numbers,\n"
+"  -k, --kind=line|bar       chart kind (default line; bar implies category x)\n"
+"      --xscale=linear|log|category  x-axis scale (default: linear for numbers,\n"
 "                            category otherwise)\n"
 "      --logx                same as --xscale log\n"
 "      --category            same as --xscale category (evenly spaced x values,\n"
 "                            as the paper plots counts 0,1,3,...,5000)\n"
 "      --logy                logarithmic y axis\n"
-"      --ymin Y, --ymax Y    fix the y range (default: the data, padded 5%%)\n"
-"      --cols N              panels per row (default: up to 3)\n"
-"      --title TEXT          title above the chart\n"
-"      --xlabel TEXT         x-axis label (default: the x column)\n"
-"      --ylabel TEXT         y-axis label (default: the metric)\n"
-"      --size WxH            image size in pixels (default 900x600 for one\n"
+"      --ymin=Y, --ymax=Y    fix the y range (default: the data, padded 5%%)\n"
+"      --cols=N              panels per row (default: up to 3)\n"
+"      --title=TEXT          title above the chart\n"
+"      --xlabel=TEXT         x-axis label (default: the x column)\n"
+"      --ylabel=TEXT         y-axis label (default: the metric)\n"
+"      --size=WxH            image size in pixels (default 900x600 for one\n"
 "                            panel, larger for a grid)\n"
 FIGURE_HELP("   ")
-"      --data-out FILE       also write the plotted numbers as TSV (panel,\n"
+"      --data-out=FILE       also write the plotted numbers as TSV (panel,\n"
 "                            series, x, y, se, n)\n"
 "  -h, --help                show this help and exit\n");
 }
@@ -578,8 +579,8 @@ static int cmd_chart(int argc, char **argv)
     static const struct option longopts[] = {
         { "x", required_argument, NULL, 'x' },
         { "y", required_argument, NULL, 'y' },
-        { "series", required_argument, NULL, 's' },
-        { "panel", required_argument, NULL, 'p' },
+        { "series", required_argument, NULL, OPT_SERIES },
+        { "panel", required_argument, NULL, OPT_PANEL },
         { "where", required_argument, NULL, 'w' },
         { "dashed", required_argument, NULL, OPT_DASHED },
         { "kind", required_argument, NULL, 'k' },
@@ -614,8 +615,10 @@ static int cmd_chart(int argc, char **argv)
         case 'x': split_list("--x", optarg, &o.x); break;
         case 'y': split_list("--y", optarg, &o.y); break;
         case OPT_DASHED: split_list("--dashed", optarg, &o.dashed); break;
-        case 's': o.series = optarg; break;
-        case 'p': o.panel = optarg; break;
+        case 's': rsc_deprecated("-s (series)", "--series"); /* fall through */
+        case OPT_SERIES: o.series = optarg; break;
+        case 'p': rsc_deprecated("-p (panel)", "--panel"); /* fall through */
+        case OPT_PANEL: o.panel = optarg; break;
         case 'w':
             if (!strchr(optarg, '=') || optarg[0] == '=')
                 rsc_usage_error("--where '%s': expected COLUMN=VALUE[,VALUE...]", optarg);

@@ -90,6 +90,12 @@ void rsc_warn(const char *fmt, ...)
     va_end(ap);
 }
 
+void rsc_deprecated(const char *old, const char *replacement)
+{
+    rsc_warn("%s is deprecated, use %s (the old spelling goes in the next release)", old,
+             replacement);
+}
+
 void rsc_print_version(void)
 {
     printf("%s (%s) %s\n", progname, PACKAGE_NAME, PACKAGE_VERSION);

@@ -29,6 +29,10 @@ noreturn void rsc_usage_error(const char *fmt, ...) __attribute__((format(printf
 noreturn void rsc_option_error(int c, char **argv);
 /* Print a warning "prog: warning: ..." on stderr. */
 void rsc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An old option spelling that still works for one release (rsc(7),
+ * COMMON OPTIONS): one line "prog: warning: OLD is deprecated, use NEW"
+ * on stderr. */
+void rsc_deprecated(const char *old, const char *replacement);
 
 /* Print text (words separated by spaces) to fp from column col on,
  * wrapped before column width with continuation lines indented by

@@ -17,6 +17,7 @@ void rsc_train_opts_init(rsc_train_opts *o)
     o->lr = o->momentum = o->weight_decay = o->gamma = NAN;
     o->clip_value = o->clip_norm = o->input_noise = NAN;
     o->seed = -1;
+    o->threads = -1;
 }
 
 static void set(double *field, double v)
@@ -47,8 +48,8 @@ int rsc_train_configure(rsc_train_cfg *cfg, const rsc_train_opts *o, const rsc_f
     }
     /* A resumed run keeps its recorded thread count unless told otherwise
      * (the thread count is part of determinism). */
-    if (o->threads > 0 || !resumed)
-        cfg->threads = (int)o->threads;
+    if (o->threads >= 0 || !resumed)
+        cfg->threads = o->threads > 0 ? (int)o->threads : 0;
     if (o->optimizer)
         cfg->optim.type = rsc_optim_type_parse(o->optimizer);
     if (!isnan(o->lr)) {

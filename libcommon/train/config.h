@@ -19,7 +19,8 @@ typedef struct rsc_train_opts {
     const char *milestones;     /* NULL: the reference's table by epochs (a new run), kept
                                    (a resumed one; none after a new --lr) */
     long long seed;             /* -1 */
-    long threads;               /* 0: the resumed model's count, else all cores */
+    long threads;               /* -1: the resumed model's count, else all cores;
+                                   0: all cores */
 } rsc_train_opts;
 
 /* All fields "not given". */

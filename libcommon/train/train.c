@@ -48,6 +48,9 @@ struct rsc_trainer {
      * (slot, sub; NULL without), labels, this epoch's order */
     rsc_buf *x, *y, *tx, *ty, *slot, *sub, *order, *ident;
     int xtype, txtype;
+    int borrowed;                 /* x, y, tx, ty, ident are another trainer's */
+    size_t nsub;                  /* rows of sub */
+    rsc_rng next_shuffle;         /* the shuffle stream after this epoch's draw */
     size_t n, tn, row, limit;
     size_t recorded_train_size;   /* from a resumed model, 0 = none */
     int64_t *excluded;            /* sorted, unique */
@@ -190,11 +193,14 @@ fail:
 static void free_data(rsc_trainer *t)
 {
     rsc_backend *be = t->be;
-    rsc_buf **bufs[] = { &t->x, &t->y, &t->tx, &t->ty, &t->slot, &t->sub, &t->order, &t->ident };
+    rsc_buf **bufs[] = { &t->slot, &t->sub, &t->order, &t->x, &t->y, &t->tx, &t->ty, &t->ident };
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
-        be->free(be, *bufs[i]);
+        if (i < 3 || !t->borrowed)
+            be->free(be, *bufs[i]);
         *bufs[i] = NULL;
     }
+    t->borrowed = 0;
+    t->nsub = 0;
 }
 
 void rsc_trainer_free(rsc_trainer *t)
@@ -539,14 +545,15 @@ static int upload_substitution(rsc_trainer *t, const rsc_split *s, rsc_error *er
     t->slot = upload_new(be, slot, s->n * sizeof *slot, err);
     free(slot);
     t->sub = t->slot ? upload_new(be, s->sub_x, s->nsub * t->row * sizeof(float), err) : NULL;
+    t->nsub = s->nsub;
     return t->sub ? 0 : -1;
 }
 
-int rsc_trainer_set_data(rsc_trainer *t, const rsc_split *train, const rsc_split *test,
-                         size_t limit, rsc_error *err)
+/* The checks of a new training split (and test split). */
+static int check_data(rsc_trainer *t, const rsc_split *train, const rsc_split *test,
+                      rsc_error *err)
 {
-    rsc_backend *be = t->be;
-    size_t n = train->n, tn = test ? test->n : 0;
+    size_t n = train->n;
     if (n == 0)
         return rsc_fail(err, "the dataset has no training examples");
     if (t->recorded_train_size && t->recorded_train_size != n)
@@ -554,6 +561,34 @@ int rsc_trainer_set_data(rsc_trainer *t, const rsc_split *train, const rsc_split
                         "set of %zu", n, t->recorded_train_size);
     if (check_split(t, train, "training", err) != 0 ||
         (test && check_split(t, test, "test", err) != 0))
+        return -1;
+    return 0;
+}
+
+/* The per-trainer part of the data: the substitution, this epoch's order,
+ * the used examples. */
+static int set_own_data(rsc_trainer *t, const rsc_split *train, rsc_error *err)
+{
+    rsc_backend *be = t->be;
+    if ((train->nsub && upload_substitution(t, train, err) != 0) ||
+        !(t->order = be->alloc(be, t->n * sizeof(int32_t), err)))
+        return -1;
+    free(t->order_host);
+    t->order_host = rsc_malloc(t->n, sizeof(int32_t), err);
+    if (!t->order_host)
+        return -1;
+    count_used(t);
+    if (t->nused == 0)
+        return rsc_fail(err, "no training examples left after the exclusions");
+    return 0;
+}
+
+int rsc_trainer_set_data(rsc_trainer *t, const rsc_split *train, const rsc_split *test,
+                         size_t limit, rsc_error *err)
+{
+    rsc_backend *be = t->be;
+    size_t n = train->n, tn = test ? test->n : 0;
+    if (check_data(t, train, test, err) != 0)
         return -1;
     free_data(t);
     t->n = n;
@@ -570,19 +605,33 @@ int rsc_trainer_set_data(rsc_trainer *t, const rsc_split *train, const rsc_split
     free(ident);
     if (!t->ident || !(t->x = upload_images(be, train, &t->xtype, err)) ||
         !(t->y = upload_new(be, train->y, n * sizeof(int32_t), err)) ||
-        (train->nsub && upload_substitution(t, train, err) != 0) ||
         (tn && (!(t->tx = upload_images(be, test, &t->txtype, err)) ||
-                !(t->ty = upload_new(be, test->y, tn * sizeof(int32_t), err)))) ||
-        !(t->order = be->alloc(be, n * sizeof(int32_t), err)))
+                !(t->ty = upload_new(be, test->y, tn * sizeof(int32_t), err)))))
         return -1;
-    free(t->order_host);
-    t->order_host = rsc_malloc(n, sizeof(int32_t), err);
-    if (!t->order_host)
+    return set_own_data(t, train, err);
+}
+
+int rsc_trainer_set_data_shared(rsc_trainer *t, const rsc_trainer *owner, const rsc_split *train,
+                                size_t limit, rsc_error *err)
+{
+    if (!owner->x || owner->be != t->be || owner->n != train->n || owner->row != t->row)
+        return rsc_fail(err, "the shared data do not fit this trainer");
+    if (check_data(t, train, NULL, err) != 0)
         return -1;
-    count_used(t);
-    if (t->nused == 0)
-        return rsc_fail(err, "no training examples left after the exclusions");
-    return 0;
+    free_data(t);
+    t->borrowed = 1;
+    t->n = owner->n;
+    t->tn = owner->tn;
+    if (limit)
+        t->limit = limit;
+    t->x = owner->x;
+    t->y = owner->y;
+    t->tx = owner->tx;
+    t->ty = owner->ty;
+    t->ident = owner->ident;
+    t->xtype = owner->xtype;
+    t->txtype = owner->txtype;
+    return set_own_data(t, train, err);
 }
 
 int rsc_trainer_exclude(rsc_trainer *t, const int64_t *idx, size_t n, rsc_error *err)
@@ -643,7 +692,7 @@ static int draw_order(rsc_trainer *t, rsc_rng *next, rsc_error *err)
         used[k++] = (int32_t)i;
     }
     *next = t->shuffle;
-    rsc_rng_permutation(next, perm, t->nused);
+    rsc_rng_permutation(next, perm, t->nused);   /* next: the stream after the draw */
     for (size_t i = 0; i < t->nused; i++)
         t->order_host[i] = used[perm[i]];
     free(perm);
@@ -763,16 +812,56 @@ double rsc_trainer_test_acc(rsc_trainer *t, rsc_error *err)
     return st[1] / (double)t->tn;
 }
 
-int rsc_trainer_epoch(rsc_trainer *t, rsc_train_progress cb, void *ud, rsc_epoch_stats *out,
-                      rsc_error *err)
+int rsc_trainer_epoch_begin(rsc_trainer *t, double *lr, rsc_error *err)
 {
     if (!t->x)
         return rsc_fail(err, "no training data");
-    double t0 = rsc_now();
+    *lr = rsc_optim_lr_at(&t->cfg.optim, t->epochs_done);
+    return draw_order(t, &t->next_shuffle, err);
+}
+
+int rsc_trainer_epoch_end(rsc_trainer *t, const double st[2], double test_acc, double lr,
+                          double t0, rsc_epoch_stats *out, rsc_error *err)
+{
     int epoch = t->epochs_done;
-    double lr = rsc_optim_lr_at(&t->cfg.optim, epoch);
-    rsc_rng next;
-    if (draw_order(t, &next, err) != 0)
+    if (!isfinite(st[0]))
+        return rsc_fail(err, "epoch %d: the loss is not finite (diverged; try a lower --lr or "
+                        "clipping)", epoch + 1);
+    if (history_reserve(t, epoch + 1, err) != 0)
+        return -1;
+    t->h_loss[epoch] = st[0] / (double)t->nused;
+    t->h_train[epoch] = st[1] / (double)t->nused;
+    t->h_lr[epoch] = lr;
+    t->h_test[epoch] = test_acc;
+    t->shuffle = t->next_shuffle;
+    t->epochs_done = epoch + 1;
+    t->batches_done = 0;
+    t->part[0] = t->part[1] = 0;
+    if (out) {
+        out->epoch = epoch + 1;
+        out->loss = t->h_loss[epoch];
+        out->train_acc = t->h_train[epoch];
+        out->test_acc = t->h_test[epoch];
+        out->lr = lr;
+        out->examples = t->nused;
+        out->seconds = rsc_now() - t0;
+    }
+    return 0;
+}
+
+void rsc_trainer_get_view(rsc_trainer *t, rsc_trainer_view *v)
+{
+    *v = (rsc_trainer_view){ t->net, t->opt, &t->cfg, &t->noise, t->x, t->y, t->tx, t->ty,
+                             t->slot, t->sub, t->order, t->ident, t->xtype, t->txtype, t->n,
+                             t->tn, t->row, t->nused, t->nsub, t->batches_done };
+}
+
+int rsc_trainer_epoch(rsc_trainer *t, rsc_train_progress cb, void *ud, rsc_epoch_stats *out,
+                      rsc_error *err)
+{
+    double t0 = rsc_now(), lr = 0;
+    int epoch = t->epochs_done;
+    if (rsc_trainer_epoch_begin(t, &lr, err) != 0)
         return -1;
     if (rsc_workers_set_sums(t->workers, t->part, err) != 0)
         return -1;
@@ -803,31 +892,10 @@ int rsc_trainer_epoch(rsc_trainer *t, rsc_train_progress cb, void *ud, rsc_epoch
     double st[2];
     if (rsc_workers_get_sums(t->workers, st, err) != 0)
         return -1;
-    if (!isfinite(st[0]))
-        return rsc_fail(err, "epoch %d: the loss is not finite (diverged; try a lower --lr or "
-                        "clipping)", epoch + 1);
-    if (history_reserve(t, epoch + 1, err) != 0)
+    double test_acc = isfinite(st[0]) ? rsc_trainer_test_acc(t, err) : NAN;
+    if (isfinite(st[0]) && t->tn && isnan(test_acc))
         return -1;
-    t->h_loss[epoch] = st[0] / (double)t->nused;
-    t->h_train[epoch] = st[1] / (double)t->nused;
-    t->h_lr[epoch] = lr;
-    t->h_test[epoch] = rsc_trainer_test_acc(t, err);
-    if (t->tn && isnan(t->h_test[epoch]))
-        return -1;
-    t->shuffle = next;
-    t->epochs_done = epoch + 1;
-    t->batches_done = 0;
-    t->part[0] = t->part[1] = 0;
-    if (out) {
-        out->epoch = epoch + 1;
-        out->loss = t->h_loss[epoch];
-        out->train_acc = t->h_train[epoch];
-        out->test_acc = t->h_test[epoch];
-        out->lr = lr;
-        out->examples = t->nused;
-        out->seconds = rsc_now() - t0;
-    }
-    return 0;
+    return rsc_trainer_epoch_end(t, st, test_acc, lr, t0, out, err);
 }
 
 int rsc_trainer_epochs_done(const rsc_trainer *t)

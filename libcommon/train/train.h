@@ -104,6 +104,40 @@ typedef struct rsc_epoch_stats {
 int rsc_trainer_epoch(rsc_trainer *t, rsc_train_progress cb, void *ud, rsc_epoch_stats *st,
                       rsc_error *err);
 
+/* ---- Many models (train/group.h): the data shared, an epoch in pieces. */
+
+/* set_data with the resident images, labels and test split of owner (a
+ * trainer on the same backend whose data are set; it must outlive t):
+ * the caller has checked that train's images and labels, and the test
+ * split, are owner's bytes.  Only train's substituted rows are t's own. */
+int rsc_trainer_set_data_shared(rsc_trainer *t, const rsc_trainer *owner, const rsc_split *train,
+                                size_t limit, rsc_error *err);
+
+/* rsc_trainer_epoch is begin, the batches, end.  begin draws the epoch's
+ * order (onto the backend) and gives its learning rate; end records the
+ * epoch's loss and correct-count sums st and its test accuracy (NaN
+ * without a test split), advances the shuffle stream and fills out (when
+ * not NULL; t0: the epoch's start, rsc_now()).  end fails on a loss that
+ * is not finite. */
+int rsc_trainer_epoch_begin(rsc_trainer *t, double *lr, rsc_error *err);
+int rsc_trainer_epoch_end(rsc_trainer *t, const double st[2], double test_acc, double lr,
+                          double t0, rsc_epoch_stats *out, rsc_error *err);
+
+/* What a lockstep trainer reads of a trainer (borrowed pointers). */
+typedef struct rsc_trainer_view {
+    rsc_net *net;
+    rsc_optim *opt;
+    const rsc_train_cfg *cfg;
+    rsc_rng *noise;                 /* the input-noise stream */
+    rsc_buf *x, *y, *tx, *ty;       /* resident data (train.h, set_data) */
+    rsc_buf *slot, *sub;            /* the substitution (NULL: none) */
+    rsc_buf *order, *ident;         /* this epoch's order; 0, 1, 2, ... */
+    int xtype, txtype;              /* enum rsc_gather_type */
+    size_t n, tn, row, nused, nsub;
+    long batches_done;
+} rsc_trainer_view;
+void rsc_trainer_get_view(rsc_trainer *t, rsc_trainer_view *v);
+
 int rsc_trainer_epochs_done(const rsc_trainer *t);
 size_t rsc_trainer_examples(const rsc_trainer *t);    /* used per epoch */
 size_t rsc_trainer_excluded(const rsc_trainer *t);
