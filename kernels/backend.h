@@ -355,6 +355,54 @@ struct rsc_backend {
      * y must not be x. */
     void (*crop_flip)(rsc_backend *be, int c, int h, int w, int pad, int batch,
                       const rsc_buf *prm, const rsc_buf *x, rsc_buf *y);
+
+    /* ================================================================
+     * Many models in lockstep (libcommon/train/group.h, nn/stack.h):
+     * `count` independent problems of one shape in one call, problem i's
+     * operands at element offset i * stride of each buffer (a stride of 0:
+     * the same operand for every problem).  Each result is that of the
+     * single operation above on problem i's slices: on the CPU bit for bit
+     * (the CPU backend runs the single operation on each problem in turn);
+     * a GPU runs all problems in one launch (one batched cuBLAS call) and
+     * may round a GEMM differently from its single gemm (the elementwise
+     * operations, sums and gathers give the single operation's bits).
+     * Problems never alias each other.  count 0 is a no-op.
+     * ================================================================ */
+
+    /* gemm of each problem: C_i = alpha op(A_i) op(B_i) + beta C_i, with
+     * A_i at a + i*sa, B_i at b + i*sb, C_i at c + i*sc (elements). */
+    void (*gemm_batched)(rsc_backend *be, int ta, int tb, int m, int n, int k, float alpha,
+                         const rsc_buf *a, int lda, size_t sa, const rsc_buf *b, int ldb,
+                         size_t sb, float beta, rsc_buf *c, int ldc, size_t sc, int count);
+    /* bias_act of each problem: y_i (rows x cols at y + i*sy) += bias_i
+     * (at bias + i*sbias), then ReLU when relu. */
+    void (*bias_act_batched)(rsc_backend *be, rsc_buf *y, size_t sy, const rsc_buf *bias,
+                             size_t sbias, int rows, int cols, int relu, int count);
+    /* sum_rows with beta 0 of each problem: y_i (cols, at y + i*sy) = the
+     * column sums of x_i (rows x cols at x + i*sx). */
+    void (*sum_rows_batched)(rsc_backend *be, const rsc_buf *x, size_t sx, rsc_buf *y,
+                             size_t sy, int rows, int cols, int count);
+    /* gather of each problem from the one resident src: problem i's `rows`
+     * rows go to dst + i*rows*row_len, with its indices at idx + i*sidx +
+     * idx_off, its slot map at slot + i*sslot (slot NULL: none) and its
+     * substituted rows at sub + i*ssub (slot values index rows from
+     * there; ssub is a multiple of row_len, and the rows a problem may
+     * use are the ssub / row_len from its start). */
+    void (*gather_batched)(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, int src_type,
+                           size_t row_len, const rsc_buf *idx, size_t sidx, size_t idx_off,
+                           size_t rows, const rsc_buf *slot, size_t sslot, const rsc_buf *sub,
+                           size_t ssub, int count);
+    /* gather_i32 of each problem: dst + i*rows gets src[idx[i*sidx +
+     * idx_off + j]] for j < rows. */
+    void (*gather_i32_batched)(rsc_backend *be, rsc_buf *dst, const rsc_buf *src,
+                               const rsc_buf *idx, size_t sidx, size_t idx_off, size_t rows,
+                               int count);
+    /* xent of each problem: logits_i and dlogits_i (rows x cols) at
+     * i*rows*cols, labels_i at i*rows, stats_i (two doubles, accumulated)
+     * at byte offset 16*i. */
+    void (*xent_batched)(rsc_backend *be, const rsc_buf *logits, const rsc_buf *labels, int rows,
+                         int cols, rsc_buf *dlogits, float grad_scale, rsc_buf *stats,
+                         int count);
 };
 
 /* Open a backend by name: "cpu", "cuda", or "auto" (NULL = auto: cuda when

@@ -26,6 +26,11 @@
  *   - batch norm in training mode 1e-5 forward and 1e-4 backward (the CPU
  *     backend sums each row in 8 float lanes, the GPU wholly in double;
  *     the backward's sums cancel).
+ * The batched operations of many models in lockstep (*_batched) are
+ * compared between the backends at the tolerances of their single
+ * operations, and on each backend with the single operation run on each
+ * problem's slices: bit for bit, except a GPU's batched GEMM (gemm's
+ * tolerance: cuBLAS may choose another algorithm for a batched call).
  * GPU results must also repeat bit for bit (determinism), and the error
  * paths must report: bad labels and row indices at the next download, out
  * of GPU memory as such, copies outside a buffer.
@@ -136,11 +141,10 @@ static void verdict(const char *what, double e, double tol, size_t at)
     }
 }
 
-/* Scale-relative maximum error of n floats of p (see the header). */
-static void cmp_f32(const char *what, pair p, size_t n, double tol)
+/* Scale-relative maximum error of n floats g against c (see the header);
+ * *at: the first worst element. */
+static double f32_err(const float *c, const float *g, size_t n, size_t *at_out)
 {
-    float *c, *g;
-    get(p, (void **)&c, (void **)&g);
     double scale = 0, worst = 0;
     size_t at = 0;
     int nan_mismatch = 0;
@@ -164,7 +168,16 @@ static void cmp_f32(const char *what, pair p, size_t n, double tol)
             at = i;
         }
     }
-    double e = nan_mismatch ? NAN : scale > 0 ? worst / scale : worst;
+    *at_out = at;
+    return nan_mismatch ? NAN : scale > 0 ? worst / scale : worst;
+}
+
+static void cmp_f32(const char *what, pair p, size_t n, double tol)
+{
+    float *c, *g;
+    size_t at;
+    get(p, (void **)&c, (void **)&g);
+    double e = f32_err(c, g, n, &at);
     verdict(what, e, tol, at);
     free(c);
     free(g);
@@ -569,6 +582,217 @@ static void test_gather(void)
     rm(labels);
     rm(dst);
     rm(dlab);
+}
+
+/* ------------------------------------------------------------ batched operations */
+
+#define NPROB 5
+
+/* A view of bytes [off, off + bytes) of p's buffer on backend s. */
+static rsc_buf *at(int s, pair p, size_t off, size_t bytes)
+{
+    rsc_error err;
+    rsc_buf *v = B[s]->view(B[s], p.b[s], off, bytes, &err);
+    if (!v)
+        die("view", &err);
+    return v;
+}
+
+/* On each backend: n floats of `batched` against `single` (the single
+ * operation on each problem's slices). */
+static void cmp_single(const char *what, pair batched, pair single, size_t n, double tol_gpu)
+{
+    rsc_error err;
+    float *a = xmalloc(n * sizeof *a), *b = xmalloc(n * sizeof *b);
+    FOR_BOTH {
+        if (BE->download(BE, a, X(batched), 0, n * sizeof *a, &err) != 0 ||
+            BE->download(BE, b, X(single), 0, n * sizeof *b, &err) != 0)
+            die("download", &err);
+        size_t w;
+        double e = f32_err(b, a, n, &w);
+        char name[128];
+        snprintf(name, sizeof name, "%s = single, %s", what, BE->name);
+        verdict(name, e, s_ == 1 && strcmp(BE->name, "cpu") != 0 ? tol_gpu : 0, w);
+    }
+    free(a);
+    free(b);
+}
+
+/* gemm_batched with padded problems (gaps between them), operand A
+ * shared (stride 0) or not, against the backends and the single gemm. */
+static void test_gemm_batched_case(int ta, int tb, int m, int n, int k, int share_a, uint64_t seed)
+{
+    int arows = ta ? k : m, acols = ta ? m : k, brows = tb ? n : k, bcols = tb ? k : n;
+    size_t sa = share_a ? 0 : (size_t)arows * acols + 7, sb = (size_t)brows * bcols + 13,
+           sc = (size_t)m * n + 3, na = share_a ? (size_t)arows * acols : sa * NPROB;
+    pair a = mkrand(na, -1, 1, seed), b = mkrand(sb * NPROB, -1, 1, seed + 1);
+    pair c = mkrand(sc * NPROB, -1, 1, seed + 2), c1 = mkrand(sc * NPROB, -1, 1, seed + 2);
+    FOR_BOTH {
+        BE->gemm_batched(BE, ta, tb, m, n, k, 0.5f, X(a), acols, sa, X(b), bcols, sb, 0.25f, X(c),
+                         n, sc, NPROB);
+        for (int i = 0; i < NPROB; i++) {
+            rsc_buf *ai = at(s_, a, i * sa * 4, (size_t)arows * acols * 4),
+                    *bi = at(s_, b, i * sb * 4, (size_t)brows * bcols * 4),
+                    *ci = at(s_, c1, i * sc * 4, (size_t)m * n * 4);
+            BE->gemm(BE, ta, tb, m, n, k, 0.5f, ai, acols, bi, bcols, 0.25f, ci, n);
+            BE->free(BE, ai);
+            BE->free(BE, bi);
+            BE->free(BE, ci);
+        }
+    }
+    char what[96];
+    snprintf(what, sizeof what, "gemm_batched ta=%d tb=%d %dx%dx%d x%d%s", ta, tb, m, n, k,
+             NPROB, share_a ? " A shared" : "");
+    cmp_f32(what, c, sc * NPROB, gemm_tol());
+    cmp_single(what, c, c1, sc * NPROB, gemm_tol());
+    rm(a);
+    rm(b);
+    rm(c);
+    rm(c1);
+}
+
+static void test_rows_batched(void)
+{
+    const int rows = 33, cols = 70;
+    size_t sy = (size_t)rows * cols + 5, sbias = 100;
+    for (int relu = 0; relu < 2; relu++) {
+        pair y = mkrand(sy * NPROB, -1, 1, 1500 + relu), y1 = mkrand(sy * NPROB, -1, 1, 1500 + relu);
+        pair bias = mkrand(sbias * NPROB, -1, 1, 1502);
+        FOR_BOTH {
+            BE->bias_act_batched(BE, X(y), sy, X(bias), sbias, rows, cols, relu, NPROB);
+            for (int i = 0; i < NPROB; i++) {
+                rsc_buf *yi = at(s_, y1, i * sy * 4, (size_t)rows * cols * 4),
+                        *bi = at(s_, bias, i * sbias * 4, (size_t)cols * 4);
+                BE->bias_act(BE, yi, bi, rows, cols, relu);
+                BE->free(BE, yi);
+                BE->free(BE, bi);
+            }
+        }
+        const char *what = relu ? "bias_act_batched relu" : "bias_act_batched";
+        cmp_f32(what, y, sy * NPROB, 0);
+        cmp_single(what, y, y1, sy * NPROB, 0);
+        rm(y);
+        rm(y1);
+        rm(bias);
+    }
+    const int srows = 129;
+    size_t sx = (size_t)srows * cols + 3, sr = 80;
+    pair x = mkrand(sx * NPROB, -1, 1, 1510);
+    pair r = mkrand(sr * NPROB, -1, 1, 1511), r1 = mkrand(sr * NPROB, -1, 1, 1511);
+    FOR_BOTH {
+        BE->sum_rows_batched(BE, X(x), sx, X(r), sr, srows, cols, NPROB);
+        for (int i = 0; i < NPROB; i++) {
+            rsc_buf *xi = at(s_, x, i * sx * 4, (size_t)srows * cols * 4),
+                    *ri = at(s_, r1, i * sr * 4, (size_t)cols * 4);
+            BE->sum_rows(BE, xi, ri, srows, cols, 0.0f);
+            BE->free(BE, xi);
+            BE->free(BE, ri);
+        }
+    }
+    cmp_f32("sum_rows_batched", r, sr * NPROB, 1e-5);
+    cmp_single("sum_rows_batched", r, r1, sr * NPROB, 0);
+    rm(x);
+    rm(r);
+    rm(r1);
+}
+
+/* Gathers of NPROB problems from one u8 source: each its own indices and
+ * slot map and substituted rows (problem 0 none: slots -1); then the
+ * test-set form (indices shared, stride 0, no slots). */
+static void test_gather_batched(void)
+{
+    const size_t rows = 500, len = 784, count = 40, off = 3, sidx = 60, nsub = 20;
+    unsigned char *u8 = xmalloc(rows * len);
+    for (size_t i = 0; i < rows * len; i++)
+        u8[i] = (unsigned char)(rsc_backend_hash64(1600, i) & 0xff);
+    int32_t *idx = xmalloc(NPROB * sidx * 4), *slot = xmalloc(NPROB * rows * 4), lab[500];
+    for (size_t j = 0; j < NPROB * sidx; j++)
+        idx[j] = (int32_t)(rsc_backend_hash64(1601, j) % rows);
+    for (size_t i = 0; i < NPROB * rows; i++)
+        slot[i] = i >= rows && i % 7 == 0 && (i % rows) / 7 < nsub ? (int32_t)((i % rows) / 7) : -1;
+    for (size_t i = 0; i < rows; i++)
+        lab[i] = (int32_t)(i * 3 % 10);
+    pair src = mk(rows * len, u8), ix = mk(NPROB * sidx * 4, idx), sl = mk(NPROB * rows * 4, slot);
+    pair sub = mkrand(NPROB * nsub * len, 0, 1, 1602), labels = mk(sizeof lab, lab);
+    size_t nd = NPROB * count * len;
+    pair d = mk(nd * 4, NULL), d1 = mk(nd * 4, NULL), l = mk(NPROB * count * 4, NULL),
+         l1 = mk(NPROB * count * 4, NULL);
+    for (int shared = 0; shared < 2; shared++) {
+        size_t si = shared ? 0 : sidx;
+        FOR_BOTH {
+            BE->gather_batched(BE, X(d), X(src), RSC_GATHER_U8, len, X(ix), si, off, count,
+                               shared ? NULL : X(sl), rows, shared ? NULL : X(sub), nsub * len,
+                               NPROB);
+            BE->gather_i32_batched(BE, X(l), X(labels), X(ix), si, off, count, NPROB);
+            for (int i = 0; i < NPROB; i++) {
+                rsc_buf *di = at(s_, d1, i * count * len * 4, count * len * 4),
+                        *si_ = shared ? NULL : at(s_, sl, i * rows * 4, rows * 4),
+                        *bi = shared ? NULL : at(s_, sub, i * nsub * len * 4, nsub * len * 4),
+                        *li = at(s_, l1, i * count * 4, count * 4);
+                BE->gather(BE, di, X(src), RSC_GATHER_U8, len, X(ix), i * si + off, count, si_, bi);
+                BE->gather_i32(BE, li, X(labels), X(ix), i * si + off, count);
+                BE->free(BE, di);
+                BE->free(BE, si_);
+                BE->free(BE, bi);
+                BE->free(BE, li);
+            }
+        }
+        const char *what = shared ? "gather_batched, indices shared" : "gather_batched, slots";
+        cmp_f32(what, d, nd, 0);
+        cmp_single(what, d, d1, nd, 0);
+        cmp_bytes(shared ? "gather_i32_batched, indices shared" : "gather_i32_batched", l);
+        cmp_single(shared ? "gather_i32_batched, indices shared" : "gather_i32_batched", l, l1,
+                   NPROB * count, 0);
+    }
+    free(u8);
+    free(idx);
+    free(slot);
+    pair all[] = { src, ix, sl, sub, labels, d, d1, l, l1 };
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        rm(all[i]);
+}
+
+static void test_xent_batched(void)
+{
+    const int rows = 37, cols = 10;
+    size_t per = (size_t)rows * cols;
+    int32_t lab[NPROB * 37];
+    for (size_t i = 0; i < NPROB * (size_t)rows; i++)
+        lab[i] = (int32_t)(rsc_backend_hash64(1700, i) % cols);
+    pair z = mkrand(per * NPROB, -4, 4, 1701), y = mk(sizeof lab, lab);
+    pair dz = mk(per * NPROB * 4, NULL), dz1 = mk(per * NPROB * 4, NULL);
+    pair st = mk(NPROB * 16, NULL), st1 = mk(NPROB * 16, NULL);
+    FOR_BOTH {
+        BE->xent_batched(BE, X(z), X(y), rows, cols, X(dz), 0.125f, X(st), NPROB);
+        for (int i = 0; i < NPROB; i++) {
+            rsc_buf *zi = at(s_, z, i * per * 4, per * 4), *yi = at(s_, y, (size_t)i * rows * 4, (size_t)rows * 4),
+                    *di = at(s_, dz1, i * per * 4, per * 4), *si = at(s_, st1, (size_t)i * 16, 16);
+            BE->xent(BE, zi, yi, rows, cols, di, 0.125f, si);
+            BE->free(BE, zi);
+            BE->free(BE, yi);
+            BE->free(BE, di);
+            BE->free(BE, si);
+        }
+    }
+    cmp_f32("xent_batched gradient", dz, per * NPROB, 1e-6);
+    cmp_f64("xent_batched statistics", st, NPROB * 2, 1e-10);
+    cmp_single("xent_batched gradient", dz, dz1, per * NPROB, 0);
+    cmp_single("xent_batched statistics", st, st1, NPROB * 4, 0);
+    pair all[] = { z, y, dz, dz1, st, st1 };
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        rm(all[i]);
+}
+
+static void test_batched(void)
+{
+    /* The MLP's three products (forward, weight and input gradients). */
+    test_gemm_batched_case(0, 1, 32, 40, 50, 0, 1800);
+    test_gemm_batched_case(1, 0, 40, 50, 32, 0, 1810);
+    test_gemm_batched_case(0, 0, 32, 50, 40, 0, 1820);
+    test_gemm_batched_case(1, 1, 17, 9, 23, 1, 1830);
+    test_rows_batched();
+    test_gather_batched();
+    test_xent_batched();
 }
 
 /* ------------------------------------------------------------ convolutional layers */
@@ -1051,6 +1275,7 @@ static void compare_all(void)
     test_optim(100003);
     test_random();
     test_gather();
+    test_batched();
     test_conv();
     test_pool();
     test_bn_case(4, 3, 50, 0, 1400);

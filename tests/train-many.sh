@@ -33,6 +33,18 @@ for d in n0 n12 n30; do
     done
 done
 [ "$(ls out2 | wc -l)" -eq 9 ] || fail "not 9 models"
+# The summary says how the models were trained: in lockstep, or in turn
+# when the datasets do not share their images (then each is still its
+# own call's model).
+"$toy" 500 200 12 >other.rsct
+rsc-train --arch mlp-small -e 2 -b 32 --device cpu -j 1 --seed 1 -q -o other-1.rsct other.rsct
+rsc-train --arch mlp-small -e 2 -b 32 --device cpu -j 1 --seeds 1 --lockstep on -o 'sum-{data}.rsct' \
+    n12.rsct n30.rsct 2>sum.txt
+[ "$(grep -c '(2 models in lockstep)$' sum.txt)" -eq 2 ] || { cat sum.txt; fail "lockstep summary"; }
+rsc-train --arch mlp-small -e 2 -b 32 --device cpu -j 1 --seeds 1 --lockstep on -o 'sum-{data}.rsct' \
+    n12.rsct other.rsct 2>sum.txt
+[ "$(grep -c '(2 models in turn)$' sum.txt)" -eq 2 ] || { cat sum.txt; fail "in-turn summary"; }
+cmp sum-n12.rsct ref1-n12-1.rsct && cmp sum-other.rsct other-1.rsct || fail "models in turn"
 # The models differ (seeds and datasets are each model's own).
 cmp -s out1/n12-1.rsct out1/n12-2.rsct && fail "two seeds gave the same model"
 cmp -s out1/n0-1.rsct out1/n12-1.rsct && fail "two datasets gave the same model"

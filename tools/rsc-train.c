@@ -370,6 +370,7 @@ typedef struct run {
     unsigned wflags;
     const char *path;            /* the current model's output (many models) */
     rsc_file *keep;              /* the last model's dataset, for the next one */
+    int lockstep;                /* the last models were trained in lockstep */
 } run;
 
 /* --describe: the architecture on the data's shape (or its own input). */
@@ -557,6 +558,7 @@ static size_t train(run *r, rsc_trainer **tr, int k, rsc_epoch_stats *st)
         st[i] = (rsc_epoch_stats){ .test_acc = NAN };
     if (k > 1 && !(g = rsc_train_group_new(tr, k, &err)))
         rsc_die_err(&err);
+    r->lockstep = g && rsc_train_group_lockstep(g);
     rsc_signal_set_graceful(1);
     while (rsc_trainer_epochs_done(tr[0]) < r->cfg.epochs) {
         char label[64], extra[128];
@@ -582,21 +584,25 @@ static size_t train(run *r, rsc_trainer **tr, int k, rsc_epoch_stats *st)
     return trained;
 }
 
-/* The summary line of the current model. */
+/* The summary line of the current model, one of k trained together
+ * (examples per second: of all k). */
 static void summary(const run *r, int first, const rsc_epoch_stats *st, double secs,
-                    size_t trained)
+                    size_t trained, int k)
 {
-    char test[48] = "", name[300] = "";
+    char test[48] = "", name[300] = "", together[48] = "";
+    if (k > 1)
+        snprintf(together, sizeof together, " (%d models %s)", k,
+                 r->lockstep ? "in lockstep" : "in turn");
     if (!isnan(st->test_acc))
         snprintf(test, sizeof test, " test acc %.4f", st->test_acc);
     if (r->path)
         snprintf(name, sizeof name, "%s: ", r->path);
     fprintf(stderr, "%s: %s%s, epochs %d-%d of %d on %zu examples (%zu excluded): loss %.4f "
-            "train acc %.4f%s; %.1f s, %.0f ex/s on %s x%d\n",
+            "train acc %.4f%s; %.1f s, %.0f ex/s on %s x%d%s\n",
             rsc_progname(), name, r->cfg.arch, first + 1, rsc_trainer_epochs_done(r->tr),
             r->cfg.epochs, rsc_trainer_examples(r->tr), rsc_trainer_excluded(r->tr), st->loss,
-            st->train_acc, test, secs, secs > 0 ? (double)trained / secs : 0.0, r->be->desc,
-            r->be->threads);
+            st->train_acc, test, secs, secs > 0 ? (double)trained * k / secs : 0.0, r->be->desc,
+            r->be->threads, together);
 }
 
 /* The k models of jobs: their trainers and data (a lockstep chunk shares
@@ -641,7 +647,7 @@ static void train_jobs(run *r, job *jobs, int k, const job *next, const rsc_file
         r->path = jobs[i].output;
         write_model(r, NULL);
         if (!r->o->quiet)
-            summary(r, first, &st[i], secs, trained);
+            summary(r, first, &st[i], secs, trained, k);
     }
     if (next && !strcmp(next->data, jobs[k - 1].data))
         r->keep = ds[k - 1];

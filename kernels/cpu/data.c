@@ -74,8 +74,36 @@ static void cpu_noise_add(rsc_backend *be, rsc_buf *x, size_t n, float sigma, ui
     rsc_cpu_run_range(be, &t);
 }
 
+static void cpu_gather_batched(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, int src_type,
+                               size_t row_len, const rsc_buf *idx, size_t sidx, size_t idx_off,
+                               size_t rows, const rsc_buf *slot, size_t sslot,
+                               const rsc_buf *sub, size_t ssub, int count)
+{
+    for (int i = 0; i < count; i++) {
+        rsc_buf di, si, bi;
+        size_t k = (size_t)i;
+        cpu_gather(be, rsc_cpu_at(&di, dst, k * rows * row_len * sizeof(float)), src, src_type,
+                   row_len, idx, k * sidx + idx_off, rows,
+                   slot ? rsc_cpu_at(&si, slot, k * sslot * sizeof(int32_t)) : NULL,
+                   slot ? rsc_cpu_at(&bi, sub, k * ssub * sizeof(float)) : NULL);
+    }
+}
+
+static void cpu_gather_i32_batched(rsc_backend *be, rsc_buf *dst, const rsc_buf *src,
+                                   const rsc_buf *idx, size_t sidx, size_t idx_off, size_t rows,
+                                   int count)
+{
+    for (int i = 0; i < count; i++) {
+        rsc_buf di;
+        cpu_gather_i32(be, rsc_cpu_at(&di, dst, (size_t)i * rows * sizeof(int32_t)), src, idx,
+                       (size_t)i * sidx + idx_off, rows);
+    }
+}
+
 void rsc_cpu_install_data(rsc_backend *be)
 {
+    be->gather_batched = cpu_gather_batched;
+    be->gather_i32_batched = cpu_gather_i32_batched;
     be->gather = cpu_gather;
     be->gather_i32 = cpu_gather_i32;
     be->dropout_mask = cpu_dropout_mask;

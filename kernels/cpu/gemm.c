@@ -135,9 +135,47 @@ static void cpu_sum_rows(rsc_backend *be, const rsc_buf *x, rsc_buf *y, int rows
     rsc_cpu_pool_run(pool_of(be), sum_rows_chunk, &t, nchunks);
 }
 
+/* ------------------------------------------------------------ batched */
+
+static void cpu_gemm_batched(rsc_backend *be, int ta, int tb, int m, int n, int k, float alpha,
+                             const rsc_buf *a, int lda, size_t sa, const rsc_buf *b, int ldb,
+                             size_t sb, float beta, rsc_buf *c, int ldc, size_t sc, int count)
+{
+    for (int i = 0; i < count; i++) {
+        rsc_buf ai, bi, ci;
+        size_t e = (size_t)i * sizeof(float);
+        cpu_gemm(be, ta, tb, m, n, k, alpha, rsc_cpu_at(&ai, a, e * sa), lda,
+                 rsc_cpu_at(&bi, b, e * sb), ldb, beta, rsc_cpu_at(&ci, c, e * sc), ldc);
+    }
+}
+
+static void cpu_bias_act_batched(rsc_backend *be, rsc_buf *y, size_t sy, const rsc_buf *bias,
+                                 size_t sbias, int rows, int cols, int relu, int count)
+{
+    for (int i = 0; i < count; i++) {
+        rsc_buf yi, bi;
+        size_t e = (size_t)i * sizeof(float);
+        cpu_bias_act(be, rsc_cpu_at(&yi, y, e * sy), rsc_cpu_at(&bi, bias, e * sbias), rows, cols,
+                     relu);
+    }
+}
+
+static void cpu_sum_rows_batched(rsc_backend *be, const rsc_buf *x, size_t sx, rsc_buf *y,
+                                 size_t sy, int rows, int cols, int count)
+{
+    for (int i = 0; i < count; i++) {
+        rsc_buf xi, yi;
+        size_t e = (size_t)i * sizeof(float);
+        cpu_sum_rows(be, rsc_cpu_at(&xi, x, e * sx), rsc_cpu_at(&yi, y, e * sy), rows, cols, 0.0f);
+    }
+}
+
 void rsc_cpu_install_gemm(rsc_backend *be)
 {
     be->gemm = cpu_gemm;
     be->bias_act = cpu_bias_act;
     be->sum_rows = cpu_sum_rows;
+    be->gemm_batched = cpu_gemm_batched;
+    be->bias_act_batched = cpu_bias_act_batched;
+    be->sum_rows_batched = cpu_sum_rows_batched;
 }

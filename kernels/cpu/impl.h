@@ -33,6 +33,19 @@ typedef struct cpu_impl {
 #define F(b) ((float *)(b)->data)
 #define CF(b) ((const float *)(b)->data)
 
+/* A handle on the bytes of b from `offset` on, for the batched
+ * operations, which run the single operation on each problem's slice: a
+ * value on the caller's stack, never freed.  b may be NULL (then NULL). */
+static inline rsc_buf *rsc_cpu_at(rsc_buf *tmp, const rsc_buf *b, size_t offset)
+{
+    if (!b)
+        return NULL;
+    tmp->data = b->data + offset;
+    tmp->bytes = b->bytes > offset ? b->bytes - offset : 0;
+    tmp->is_view = 1;
+    return tmp;
+}
+
 static inline rsc_cpu_pool *pool_of(rsc_backend *be)
 {
     return ((cpu_impl *)be->impl)->pool;

@@ -60,8 +60,23 @@ static void cpu_softmax(rsc_backend *be, const rsc_buf *x, rsc_buf *y, int rows,
     }
 }
 
+static void cpu_xent_batched(rsc_backend *be, const rsc_buf *logits, const rsc_buf *labels,
+                             int rows, int cols, rsc_buf *dlogits, float grad_scale,
+                             rsc_buf *stats, int count)
+{
+    size_t per = (size_t)rows * (size_t)cols * sizeof(float);
+    for (int i = 0; i < count; i++) {
+        rsc_buf li, yi, di, si;
+        cpu_xent(be, rsc_cpu_at(&li, logits, i * per),
+                 rsc_cpu_at(&yi, labels, (size_t)i * (size_t)rows * sizeof(int32_t)), rows, cols,
+                 rsc_cpu_at(&di, dlogits, i * per), grad_scale,
+                 rsc_cpu_at(&si, stats, (size_t)i * 2 * sizeof(double)));
+    }
+}
+
 void rsc_cpu_install_xent(rsc_backend *be)
 {
     be->xent = cpu_xent;
+    be->xent_batched = cpu_xent_batched;
     be->softmax = cpu_softmax;
 }

@@ -182,6 +182,7 @@ static int load_blas(cuda_impl *impl)
     CUDA_BLAS_LOOKUP(cublasSetAtomicsMode)
     CUDA_BLAS_LOOKUP(cublasSetMathMode)
     CUDA_BLAS_LOOKUP(cublasSgemm)
+    CUDA_BLAS_LOOKUP(cublasSgemmStridedBatched)
 #undef CUDA_BLAS_LOOKUP
     return 0;
 }

@@ -56,6 +56,7 @@ typedef decltype(&cublasSetPointerMode) cuda_cublasSetPointerMode_fn;
 typedef decltype(&cublasSetAtomicsMode) cuda_cublasSetAtomicsMode_fn;
 typedef decltype(&cublasSetMathMode) cuda_cublasSetMathMode_fn;
 typedef decltype(&cublasSgemm) cuda_cublasSgemm_fn;
+typedef decltype(&cublasSgemmStridedBatched) cuda_cublasSgemmStridedBatched_fn;
 typedef struct cuda_blas_api {
     cuda_cublasCreate_fn cublasCreate;
     cuda_cublasDestroy_fn cublasDestroy;
@@ -65,6 +66,7 @@ typedef struct cuda_blas_api {
     cuda_cublasSetAtomicsMode_fn cublasSetAtomicsMode;
     cuda_cublasSetMathMode_fn cublasSetMathMode;
     cuda_cublasSgemm_fn cublasSgemm;
+    cuda_cublasSgemmStridedBatched_fn cublasSgemmStridedBatched;
 } cuda_blas_api;
 
 typedef struct cuda_impl {
@@ -115,6 +117,10 @@ int rsc_cuda_check_dnn(cuda_impl *impl, cudnnStatus_t rc, const char *what, cons
 /* Wait for every issued operation, read the kernels' flags and report a
  * sticky error (sync() and download()).  0, or -1 with the message. */
 int rsc_cuda_finish(rsc_backend *be, rsc_error *err);
+
+/* The most problems of one batched operation (backend.h: *_batched): they
+ * go along a grid dimension of at most 65535 blocks. */
+#define CUDA_MAX_PROBLEMS 65535
 
 /* Blocks for n elements at CUDA_THREADS per block, capped (kernels loop
  * with a grid stride). */

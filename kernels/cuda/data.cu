@@ -64,8 +64,16 @@ static void cuda_noise_add(rsc_backend *be, rsc_buf *x, size_t n, float sigma, u
 template <typename T>
 __global__ static void gather_kernel(float *dst, const T *src, size_t row_len, size_t nrows,
                                      const int32_t *idx, size_t count, const int32_t *slot,
-                                     const float *sub, size_t nsub, unsigned *flags)
+                                     const float *sub, size_t nsub, unsigned *flags, size_t sidx,
+                                     size_t sslot, size_t ssub)
 {
+    /* Problem blockIdx.z of a batched call (backend.h: gather_batched). */
+    dst += blockIdx.z * count * row_len;
+    idx += blockIdx.z * sidx;
+    if (slot) {
+        slot += blockIdx.z * sslot;
+        sub += blockIdx.z * ssub;
+    }
     for (size_t j = blockIdx.y; j < count; j += gridDim.y) {
         int32_t row = idx[j];
         float *d = dst + j * row_len;
@@ -104,27 +112,38 @@ static dim3 gather_grid(size_t row_len, size_t count)
     return dim3((unsigned)bx, (unsigned)by);
 }
 
-static void cuda_gather(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, int src_type,
-                        size_t row_len, const rsc_buf *idx, size_t idx_off, size_t count,
-                        const rsc_buf *slot, const rsc_buf *sub)
+/* gather and gather_batched: `problems` problems along the grid's z, with
+ * the strides of gather_batched (0 for gather). */
+static void gather_launch(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, int src_type,
+                          size_t row_len, const rsc_buf *idx, size_t sidx, size_t idx_off,
+                          size_t count, const rsc_buf *slot, size_t sslot, const rsc_buf *sub,
+                          size_t ssub, size_t nsub, int problems)
 {
     cuda_impl *impl = cuda_of(be);
-    if (count == 0 || row_len == 0 || impl->failed)
+    if (count == 0 || row_len == 0 || problems <= 0 || impl->failed)
         return;
+    if (problems > CUDA_MAX_PROBLEMS) {
+        rsc_cuda_record(impl, __FILE__, __LINE__, "gather_batched: %d problems (at most %d)",
+                        problems, CUDA_MAX_PROBLEMS);
+        return;
+    }
     const int32_t *ix = (const int32_t *)idx->data + idx_off;
     const int32_t *sl = slot ? (const int32_t *)slot->data : NULL;
     const float *sb = slot && sub ? CF(sub) : NULL;
-    size_t nsub = slot && sub ? sub->bytes / (row_len * sizeof(float)) : 0;
+    if (!sb)
+        nsub = 0;
     dim3 grid = gather_grid(row_len, count);
+    grid.z = (unsigned)problems;
     if (src_type == RSC_GATHER_U8) {
         size_t nrows = src->bytes / row_len;
         gather_kernel<unsigned char><<<grid, CUDA_THREADS, 0, impl->stream>>>(
             F(dst), (const unsigned char *)src->data, row_len, nrows, ix, count, sl, sb, nsub,
-            impl->dflags);
+            impl->dflags, sidx, sslot, ssub);
     } else if (src_type == RSC_GATHER_F32) {
         size_t nrows = src->bytes / (row_len * sizeof(float));
         gather_kernel<float><<<grid, CUDA_THREADS, 0, impl->stream>>>(
-            F(dst), CF(src), row_len, nrows, ix, count, sl, sb, nsub, impl->dflags);
+            F(dst), CF(src), row_len, nrows, ix, count, sl, sb, nsub, impl->dflags, sidx, sslot,
+            ssub);
     } else {
         rsc_cuda_record(impl, __FILE__, __LINE__, "gather: unknown source type %d", src_type);
         return;
@@ -132,9 +151,30 @@ static void cuda_gather(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, int s
     CUDA_LAUNCHED(impl, "gather_kernel");
 }
 
-__global__ static void gather_i32_kernel(int32_t *dst, const int32_t *src, size_t nsrc,
-                                         const int32_t *idx, size_t count, unsigned *flags)
+static void cuda_gather(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, int src_type,
+                        size_t row_len, const rsc_buf *idx, size_t idx_off, size_t count,
+                        const rsc_buf *slot, const rsc_buf *sub)
 {
+    size_t nsub = slot && sub ? sub->bytes / (row_len * sizeof(float)) : 0;
+    gather_launch(be, dst, src, src_type, row_len, idx, 0, idx_off, count, slot, 0, sub, 0, nsub,
+                  1);
+}
+
+static void cuda_gather_batched(rsc_backend *be, rsc_buf *dst, const rsc_buf *src, int src_type,
+                                size_t row_len, const rsc_buf *idx, size_t sidx, size_t idx_off,
+                                size_t rows, const rsc_buf *slot, size_t sslot,
+                                const rsc_buf *sub, size_t ssub, int count)
+{
+    gather_launch(be, dst, src, src_type, row_len, idx, sidx, idx_off, rows, slot, sslot, sub,
+                  ssub, row_len ? ssub / row_len : 0, count);
+}
+
+__global__ static void gather_i32_kernel(int32_t *dst, const int32_t *src, size_t nsrc,
+                                         const int32_t *idx, size_t count, unsigned *flags,
+                                         size_t sidx)
+{
+    dst += blockIdx.y * count;   /* problem blockIdx.y of a batched call */
+    idx += blockIdx.y * sidx;
     for (size_t j = blockIdx.x * (size_t)blockDim.x + threadIdx.x; j < count;
          j += (size_t)gridDim.x * blockDim.x) {
         int32_t row = idx[j];
@@ -155,7 +195,26 @@ static void cuda_gather_i32(rsc_backend *be, rsc_buf *dst, const rsc_buf *src,
         return;
     gather_i32_kernel<<<cuda_blocks(count), CUDA_THREADS, 0, impl->stream>>>(
         (int32_t *)dst->data, (const int32_t *)src->data, src->bytes / sizeof(int32_t),
-        (const int32_t *)idx->data + idx_off, count, impl->dflags);
+        (const int32_t *)idx->data + idx_off, count, impl->dflags, 0);
+    CUDA_LAUNCHED(impl, "gather_i32_kernel");
+}
+
+static void cuda_gather_i32_batched(rsc_backend *be, rsc_buf *dst, const rsc_buf *src,
+                                    const rsc_buf *idx, size_t sidx, size_t idx_off, size_t rows,
+                                    int count)
+{
+    cuda_impl *impl = cuda_of(be);
+    if (rows == 0 || count <= 0 || impl->failed)
+        return;
+    if (count > CUDA_MAX_PROBLEMS) {
+        rsc_cuda_record(impl, __FILE__, __LINE__, "gather_i32_batched: %d problems (at most %d)",
+                        count, CUDA_MAX_PROBLEMS);
+        return;
+    }
+    dim3 grid(cuda_blocks(rows), (unsigned)count);
+    gather_i32_kernel<<<grid, CUDA_THREADS, 0, impl->stream>>>(
+        (int32_t *)dst->data, (const int32_t *)src->data, src->bytes / sizeof(int32_t),
+        (const int32_t *)idx->data + idx_off, rows, impl->dflags, sidx);
     CUDA_LAUNCHED(impl, "gather_i32_kernel");
 }
 
@@ -165,4 +224,6 @@ void rsc_cuda_install_data(rsc_backend *be)
     be->noise_add = cuda_noise_add;
     be->gather = cuda_gather;
     be->gather_i32 = cuda_gather_i32;
+    be->gather_batched = cuda_gather_batched;
+    be->gather_i32_batched = cuda_gather_i32_batched;
 }

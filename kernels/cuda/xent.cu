@@ -23,11 +23,18 @@ __device__ static inline void store_double(unsigned char *p, double v)
     ((unsigned *)p)[1] = (unsigned)(bits >> 32);
 }
 
-/* One block: thread t handles rows t, t + XENT_THREADS, ... */
+/* One block per problem (one for xent; block i is problem i of
+ * xent_batched): thread t handles rows t, t + XENT_THREADS, ... */
 __global__ static void xent_kernel(const float *logits, const int32_t *labels, int rows,
                                    int cols, float *dlogits, float grad_scale,
                                    unsigned char *stats, unsigned *flags)
 {
+    size_t per = (size_t)rows * cols;
+    logits += blockIdx.x * per;
+    labels += blockIdx.x * (size_t)rows;
+    if (dlogits)
+        dlogits += blockIdx.x * per;
+    stats += blockIdx.x * 2 * sizeof(double);
     __shared__ double sh_loss[XENT_THREADS];
     __shared__ double sh_hits[XENT_THREADS];
     double loss = 0.0, hits = 0.0;
@@ -116,8 +123,22 @@ static void cuda_softmax(rsc_backend *be, const rsc_buf *x, rsc_buf *y, int rows
     CUDA_LAUNCHED(impl, "softmax_kernel");
 }
 
+static void cuda_xent_batched(rsc_backend *be, const rsc_buf *logits, const rsc_buf *labels,
+                              int rows, int cols, rsc_buf *dlogits, float grad_scale,
+                              rsc_buf *stats, int count)
+{
+    cuda_impl *impl = cuda_of(be);
+    if (rows <= 0 || cols <= 0 || count <= 0 || impl->failed)
+        return;
+    xent_kernel<<<(unsigned)count, XENT_THREADS, 0, impl->stream>>>(
+        CF(logits), (const int32_t *)labels->data, rows, cols, dlogits ? F(dlogits) : NULL,
+        grad_scale, stats->data, impl->dflags);
+    CUDA_LAUNCHED(impl, "xent_kernel");
+}
+
 void rsc_cuda_install_xent(rsc_backend *be)
 {
+    be->xent_batched = cuda_xent_batched;
     be->xent = cuda_xent;
     be->softmax = cuda_softmax;
 }

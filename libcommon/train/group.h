@@ -69,6 +69,10 @@ typedef struct rsc_train_group rsc_train_group;
  * current parameters and optimiser state are copied in. */
 rsc_train_group *rsc_train_group_new(rsc_trainer *const *t, int k, rsc_error *err);
 void rsc_train_group_free(rsc_train_group *g);
+/* 1 when the group advances in lockstep, 0 when it trains its models in
+ * turn (they do not share their images, examples per epoch or epoch, or
+ * the configuration does not fit). */
+int rsc_train_group_lockstep(const rsc_train_group *g);
 
 /* One epoch of every model (the next one).  st: k entries.  Returns 0, a
  * signal number (> 0) when stopped by a signal in graceful mode (the
