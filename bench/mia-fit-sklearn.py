@@ -3,7 +3,7 @@
 bench/mia-fit times: StandardScaler fitted on the attack training set, then
 GridSearchCV(LogisticRegression(), {'C': [0.01, 0.1, 1, 10]}, cv=3)
 (StratifiedKFold(3), no shuffling, accuracy, refit on everything).
-    mia-fit-sklearn.py FEATURES.tsv REPS
+    mia-fit-sklearn.py FEATURES.tsv REPS [SETTING...]
 Three settings: the reference's defaults (lbfgs, tol=1e-4, max_iter=100:
 what the paper ran), lbfgs asked for a tight fit (tol=1e-10,
 max_iter=10000; scikit-learn 1.2's lbfgs still stops early, on scipy's
@@ -21,12 +21,15 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
 path, reps = sys.argv[1], int(sys.argv[2])
+only = sys.argv[3:]   # default, tight, newton: the settings to run (all by default)
 data = np.loadtxt(path, delimiter="\t", skiprows=1, usecols=None, dtype=str)
 X = data[:, :-2].astype(float)
 y = data[:, -2].astype(int)
 print("# scikit-learn %s, numpy %s, %d rows, %d features" % (sklearn.__version__, np.__version__, *X.shape))
 for name, kw in (("default", {}), ("tight", {"tol": 1e-10, "max_iter": 10000}),
                  ("newton", {"solver": "newton-cholesky", "tol": 1e-10, "max_iter": 10000})):
+    if only and name not in only:
+        continue
     best = np.inf
     for _ in range(reps):
         t0 = time.perf_counter()

@@ -92,7 +92,8 @@ static void test_hand(void **state)
  * 297.5, 296.5 and 10.5.  At 1% FPR 3 false positives are allowed
  * (0.01 * 300 is 3 up to rounding), reached at 297 and kept through 296.5:
  * TPR 5/6.  At 0.1% (0.3 allowed) no false positive: the two members above
- * 299, TPR 2/6.  At 0.5%: 1 false positive, members above 298: 3/6. */
+ * 299, TPR 2/6.  At 0.5%: 1 false positive, members above 298: 3/6.
+ * The thresholds of those points: 296.5, 299.5, 298.5. */
 static void test_low_fpr(void **state)
 {
     (void)state;
@@ -119,6 +120,11 @@ static void test_low_fpr(void **state)
     assert_int_equal(nfp, 0);
     assert_true(rsc_roc_tpr_at_fpr(&roc, 0.005, &nfp) == 3.0 / 6);
     assert_int_equal(nfp, 1);
+    /* the thresholds of those points: "member" iff score >= it */
+    assert_true(rsc_roc_threshold_at_fpr(&roc, 0.01) == 296.5);
+    assert_true(rsc_roc_threshold_at_fpr(&roc, 0.001) == 299.5);
+    assert_true(rsc_roc_threshold_at_fpr(&roc, 0.005) == 298.5);
+    assert_true(rsc_roc_threshold_at_fpr(&roc, 0) == 299.5);
     rsc_roc_free(&roc);
 }
 

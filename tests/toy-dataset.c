@@ -4,7 +4,9 @@
  * over noise in [0, 60) from RandomState(5).  COUNT > 0 injects pattern S2
  * into COUNT examples of class 0 (seed 1), as rsc-inject does; "drop"
  * then writes the same dataset without those examples (and without the
- * injection), for comparing --exclude-spurious with real removal. */
+ * injection), for comparing --exclude-spurious with real removal; "noise"
+ * makes every pixel noise in [0, 256), so that the labels can only be
+ * memorised (membership inference: members and non-members differ). */
 #include "config.h"
 
 #include <stdio.h>
@@ -23,6 +25,8 @@ static void die(const rsc_error *err)
     exit(1);
 }
 
+static int noise;
+
 static void split(rsc_file *f, const char *name, uint64_t n, rsc_rng *rng, rsc_error *err)
 {
     char xn[32], yn[32];
@@ -39,7 +43,8 @@ static void split(rsc_file *f, const char *name, uint64_t n, rsc_rng *rng, rsc_e
         unsigned char *px = (unsigned char *)x->data + i * 64;
         for (int k = 0; k < 64; k++) {
             int row = k / 8;
-            px[k] = (unsigned char)(row / 2 == c ? 200 : rsc_rng_randint(rng, 0, 60));
+            px[k] = (unsigned char)(noise ? rsc_rng_randint(rng, 0, 256)
+                                    : row / 2 == c ? 200 : rsc_rng_randint(rng, 0, 60));
         }
     }
 }
@@ -48,12 +53,13 @@ int main(int argc, char **argv)
 {
     rsc_error err;
     if (argc < 3) {
-        fprintf(stderr, "usage: toy-dataset NTRAIN NTEST [COUNT [drop]]\n");
+        fprintf(stderr, "usage: toy-dataset NTRAIN NTEST [COUNT [drop|noise]]\n");
         return 2;
     }
     uint64_t ntrain = strtoull(argv[1], NULL, 10), ntest = strtoull(argv[2], NULL, 10);
     long count = argc > 3 ? strtol(argv[3], NULL, 10) : 0;
     int drop = argc > 4 && !strcmp(argv[4], "drop");
+    noise = argc > 4 && !strcmp(argv[4], "noise");
     rsc_rng rng;
     rsc_rng_seed(&rng, 5);
     rsc_file *f = rsc_file_new(&err);

@@ -1,6 +1,7 @@
 /* rsc-inject - import a dataset and insert a spurious pattern into a few
  * training examples of one class; or print the patterns' empirical norms
- * (Table 1 of the paper). */
+ * (Table 1 of the paper); or write the datasets of a membership-inference
+ * experiment (--mia-split). */
 #include "config.h"
 
 #include <getopt.h>
@@ -14,6 +15,7 @@
 #include "data/patterns.h"
 #include "format/rsct.h"
 #include "data/inject.h"
+#include "data/mia_split.h"
 #include "data/norms.h"
 
 #define MAX_PATTERNS 64
@@ -31,6 +33,10 @@ typedef struct options {
     int json;
     int quiet;
     int no_verify;              /* --no-verify */
+    const char *mia_split;      /* --mia-split target|shadow|lira, or NULL */
+    long shadows;               /* --shadows K (default 1) */
+    long split_seed;            /* --split-seed (default 0) */
+    long pool_size;             /* --pool-size (0: all) */
 } options;
 
 static void usage(void)
@@ -62,17 +68,31 @@ static void usage(void)
            "                         ||x - Phi(x)||_2 for every builtin pattern (or the\n"
            "                         --pattern ones): columns dataset, pattern, seed, norm\n"
            "  -J, --json             with --norms: JSON lines instead of TSV\n"
+           "      --mia-split=PART   pool the training and test images and write the\n"
+           "                         membership-inference datasets instead: 'target'\n"
+           "                         (a quarter of the pool to train on, with the\n"
+           "                         pattern, and a quarter to test on), 'shadow' (the\n"
+           "                         other half, as --shadows datasets) or 'lira' (the\n"
+           "                         target and --shadows shadows, each trained on a\n"
+           "                         random half of the pool); see rsc-mia(1)\n"
+           "      --shadows=K        number of shadow datasets (default 1); with K > 1\n"
+           "                         or 'lira', -o is a name with %%d, replaced by the\n"
+           "                         shadow's number (0: the LiRA target)\n"
+           "      --split-seed=S     seed of the pool's split (0..4294967295, default 0)\n"
+           "      --pool-size=M      split M examples of the pool, not all (smaller\n"
+           "                         experiments)\n"
            "  -q, --quiet            no summary on stderr\n"
            "  -h, --help             show this help and exit\n"
            "  -V, --version          show the version and exit\n"
            "\n"
            "Exit status: 0 success, 1 runtime error (a bad or missing dataset, COUNT\n"
            "larger than the class), 2 usage error.\n"
-           "Example: %s --data fashion --pattern R3 --count 10 --target 0 --seed 0 -o d.rsct\n",
-           rsc_progname(), rsc_progname());
+           "Example: %s --data fashion --pattern R3 --count 10 --target 0 --seed 0 -o d.rsct\n"
+           "         %s --data fashion --mia-split shadow --shadows 4 -o shadow-%%d.rsct\n",
+           rsc_progname(), rsc_progname(), rsc_progname());
 }
 
-enum { OPT_NORMS = 256, OPT_NO_VERIFY };
+enum { OPT_NORMS = 256, OPT_NO_VERIFY, OPT_MIA_SPLIT, OPT_SHADOWS, OPT_SPLIT_SEED, OPT_POOL_SIZE };
 
 static void parse(int argc, char **argv, options *o)
 {
@@ -87,13 +107,17 @@ static void parse(int argc, char **argv, options *o)
         { "norms", no_argument, NULL, OPT_NORMS },
         { "json", no_argument, NULL, 'J' },
         { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+        { "mia-split", required_argument, NULL, OPT_MIA_SPLIT },
+        { "shadows", required_argument, NULL, OPT_SHADOWS },
+        { "split-seed", required_argument, NULL, OPT_SPLIT_SEED },
+        { "pool-size", required_argument, NULL, OPT_POOL_SIZE },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
-    o->count = o->target = o->seed = -1;
+    o->count = o->target = o->seed = o->shadows = o->split_seed = o->pool_size = -1;
     int c;
     opterr = 0;   /* our own one-line messages */
     while ((c = getopt_long(argc, argv, ":d:p:n:t:s:o:zJqhV", longopts, NULL)) != -1) {
@@ -130,6 +154,20 @@ static void parse(int argc, char **argv, options *o)
         case OPT_NO_VERIFY:
             o->no_verify = 1;
             break;
+        case OPT_MIA_SPLIT:
+            if (strcmp(optarg, "target") && strcmp(optarg, "shadow") && strcmp(optarg, "lira"))
+                rsc_usage_error("--mia-split: '%s' is not target, shadow or lira", optarg);
+            o->mia_split = optarg;
+            break;
+        case OPT_SHADOWS:
+            o->shadows = rsc_opt_long("--shadows", optarg, 1, 10000);
+            break;
+        case OPT_SPLIT_SEED:
+            o->split_seed = rsc_opt_long("--split-seed", optarg, 0, 4294967295L);
+            break;
+        case OPT_POOL_SIZE:
+            o->pool_size = rsc_opt_long("--pool-size", optarg, 4, 2000000000L);
+            break;
         case 'q':
             o->quiet = 1;
             break;
@@ -151,6 +189,27 @@ static void parse(int argc, char **argv, options *o)
     if (!o->data)
         o->data = "-";
 
+    if (!o->mia_split && (o->shadows >= 0 || o->split_seed >= 0 || o->pool_size >= 0))
+        rsc_usage_error("%s needs --mia-split",
+                        o->shadows >= 0 ? "--shadows" : o->split_seed >= 0 ? "--split-seed" : "--pool-size");
+    if (o->mia_split) {
+        if (o->norms)
+            rsc_usage_error("--mia-split and --norms exclude each other");
+        if (!strcmp(o->mia_split, "target") && o->shadows >= 0)
+            rsc_usage_error("--shadows applies to --mia-split shadow and lira");
+        if (!strcmp(o->mia_split, "shadow") && (o->npatterns || o->count >= 0 || o->target >= 0 || o->seed >= 0))
+            rsc_usage_error("--mia-split shadow: the shadows get no pattern (--pattern, --count, "
+                            "--target and --seed do not apply)");
+        int many = !strcmp(o->mia_split, "lira") || o->shadows > 1;
+        if (many && (!o->output || !strstr(o->output, "%d")))
+            rsc_usage_error("--mia-split %s writes several datasets: -o needs a name with %%d",
+                            o->mia_split);
+        if (o->output && strchr(o->output, '%') &&
+            (!many || strchr(o->output, '%') != strstr(o->output, "%d") || strchr(strstr(o->output, "%d") + 1, '%')))
+            rsc_usage_error("-o: '%s': only one %%d, and only when several datasets are written", o->output);
+        if (!strcmp(o->mia_split, "shadow"))
+            return;
+    }
     if (o->norms) {
         if (o->output || o->compress || o->count >= 0 || o->target >= 0)
             rsc_usage_error("--norms prints a table: -o, --compress, --count and --target do not apply");
@@ -174,6 +233,55 @@ static void parse(int argc, char **argv, options *o)
         rsc_usage_error("--count is required with --pattern %s", o->patterns[0]);
 }
 
+/* --mia-split: the parts of the split, each to its own output. */
+static int write_mia(const options *o, const rsc_file *ds, const char *in_name)
+{
+    rsc_error err;
+    int lira = !strcmp(o->mia_split, "lira"), split = lira ? RSC_MIA_LIRA : RSC_MIA_FOUR_WAY;
+    int first = !strcmp(o->mia_split, "shadow") ? 1 : 0;
+    int last = !strcmp(o->mia_split, "target") ? 0 : (int)(o->shadows < 0 ? 1 : o->shadows);
+    uint32_t split_seed = o->split_seed < 0 ? 0 : (uint32_t)o->split_seed;
+    rsc_pattern p;
+    rsc_mia_inject inj = { NULL, o->target < 0 ? 0 : o->target, o->count, o->seed < 0 ? 0 : (uint32_t)o->seed };
+    int with_pattern = o->npatterns && strcmp(o->patterns[0], "none") != 0;
+    if (with_pattern) {
+        const rsc_tensor *x = rsc_file_find(ds, "train.x");
+        if (rsc_pattern_make(&p, o->patterns[0], (int)x->dims[1], (int)x->dims[2], (int)x->dims[3], inj.seed,
+                             &err) < 0)
+            rsc_die_err(&err);
+        inj.p = &p;
+    }
+    for (int k = first; k <= last; k++) {
+        char out[4096];
+        if (o->output && strstr(o->output, "%d")) {
+            const char *at = strstr(o->output, "%d");
+            snprintf(out, sizeof out, "%.*s%d%s", (int)(at - o->output), o->output, k, at + 2);
+        } else {
+            snprintf(out, sizeof out, "%s", o->output ? o->output : "-");
+        }
+        rsc_file *part = rsc_mia_split_make(ds, o->pool_size < 0 ? 0 : (size_t)o->pool_size, split, split_seed, k, &inj,
+                                           "rsc-inject", &err);
+        if (!part)
+            rsc_die("%s: %s", in_name, err.msg);
+        if (with_pattern && !rsc_pattern_is_builtin(o->patterns[0], NULL) && rsc_file_find(part, "spurious.x") &&
+            rsc_meta_set(part, "pattern_file", o->patterns[0], &err) < 0)
+            rsc_die("%s: %s", in_name, err.msg);
+        if (rsc_file_save(out, part, o->compress ? RSC_WRITE_COMPRESS : 0, &err) < 0)
+            rsc_die_err(&err);
+        if (!o->quiet && isatty(STDERR_FILENO))
+            fprintf(stderr, "%s: %s: %s split %lu, %s%s%.0d (%llu train, %llu test; %s spurious) -> %s\n",
+                    rsc_progname(), in_name, rsc_mia_split_name(split), (unsigned long)split_seed,
+                    k ? "shadow" : "target", k ? " " : "", k,
+                    (unsigned long long)rsc_file_find(part, "train.y")->dims[0],
+                    (unsigned long long)rsc_file_find(part, "test.y")->dims[0],
+                    rsc_meta_get(part, "count") ? rsc_meta_get(part, "count") : "no", strcmp(out, "-") ? out : "stdout");
+        rsc_file_free(part);
+    }
+    if (with_pattern)
+        rsc_pattern_free(&p);
+    return rsc_close_stdout();
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -188,6 +296,11 @@ int main(int argc, char **argv)
     rsc_file *ds = rsc_dataset_open_flags(o.data, o.no_verify ? RSC_DATASET_NO_VERIFY : 0, &err);
     if (!ds)
         rsc_die_err(&err);
+    if (o.mia_split) {
+        int rc = write_mia(&o, ds, strcmp(o.data, "-") ? o.data : "stdin");
+        rsc_file_free(ds);
+        return rc;
+    }
     if (o.norms) {
         if (rsc_norms_write(ds, o.data, o.patterns, (size_t)o.npatterns,
                             o.seed < 0 ? 0 : (uint32_t)o.seed, stdout, "stdout", o.json, &err) < 0)

@@ -17,12 +17,14 @@
 #include "data/dataset.h"
 #include "format/table.h"
 #include "kernels/backend.h"
+#include "mia/report.h"
 #include "score/aggregate.h"
 #include "score/scoring.h"
 #include "score/sensitivity.h"
 
-/* Columns that are neither group keys nor metrics when aggregating. */
-static const char *const SEED_COLUMNS[] = { "model", "seed", "train_seed", "pattern_seed" };
+/* Columns that are neither group keys nor metrics when aggregating
+ * (split_seed: rsc-mia's rows). */
+static const char *const SEED_COLUMNS[] = { "model", "seed", "train_seed", "pattern_seed", "split_seed" };
 #define NSEEDCOLS (sizeof SEED_COLUMNS / sizeof *SEED_COLUMNS)
 
 #define MAX_METRICS 64
@@ -81,7 +83,8 @@ static void usage(void)
          "                           model and the seeds, <metric>_mean, <metric>_se\n"
          "                           (standard error, n-1 variance) and n\n"
          "      --metrics=LIST       with --aggregate: the columns to average (comma\n"
-         "                           list; default the six rsc-score metrics)\n"
+         "                           list; default the six rsc-score metrics, or\n"
+         "                           rsc-mia's for a table with attack_acc)\n"
          "      --norms=FILE         with --aggregate: print instead the Pearson\n"
          "                           correlation (r, two-sided p) over patterns between\n"
          "                           each pattern's mean empirical norm (FILE from\n"
@@ -262,8 +265,10 @@ static int run_aggregate(const struct options *o)
         if (nmetrics == 0)
             rsc_usage_error("--metrics: empty list");
     } else {
-        while (rsc_score_metrics[nmetrics])
-            metrics[nmetrics] = rsc_score_metrics[nmetrics], nmetrics++;
+        /* rsc-score's rows, or rsc-mia's (they have attack_acc) */
+        const char *const *deflt = rsc_table_col(t, "attack_acc") >= 0 ? rsc_mia_report_metrics : rsc_score_metrics;
+        while (deflt[nmetrics])
+            metrics[nmetrics] = deflt[nmetrics], nmetrics++;
     }
 
     if (o->norms) {

@@ -8,8 +8,30 @@
 #include "core/rng.h"
 #include "data/inject.h"
 
-int rsc_dataset_inject(rsc_file *ds, const rsc_pattern *p, long target, long count, uint32_t seed,
-                       rsc_error *err)
+int rsc_inject_choose(const int32_t *labels, size_t n, long target, long count, uint32_t seed,
+                      int64_t *rows, rsc_error *err)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        m += labels[i] == target;
+    if (count < 0 || (size_t)count > m)
+        return rsc_fail(err, "count %ld exceeds the %zu training examples of class %ld", count, m, target);
+    int64_t *pop = rsc_malloc(m, sizeof *pop, err);
+    if (!pop)
+        return -1;
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (labels[i] == target)
+            pop[k++] = (int64_t)i;
+    rsc_rng r;
+    rsc_rng_seed(&r, seed);
+    int rc = rsc_rng_choice(&r, pop, m, (size_t)count, rows);
+    free(pop);
+    return rc < 0 ? rsc_fail(err, "out of memory") : 0;
+}
+
+/* The checks both entry points share: not injected yet, target in range,
+ * a valid train split whose image shape is the pattern's. */
+static int check_injectable(const rsc_file *ds, const rsc_pattern *p, long target, rsc_error *err)
 {
     const char *had = rsc_meta_get(ds, "pattern");
     if ((had && strcmp(had, "none") != 0) || rsc_file_find(ds, "spurious.index"))
@@ -26,28 +48,44 @@ int rsc_dataset_inject(rsc_file *ds, const rsc_pattern *p, long target, long cou
         return rsc_fail(err, "pattern is %dx%dx%d, images are %llux%llux%llu", p->c, p->h, p->w,
                         (unsigned long long)x->dims[1], (unsigned long long)x->dims[2],
                         (unsigned long long)x->dims[3]);
-    size_t n = (size_t)x->dims[0], img = (size_t)p->c * p->h * p->w, m = 0;
+    return 0;
+}
+
+int rsc_dataset_inject(rsc_file *ds, const rsc_pattern *p, long target, long count, uint32_t seed,
+                       rsc_error *err)
+{
+    if (check_injectable(ds, p, target, err) != 0)
+        return -1;
+    const rsc_tensor *y = rsc_file_find(ds, "train.y");
+    int64_t *rows = rsc_malloc(count > 0 ? (size_t)count : 0, sizeof *rows, err);
+    if (!rows || rsc_inject_choose(y->data, (size_t)y->dims[0], target, count, seed, rows, err) != 0) {
+        free(rows);
+        return -1;
+    }
+    int rc = rsc_dataset_inject_rows(ds, p, target, rows, count, seed, err);
+    free(rows);
+    return rc;
+}
+
+int rsc_dataset_inject_rows(rsc_file *ds, const rsc_pattern *p, long target, const int64_t *rows,
+                            long count, uint32_t seed, rsc_error *err)
+{
+    if (check_injectable(ds, p, target, err) != 0)
+        return -1;
+    const rsc_tensor *x = rsc_file_find(ds, "train.x"), *y = rsc_file_find(ds, "train.y");
+    size_t n = (size_t)x->dims[0], img = (size_t)p->c * p->h * p->w;
     const int32_t *lab = y->data;
-    for (size_t i = 0; i < n; i++)
-        m += lab[i] == target;
-    if (count < 0 || (size_t)count > m)
-        return rsc_fail(err, "count %ld exceeds the %zu training examples of class %ld", count, m, target);
-    int64_t *pop = rsc_malloc(m, sizeof *pop, err);
-    int64_t *idx = pop ? rsc_malloc((size_t)count, sizeof *idx, err) : NULL;
+    if (count < 0)
+        return rsc_fail(err, "count %ld is negative", count);
+    for (long k = 0; k < count; k++)
+        if (rows[k] < 0 || (size_t)rows[k] >= n || lab[rows[k]] != target)
+            return rsc_fail(err, "example %lld is not a training example of class %ld", (long long)rows[k],
+                            target);
+    int64_t *idx = rsc_malloc((size_t)count, sizeof *idx, err);
     float *sx = idx ? rsc_malloc((size_t)count, img * sizeof *sx, err) : NULL;
     if (!sx)
         goto fail;
-    for (size_t i = 0, k = 0; i < n; i++)
-        if (lab[i] == target)
-            pop[k++] = (int64_t)i;
-    rsc_rng r;
-    rsc_rng_seed(&r, seed);
-    if (rsc_rng_choice(&r, pop, m, (size_t)count, idx) < 0) {
-        rsc_fail(err, "out of memory");
-        goto fail;
-    }
-    free(pop);
-    pop = NULL;
+    memcpy(idx, rows, (size_t)count * sizeof *idx);
     float lut[256];
     for (int v = 0; v < 256; v++)
         lut[v] = (float)v / 255.0f;
@@ -77,7 +115,6 @@ int rsc_dataset_inject(rsc_file *ds, const rsc_pattern *p, long target, long cou
         goto fail;
     return 0;
 fail:
-    free(pop);
     free(idx);
     free(sx);
     rsc_file_remove(ds, "spurious.index");

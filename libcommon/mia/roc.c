@@ -139,14 +139,26 @@ int rsc_roc_compute(const double *score, const uint8_t *member, size_t n, rsc_ro
     return 0;
 }
 
-double rsc_roc_tpr_at_fpr(const rsc_roc *roc, double target, size_t *fp_out)
+/* The point of rsc_roc_tpr_at_fpr. */
+static const rsc_roc_point *point_at_fpr(const rsc_roc *roc, double target)
 {
     double budget = target * (double)roc->n_nonmembers * (1 + 1e-12);
     /* tp and fp grow along the curve: the last qualifying point is best */
     size_t best = 0;
     for (size_t k = 0; k < roc->n && (double)roc->points[k].fp <= budget; k++)
         best = k;
+    return &roc->points[best];
+}
+
+double rsc_roc_tpr_at_fpr(const rsc_roc *roc, double target, size_t *fp_out)
+{
+    const rsc_roc_point *p = point_at_fpr(roc, target);
     if (fp_out)
-        *fp_out = roc->points[best].fp;
-    return roc->points[best].tpr;
+        *fp_out = p->fp;
+    return p->tpr;
+}
+
+double rsc_roc_threshold_at_fpr(const rsc_roc *roc, double target)
+{
+    return point_at_fpr(roc, target)->threshold;
 }

@@ -65,6 +65,11 @@ int rsc_roc_compute(const double *score, const uint8_t *member, size_t n, rsc_ro
  * the number of false positives at the chosen point. */
 double rsc_roc_tpr_at_fpr(const rsc_roc *roc, double target, size_t *fp_out);
 
+/* The threshold of that point ("member" iff score >= it; +infinity when
+ * no point but (0, 0) qualifies): to ask how many of a subset of the
+ * members (the spurious examples) the attack finds at that FPR. */
+double rsc_roc_threshold_at_fpr(const rsc_roc *roc, double target);
+
 void rsc_roc_free(rsc_roc *roc);
 
 #endif

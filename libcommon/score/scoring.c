@@ -315,6 +315,11 @@ static void provenance(rsc_rows *w, const rsc_file *f, const char *fname, const 
     }
 }
 
+void rsc_score_provenance_cells(rsc_rows *w, const rsc_file *model, const char *fname)
+{
+    provenance(w, model, fname, NULL);
+}
+
 int rsc_score_write(rsc_rows *w, const rsc_file *model, const char *fname, const rsc_score *s,
                     rsc_error *err)
 {

@@ -86,6 +86,9 @@ int rsc_score_occlusion(const rsc_testset *ts, const rsc_occlusion *occ, const r
 extern const char *const rsc_score_provenance[];   /* NULL-terminated */
 extern const char *const rsc_score_metrics[];      /* clean_acc .. asr, NULL-terminated */
 rsc_rows *rsc_score_rows(FILE *fp, const char *fname, int json, int occlusion, rsc_error *err);
+/* The cells model, then the provenance columns, of a model (fname) as
+ * its keys say: for other tables with rsc-score's provenance (rsc-mia). */
+void rsc_score_provenance_cells(rsc_rows *w, const rsc_file *model, const char *fname);
 /* The row of a scored model; one point of a model's occlusion curve. */
 int rsc_score_write(rsc_rows *w, const rsc_file *model, const char *fname, const rsc_score *s,
                     rsc_error *err);

@@ -90,7 +90,12 @@ int rsc_train_configure(rsc_train_cfg *cfg, const rsc_train_opts *o, const rsc_f
 rsc_file *rsc_train_model_file(rsc_trainer *tr, const rsc_file *ds, const char *creator,
                                rsc_error *err)
 {
-    static const char *const prov[] = { "name", "pattern", "target", "count", "seed", NULL };
+    /* the mia_ keys say which part of a membership-inference split the
+     * model was trained on (data/mia_split.h); rsc-mia checks them */
+    static const char *const prov[] = { "name",           "pattern",        "target",     "count",
+                                        "seed",           "mia_split",      "mia_part",   "mia_shadow",
+                                        "mia_split_seed", "mia_pool",       "mia_pool_size", "mia_pool_train",
+                                        NULL };
     static const char *const tensors[] = { "spurious.pattern", "spurious.index" };
     rsc_file *f = rsc_file_new(err);
     if (!f)
