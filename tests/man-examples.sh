@@ -12,7 +12,8 @@
 #   .\" test: python          the block is Python (python3 with NumPy,
 #                             python3/ on its path)
 #   .\" test: skip REASON     not run
-# A block fails on a non-zero status or a warning on stderr.
+#   .\" test: warns TEXT      its stderr may have warnings holding TEXT
+# A block fails on a non-zero status or another warning on stderr.
 . "$top_srcdir/tests/common.sh"
 mkdata="$top_builddir/tests/mkdata"
 [ -x "$mkdata" ] || skip "tests/mkdata is not built"
@@ -83,8 +84,11 @@ extract() {
 }
 
 pages=0 blocks=0 ran=0
+# RSC_MAN_PAGES="rsc-mia.1 ..." runs those pages only (by hand, while
+# writing one).
 for page in "$top_srcdir"/man/*.[1-8]; do
     name=${page##*/}
+    case " ${RSC_MAN_PAGES:-$name} " in *" $name "*) ;; *) continue ;; esac
     pages=$((pages + 1))
     mkdir -p "ex/$name" "run/$name"
     n=$(extract "$page" "$T/ex/$name")
@@ -126,11 +130,14 @@ for page in "$top_srcdir"/man/*.[1-8]; do
                 sh -e "$b.sh" > "$b.out" 2> "$b.err"
             fi
         ) || { cat "$b.err" >&2; fail "$what failed"; }
-        if grep -i 'warning' "$b.err" >&2; then fail "$what warned"; fi
+        warns=$(sed -n 's/^warns //p' "$b.meta")
+        grep -i 'warning' "$b.err" > "$b.warn" || true
+        if [ -n "$warns" ]; then grep -vF -- "$warns" "$b.warn" > "$b.bad" || true; else cp "$b.warn" "$b.bad"; fi
+        [ ! -s "$b.bad" ] || { cat "$b.bad" >&2; fail "$what warned"; }
         ran=$((ran + 1))
         echo "ran: $what: $(($(date +%s) - t0)) s"
     done
 done
 echo "$pages pages, $blocks examples, $ran run"
-[ "$ran" -ge 20 ] || fail "only $ran examples ran"
+[ -n "${RSC_MAN_PAGES:-}" ] || [ "$ran" -ge 20 ] || fail "only $ran examples ran"
 exit 0
