@@ -2,8 +2,9 @@
  * memory, the maximum resident set size of it and the processes it waited
  * for (getrusage of the child, as /usr/bin/time -v reports it).
  *   peak-rss COMMAND [ARG...]
- * The command keeps standard input and output; the last line on standard
- * error is "peak-rss: N kB".  Exits with the command's status (127 when
+ * The command keeps standard input and output; the last two lines on
+ * standard error are "peak-rss: cpu S s" (its user + system time, a
+ * measure the machine's other work hardly changes) and "peak-rss: N kB".  Exits with the command's status (127 when
  * it cannot be run, 128 + the signal when it was killed). */
 #include "config.h"
 
@@ -38,6 +39,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "peak-rss: wait: %s\n", strerror(errno));
             return 1;
         }
+    fprintf(stderr, "peak-rss: cpu %.3f s\n",
+            (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+                ru.ru_stime.tv_usec / 1e6);
     fprintf(stderr, "peak-rss: %ld kB\n", ru.ru_maxrss);
     if (WIFSIGNALED(status))
         return 128 + WTERMSIG(status);

@@ -23,6 +23,7 @@
 #include "data/augment.h"
 #include "nn/arch.h"
 #include "nn/optim.h"
+#include "train/group.h"
 #include "train/parallel.h"
 #include "train/train.h"
 
@@ -477,6 +478,54 @@ static void test_bad_data(void **state)
     rsc_backend_close(be);
 }
 
+/* Many models: --seeds lists and -o templates, every error. */
+static void test_group_names(void **state)
+{
+    (void)state;
+    rsc_error err;
+    uint64_t *v;
+    assert_int_equal(rsc_seed_list_parse("--seeds", "0-2,10,7-7", 100, &v, &err), 5);
+    uint64_t want[] = { 0, 1, 2, 10, 7 };
+    assert_memory_equal(v, want, sizeof want);
+    free(v);
+    assert_int_equal(rsc_seed_list_parse("--seeds", "9007199254740992", 100, &v, &err), 1);
+    assert_true(v[0] == 9007199254740992ULL);
+    free(v);
+    const char *bad[][2] = {
+        { "", "--seeds: '' is not a seed (an integer in [0, 2^53])" },
+        { "1,,2", "--seeds: '' is not a seed (an integer in [0, 2^53])" },
+        { "-1", "--seeds: '' is not a seed (an integer in [0, 2^53])" },
+        { "+1", "--seeds: '+1' is not a seed (an integer in [0, 2^53])" },
+        { "1-", "--seeds: '' is not a seed (an integer in [0, 2^53])" },
+        { "5-3", "--seeds: range '5-3' is descending" },
+        { "0-200", "--seeds: more than 100 seeds" },
+        { "9007199254740993", "--seeds: '9007199254740993' is not a seed (an integer in [0, 2^53])" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(rsc_seed_list_parse("--seeds", bad[i][0], 100, &v, &err), -1);
+        assert_string_equal(err.msg, bad[i][1]);
+    }
+    const char *names[][4] = {
+        { "m-{data}-{seed}.rsct", "/a/b/fashion-R3.rsct", "m-fashion-R3-7.rsct" },
+        { "out/", "d.rsct", "out/d-s7.rsct" },
+        { "{data}{data}", "-", "stdinstdin" },
+        { "x-{data}", "/data/fashion/", "x-fashion" },
+        { "x-{data}", "fashion", "x-fashion" },
+        { "x-{data}", "a.rsct.rsct", "x-a.rsct" },
+        { "plain.rsct", "a.rsct", "plain.rsct" },
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char *o = rsc_output_name_expand(names[i][0], names[i][1], 7, &err);
+        assert_non_null(o);
+        assert_string_equal(o, names[i][2]);
+        free(o);
+    }
+    assert_null(rsc_output_name_expand("m-{name}.rsct", "a", 0, &err));
+    assert_string_equal(err.msg, "-o 'm-{name}.rsct': unknown field '{name}' (use {data} and {seed})");
+    assert_null(rsc_output_name_expand("m-{data", "a", 0, &err));
+    assert_string_equal(err.msg, "-o 'm-{data': unknown field '{data' (use {data} and {seed})");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_workers),
         cmocka_unit_test(test_u8_data),
         cmocka_unit_test(test_bad_data),
+        cmocka_unit_test(test_group_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
