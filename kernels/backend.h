@@ -419,6 +419,12 @@ void rsc_backend_close(rsc_backend *be);
  * ENVIRONMENT).  Returns normally otherwise. */
 void rsc_backend_early_init(char **argv);
 
+/* What to do when the CPU backend finds a BLAS call stuck for want of
+ * address space (kernels/cpu/blaswatch.h): fn gets a one-line message and
+ * must end the process (the default prints it and calls _exit(1)).
+ * rsc_cli_init sets it to the tools' fatal-error path. */
+void rsc_backend_on_stuck(void (*fn)(const char *msg));
+
 /* Device discovery (for rsc-info, tests and benchmarks). */
 /* 1 when the CUDA backend was compiled in. */
 int rsc_cuda_built(void);

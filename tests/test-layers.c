@@ -295,6 +295,29 @@ static void finish(rsc_net *net)
 
 /* ------------------------------------------------------------ per layer */
 
+/* Shapes the model format allows but int arithmetic would wrap: flatten
+ * of 65536x65536x2 (2^33 features; (int) gave 0) and a linear layer of
+ * more than 2^31 weights are refused with a message. */
+static void test_huge_shapes(void **state)
+{
+    (void)state;
+    rsc_error err;
+    rsc_backend *be = open_cpu(1);
+    rsc_net *net = new_net(be, 2, 65536, 65536, 1);
+    assert_int_equal(rsc_net_add_flatten(net, "flatten", &err), -1);
+    assert_non_null(strstr(err.msg, "8589934592 features"));
+    rsc_net_free(net);
+    net = new_net(be, 65536, 1, 1, 1);
+    assert_int_equal(rsc_net_add_linear(net, "fc1", 65536, &err), -1);
+    assert_non_null(strstr(err.msg, "4294967296 weights"));
+    rsc_net_free(net);
+    net = new_net(be, 4, 256, 256, 1);   /* 2^18 features: fine */
+    assert_int_equal(rsc_net_add_flatten(net, "flatten", &err), 0);
+    assert_int_equal(net->layers[0].out.c, 262144);
+    rsc_net_free(net);
+    rsc_backend_close(be);
+}
+
 static void test_linear(void **state)
 {
     (void)state;
@@ -700,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_kernels),
         cmocka_unit_test(test_backend_names),
+        cmocka_unit_test(test_huge_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -146,7 +146,7 @@ expect_error 1 "junk.rsct" rsc-train --resume junk.rsct -o e.rsct toy.rsct
 expect_error 2 "already trained for 3 epochs" rsc-train --resume a.rsct -o e.rsct toy.rsct
 expect_error 2 "the resumed model is mlp-small" rsc-train --resume a.rsct --arch mlp -e 5 -o e.rsct toy.rsct
 printf '3\n-1\n' >badidx.txt
-expect_error 1 "badidx.txt: line 2: '-1' is not an example index" rsc-train --exclude badidx.txt -o e.rsct toy.rsct
+expect_error 1 "badidx.txt:2: '-1' is not an example index" rsc-train --exclude badidx.txt -o e.rsct toy.rsct
 printf '600\n' >outidx.txt
 expect_error 1 "excluded index 600 is not a training example" rsc-train --exclude outidx.txt -o e.rsct toy.rsct
 expect_error 1 "no spurious examples" rsc-train --exclude-spurious -o e.rsct dropped.rsct

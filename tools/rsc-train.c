@@ -16,6 +16,7 @@
 #include "core/cli.h"
 #include "data/augment.h"
 #include "data/dataset.h"
+#include "format/indexlist.h"
 #include "format/rsct.h"
 #include "kernels/backend.h"
 #include "nn/arch.h"
@@ -307,47 +308,6 @@ static void parse(int argc, char **argv, options *o)
                                   : "pipe one from rsc-inject, or give DATASET or --data");
 }
 
-/* --exclude FILE: integers separated by white space, '#' to end of line. */
-static int64_t *read_index_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        rsc_die("%s: %s", path, strerror(errno));
-    size_t cap = 64, k = 0;
-    int64_t *v = malloc(cap * sizeof *v);
-    char line[4096];
-    long lineno = 0;
-    if (!v)
-        rsc_die("out of memory");
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        char *save, *tok;
-        for (tok = strtok_r(line, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
-            char *end;
-            errno = 0;
-            long long x = strtoll(tok, &end, 10);
-            if (*end || errno || x < 0)
-                rsc_die("%s: line %ld: '%s' is not an example index", path, lineno, tok);
-            if (k == cap) {
-                cap *= 2;
-                int64_t *nv = realloc(v, cap * sizeof *nv);
-                if (!nv)
-                    rsc_die("out of memory");
-                v = nv;
-            }
-            v[k++] = x;
-        }
-    }
-    if (ferror(f))
-        rsc_die("%s: read error", path);
-    fclose(f);
-    *n = k;
-    return v;
-}
-
 /* A model to train: its dataset, seed and output (NULL: the single
  * run's output, stdout or -o). */
 typedef struct job {
@@ -493,7 +453,9 @@ static void exclude(run *r)
     }
     if (r->o->exclude_file) {
         size_t k;
-        int64_t *idx = read_index_file(r->o->exclude_file, &k);
+        int64_t *idx;
+        if (rsc_indexlist_load(r->o->exclude_file, &idx, &k, &err) != 0)
+            rsc_die_err(&err);
         if (rsc_trainer_exclude(r->tr, idx, k, &err) != 0)
             rsc_die("%s: %s", r->o->exclude_file, err.msg);
         free(idx);
@@ -674,8 +636,9 @@ int main(int argc, char **argv)
     rsc_error err;
     run r = { .o = &o, .wflags = o.compress ? RSC_WRITE_COMPRESS : 0 };
 
-    /* The output first: refuse a terminal before any work. */
-    if (!o.many && !(r.out = rsc_output_open(o.output, RSC_OUTPUT_BINARY, &err)))
+    /* The outputs first: refuse a terminal or an unwritable place before any work. */
+    if ((!o.many && !(r.out = rsc_output_open(o.output, RSC_OUTPUT_BINARY, &err))) ||
+        (o.checkpoint && rsc_output_check(o.checkpoint, &err) != 0))
         rsc_die_err(&err);
     rsc_file *resumed = configure(&r);
     int njobs;

@@ -7,14 +7,19 @@
  * themselves (gemm.c). */
 #include "config.h"
 
+#include "kernels/cpu/blaswatch.h"
 #include "kernels/cpu/cpu.h"
 #include "kernels/cpu/impl.h"
 
 #include <cblas.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------ splitting */
@@ -138,6 +143,67 @@ void rsc_cpu_blas_reexec(char **argv)
     unsetenv("OPENBLAS_CORETYPE");   /* exec failed: carry on as we are */
 }
 
+/* ------------------------------------------------------------ BLAS buffers */
+
+/* OpenBLAS gives each thread a work buffer (about 128 MB of address space)
+ * at the thread's first call, and when that allocation fails it retries
+ * for ever: under an address-space limit (ulimit -v) a run that ran out
+ * of memory in a GEMM would hang, not fail, and not even answer SIGTERM.
+ * So at open, while nothing else holds memory: check that the buffers fit
+ * (a PROT_NONE reservation of what they will take, released at once),
+ * then make every thread of the pool call BLAS at the same time, so that
+ * each allocates its buffer now.  Later calls reuse them; a later
+ * shortage fails in our own allocations, with a message. */
+#define BLAS_MAIN_BYTES ((size_t)132 << 20)     /* the calling thread's: a 128 MB mmap */
+#define BLAS_THREAD_BYTES ((size_t)196 << 20)   /* another's: malloc, in a new 64 MB arena */
+
+typedef struct warm_task {
+    atomic_int started;
+    int nchunks;
+} warm_task;
+
+static void warm_chunk(void *arg, int chunk, int nchunks)
+{
+    warm_task *w = arg;
+    (void)chunk;
+    (void)nchunks;
+    atomic_fetch_add(&w->started, 1);
+    /* Wait (at most ~1 s) until every chunk runs, so that each runs on
+     * its own thread. */
+    struct timespec ts = { 0, 1000000 };
+    for (int i = 0; i < 1000 && atomic_load(&w->started) < w->nchunks; i++)
+        nanosleep(&ts, NULL);
+    /* Large enough to take OpenBLAS's buffered path (small products skip
+     * the buffer). */
+    enum { N = 96 };
+    float *m = calloc(3 * N * N, sizeof *m);
+    if (!m)
+        return;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0f, m, N, m + N * N, N,
+                0.0f, m + 2 * N * N, N);
+    free(m);
+}
+
+static int blas_warmup(cpu_impl *impl, rsc_error *err)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        size_t need = BLAS_MAIN_BYTES + BLAS_THREAD_BYTES * (size_t)(impl->threads - 1);
+        void *p = mmap(NULL, need, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED)
+            return rsc_fail(err, "out of memory: the address-space limit (ulimit -v, %llu MB) "
+                            "leaves no room for the BLAS buffers of %d thread%s (about %zu MB); "
+                            "raise it or use fewer --threads",
+                            (unsigned long long)(rl.rlim_cur >> 20), impl->threads,
+                            impl->threads == 1 ? "" : "s", need >> 20);
+        munmap(p, need);
+    }
+    warm_task w = { .nchunks = impl->threads };
+    atomic_init(&w.started, 0);
+    rsc_cpu_pool_run(impl->pool, warm_chunk, &w, impl->threads);
+    return 0;
+}
+
 /* ------------------------------------------------------------ table */
 
 static void cpu_close(rsc_backend *be)
@@ -169,6 +235,12 @@ int rsc_cpu_backend_init(rsc_backend *be, int threads, const rsc_cpu_kernels *k,
      * calling thread. */
     openblas_set_num_threads(1);
 #endif
+    rsc_cpu_blas_watch();
+    if (blas_warmup(impl, err) != 0) {
+        rsc_cpu_pool_free(impl->pool);
+        free(impl);
+        return -1;
+    }
     be->name = "cpu";
     snprintf(be->desc, sizeof be->desc, "cpu/%s/%s", RSC_BLAS_NAME, rsc_cpu_blas_core());
     be->threads = threads;

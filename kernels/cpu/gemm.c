@@ -11,6 +11,7 @@
  * shapes (OpenBLAS's Haswell kernels do, its SkylakeX ones mostly not). */
 #include "config.h"
 
+#include "kernels/cpu/blaswatch.h"
 #include "kernels/cpu/impl.h"
 
 #include <cblas.h>
@@ -44,7 +45,7 @@ static void gemm_chunk(void *arg, int chunk, int nchunks)
         if (hi <= lo)
             return;
         const float *a = t->ta ? t->a + lo : t->a + (size_t)lo * t->lda;
-        cblas_sgemm(CblasRowMajor, t->ta ? CblasTrans : CblasNoTrans,
+        RSC_CPU_SGEMM(CblasRowMajor, t->ta ? CblasTrans : CblasNoTrans,
                     t->tb ? CblasTrans : CblasNoTrans, hi - lo, t->n, t->k, t->alpha, a, t->lda,
                     t->b, t->ldb, t->beta, t->c + (size_t)lo * t->ldc, t->ldc);
     } else {
@@ -52,7 +53,7 @@ static void gemm_chunk(void *arg, int chunk, int nchunks)
         if (hi <= lo)
             return;
         const float *b = t->tb ? t->b + (size_t)lo * t->ldb : t->b + lo;
-        cblas_sgemm(CblasRowMajor, t->ta ? CblasTrans : CblasNoTrans,
+        RSC_CPU_SGEMM(CblasRowMajor, t->ta ? CblasTrans : CblasNoTrans,
                     t->tb ? CblasTrans : CblasNoTrans, t->m, hi - lo, t->k, t->alpha, t->a,
                     t->lda, b, t->ldb, t->beta, t->c + lo, t->ldc);
     }

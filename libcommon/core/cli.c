@@ -3,6 +3,7 @@
 
 #include "core/cli.h"
 #include "core/atomic.h"
+#include "kernels/backend.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -15,11 +16,17 @@
 
 static const char *progname = "rsc";
 
+static void stuck(const char *msg)
+{
+    rsc_die("%s", msg);
+}
+
 void rsc_cli_init(const char *name)
 {
     const char *slash = strrchr(name, '/');
     progname = slash ? slash + 1 : name;
     rsc_output_install_signal_handlers();
+    rsc_backend_on_stuck(stuck);
 }
 
 const char *rsc_progname(void)

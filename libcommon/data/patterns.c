@@ -146,9 +146,7 @@ static int file_shape(const rsc_file *f, int *c, int *h, int *w)
         return 0;
     }
     const char *in = rsc_meta_get(f, "input");
-    char tail;
-    if (in && sscanf(in, "%dx%dx%d%c", c, h, w, &tail) == 3 && *c >= 1 && *h >= 1 && *w >= 1 &&
-        *c <= 65536 && *h <= 65536 && *w <= 65536)
+    if (in && rsc_parse_shape3(in, 65536, c, h, w) == 0)
         return 0;
     return -1;
 }

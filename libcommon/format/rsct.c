@@ -16,6 +16,8 @@
 #include "core/atomic.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,17 +327,72 @@ int rsc_meta_remove(rsc_file *f, const char *key)
     return 1;
 }
 
-int rsc_meta_get_long(const rsc_file *f, const char *key, long *out, rsc_error *err)
+int rsc_parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    uint64_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+int rsc_parse_i64(const char *s, int64_t *out)
+{
+    int neg = s && *s == '-';
+    uint64_t v;
+    if (!s || rsc_parse_u64(s + neg, &v) != 0 || v > (uint64_t)INT64_MAX + (uint64_t)neg)
+        return -1;
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return 0;
+}
+
+int rsc_parse_shape3(const char *s, int max, int *c, int *h, int *w)
+{
+    int64_t v[3];
+    char buf[3][24];
+    const char *p = s;
+    for (int i = 0; i < 3; i++) {
+        size_t n = strcspn(p, "x");
+        if (n == 0 || n >= sizeof buf[i] || (i < 2 && p[n] != 'x') || (i == 2 && p[n]))
+            return -1;
+        memcpy(buf[i], p, n);
+        buf[i][n] = '\0';
+        if (rsc_parse_i64(buf[i], &v[i]) != 0 || v[i] < 1 || v[i] > max)
+            return -1;
+        p += n + (i < 2);
+    }
+    *c = (int)v[0];
+    *h = (int)v[1];
+    *w = (int)v[2];
+    return 0;
+}
+
+int rsc_meta_get_i64(const rsc_file *f, const char *key, int64_t *out, rsc_error *err)
 {
     const char *v = rsc_meta_get(f, key);
     if (!v)
         return rsc_fail(err, "metadata key '%s' is missing", key);
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (!*v || *end || errno)
+    if (rsc_parse_i64(v, out) != 0)
         return rsc_fail(err, "metadata key '%s': '%s' is not an integer", key, v);
-    *out = x;
+    return 0;
+}
+
+int rsc_meta_get_long(const rsc_file *f, const char *key, long *out, rsc_error *err)
+{
+    int64_t x;
+    if (rsc_meta_get_i64(f, key, &x, err) != 0)
+        return -1;
+    if (x < LONG_MIN || x > LONG_MAX)
+        return rsc_fail(err, "metadata key '%s': %lld is out of range", key, (long long)x);
+    *out = (long)x;
     return 0;
 }
 

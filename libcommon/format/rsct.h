@@ -72,7 +72,17 @@ int rsc_meta_remove(rsc_file *f, const char *key);  /* 1 if removed */
 /* Typed getters: -1 with "FILE-less" message "metadata key 'k': ..." when
  * missing or malformed; callers prefix the file name. */
 int rsc_meta_get_long(const rsc_file *f, const char *key, long *out, rsc_error *err);
+int rsc_meta_get_i64(const rsc_file *f, const char *key, int64_t *out, rsc_error *err);
 int rsc_meta_get_double(const rsc_file *f, const char *key, double *out, rsc_error *err);
+/* The one checked parser of integers in metadata values (and other text
+ * rsc reads): an optional '-' (i64 only), then decimal digits and nothing
+ * else (no space, no '+', no hex), within range: no sscanf("%d"), whose
+ * overflow is undefined.  0, or -1 leaving *out untouched. */
+int rsc_parse_i64(const char *s, int64_t *out);
+int rsc_parse_u64(const char *s, uint64_t *out);
+/* "CxHxW" (an image shape, e.g. the key 'input'): three integers in
+ * [1, max], nothing after.  0 or -1. */
+int rsc_parse_shape3(const char *s, int max, int *c, int *h, int *w);
 /* Copy the listed keys (NULL-terminated) from src to dst where present. */
 int rsc_meta_copy(rsc_file *dst, const rsc_file *src, const char *const *keys, rsc_error *err);
 

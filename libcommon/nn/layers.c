@@ -5,6 +5,7 @@
 #include "nn/net.h"
 #include "nn/layers.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,11 @@ static int linear_setup(rsc_net *net, rsc_layer *l, rsc_error *err)
     if (l->in.h != 1 || l->in.w != 1)
         return rsc_fail(err, "linear layer needs a flat input, got %dx%dx%d (add a flatten layer)",
                         l->in.c, l->in.h, l->in.w);
+    /* The backend's GEMMs index with int: the weight matrix and a row of
+     * either side must fit (a model file may declare any shape). */
+    if ((int64_t)lp->out * l->in.c > INT32_MAX)
+        return rsc_fail(err, "linear layer %d -> %d: %lld weights, more than 2^31", l->in.c,
+                        lp->out, (long long)lp->out * l->in.c);
     lp->in = l->in.c;
     l->out = (rsc_shape){ lp->out, 1, 1 };
     int64_t wd[2] = { lp->out, lp->in }, bd[1] = { lp->out };
@@ -136,8 +142,13 @@ int rsc_net_add_relu(rsc_net *net, const char *name, rsc_error *err)
 static int flatten_setup(rsc_net *net, rsc_layer *l, rsc_error *err)
 {
     (void)net;
-    (void)err;
-    l->out = (rsc_shape){ (int)rsc_shape_size(l->in), 1, 1 };
+    /* c x h x w in 64 bits: a cast to int would wrap a shape that the
+     * model format allows (65536 per side) into a small or negative size. */
+    size_t n = rsc_shape_size(l->in);
+    if (n > INT32_MAX)
+        return rsc_fail(err, "flatten: %dx%dx%d = %zu features, more than 2^31 - 1", l->in.c,
+                        l->in.h, l->in.w, n);
+    l->out = (rsc_shape){ (int)n, 1, 1 };
     return 0;
 }
 

@@ -14,9 +14,7 @@
 int rsc_model_parse_input(const char *s, rsc_shape *shape)
 {
     int c, h, w;
-    char tail;
-    if (!s || sscanf(s, "%dx%dx%d%c", &c, &h, &w, &tail) != 3 || c <= 0 || h <= 0 || w <= 0 ||
-        c > 65536 || h > 65536 || w > 65536)
+    if (!s || rsc_parse_shape3(s, 65536, &c, &h, &w) != 0)
         return -1;
     shape->c = c;
     shape->h = h;

@@ -65,6 +65,17 @@ int rsc_train_configure(rsc_train_cfg *cfg, const rsc_train_opts *o, const rsc_f
     set(&cfg->input_noise, o->input_noise);
     if (o->augment)
         cfg->augment = rsc_augment_parse(o->augment);
+    long batches_done = 0;
+    rsc_error ignored;   /* checked by rsc_train_cfg_from_model */
+    if (resumed && rsc_meta_get_long(resumed, "batches_done", &batches_done, &ignored) != 0)
+        batches_done = 0;
+    /* A checkpoint taken in the middle of an epoch resumes at its batch:
+     * the batches' positions depend on the batch size. */
+    if (batches_done > 0 && o->batch_size > 0 && o->batch_size != cfg->batch_size)
+        return rsc_fail(err, "--batch-size %ld: %s stopped in the middle of an epoch of "
+                        "batches of %d; resume it with the same batch size",
+                        o->batch_size, resumed_name, cfg->batch_size),
+               RSC_TRAIN_CONFLICT;
     if (o->batch_size > 0)
         cfg->batch_size = (int)o->batch_size;
     if (o->epochs > 0)
@@ -77,7 +88,6 @@ int rsc_train_configure(rsc_train_cfg *cfg, const rsc_train_opts *o, const rsc_f
         return rsc_fail(err, "--%s", msg), RSC_TRAIN_CONFLICT;
     }
     long done = 0;
-    rsc_error ignored;   /* rsc_trainer_load_state checks the key */
     if (resumed && rsc_meta_get_long(resumed, "epochs_done", &done, &ignored) != 0)
         done = 0;
     if (resumed && done >= cfg->epochs)

@@ -53,6 +53,7 @@ struct rsc_trainer {
     rsc_rng next_shuffle;         /* the shuffle stream after this epoch's draw */
     size_t n, tn, row, limit;
     size_t recorded_train_size;   /* from a resumed model, 0 = none */
+    char resumed[256];            /* its name in messages */
     int64_t *excluded;            /* sorted, unique */
     size_t nexcluded;
     int32_t *order_host;
@@ -71,21 +72,74 @@ void rsc_train_cfg_defaults(rsc_train_cfg *c)
 
 /* ------------------------------------------------------------ model keys */
 
+/* The hyper-parameters a model records, with the ranges of their
+ * command-line options (rsc-train): a resumed model's values get the same
+ * checks, so that a hand-edited lr=nan or batch_size=0 is refused as
+ * --lr nan would be.  lo_open: the value must be above lo. */
+static const struct param_range {
+    const char *key, *option;
+    double lo, hi;
+    int lo_open;
+} param_ranges[] = {
+    { "lr", "--lr", 0, 1e6, 1 },
+    { "momentum", "--momentum", 0, 1, 0 },
+    { "weight_decay", "--weight-decay", 0, 1e6, 0 },
+    { "gamma", "--gamma", 0, 1e6, 0 },
+    { "clip_value", "--clip-value", 0, 1e30, 0 },
+    { "clip_norm", "--clip-norm", 0, 1e30, 0 },
+    { "input_noise", "--input-noise", 0, 1e6, 0 },
+    { "beta1", "Adam's beta1", 0, 1, 0 },
+    { "beta2", "Adam's beta2", 0, 1, 0 },
+    { "eps", "Adam's eps", 0, 1, 1 },
+    { "batch_size", "--batch-size", 1, 1 << 20, 0 },
+    { "epochs", "--epochs", 1, 1000000, 0 },
+    { "threads", "--threads", 0, 4096, 0 },
+    { "epochs_done", NULL, 0, 1000000, 0 },
+    { "batches_done", NULL, 0, 2147483647L, 0 },   /* at most 2^31 examples */
+    { "train_size", NULL, 0, 1L << 40, 0 },
+    { "limit", "--limit", 0, 2147483647L, 0 },
+};
+
+static const struct param_range *range_of(const char *key)
+{
+    for (size_t i = 0; i < sizeof param_ranges / sizeof *param_ranges; i++)
+        if (!strcmp(param_ranges[i].key, key))
+            return &param_ranges[i];
+    return NULL;
+}
+
+static int out_of_range(const char *fname, const char *key, const char *text, rsc_error *err)
+{
+    const struct param_range *r = range_of(key);
+    char lo[32], hi[32];
+    snprintf(lo, sizeof lo, "%.17g", r->lo);
+    snprintf(hi, sizeof hi, "%.17g", r->hi);
+    if (r->option)
+        return rsc_fail(err, "%s: metadata key '%s': %s is out of range %s%s, %s] (as %s)", fname,
+                        key, text, r->lo_open ? "(" : "[", lo, hi, r->option);
+    return rsc_fail(err, "%s: metadata key '%s': %s is out of range %s%s, %s]", fname, key, text,
+                    r->lo_open ? "(" : "[", lo, hi);
+}
+
 static int get_double(const rsc_file *m, const char *fname, const char *key, double *out,
                       rsc_error *err)
 {
     if (rsc_meta_get_double(m, key, out, err) != 0)
         return rsc_fail_prefix(err, "%s", fname);
+    const struct param_range *r = range_of(key);
+    if (!isfinite(*out) || *out < r->lo || *out > r->hi || (r->lo_open && *out <= r->lo))
+        return out_of_range(fname, key, rsc_meta_get(m, key), err);
     return 0;
 }
 
-static int get_long(const rsc_file *m, const char *fname, const char *key, long lo, long hi,
-                    long *out, rsc_error *err)
+static int get_long(const rsc_file *m, const char *fname, const char *key, long *out,
+                    rsc_error *err)
 {
     if (rsc_meta_get_long(m, key, out, err) != 0)
         return rsc_fail_prefix(err, "%s", fname);
-    if (*out < lo || *out > hi)
-        return rsc_fail(err, "%s: metadata key '%s': %ld is out of range", fname, key, *out);
+    const struct param_range *r = range_of(key);
+    if (*out < (long)r->lo || *out > (long)r->hi)
+        return out_of_range(fname, key, rsc_meta_get(m, key), err);
     return 0;
 }
 
@@ -118,18 +172,21 @@ int rsc_train_cfg_from_model(rsc_train_cfg *c, const rsc_file *m, const char *fn
          get_double(m, fname, "beta2", &c->optim.beta2, err) ||
          get_double(m, fname, "eps", &c->optim.eps, err)))
         return -1;
-    if (get_long(m, fname, "batch_size", 1, 1 << 20, &v, err))
+    if (get_long(m, fname, "batch_size", &v, err))
         return -1;
     c->batch_size = (int)v;
-    if (get_long(m, fname, "epochs", 0, 1000000, &v, err))
+    if (get_long(m, fname, "epochs", &v, err))
         return -1;
     c->epochs = (int)v;
-    if (get_long(m, fname, "threads", 0, 4096, &v, err))
+    if (get_long(m, fname, "threads", &v, err))
         return -1;
     c->threads = (int)v;
+    /* The position, checked here too: the run's configuration depends on
+     * it (an --epochs total above the epochs done). */
+    if (get_long(m, fname, "epochs_done", &v, err) || get_long(m, fname, "batches_done", &v, err))
+        return -1;
     const char *seed = rsc_meta_get(m, "train_seed");
-    char *end;
-    if (!seed || !*seed || (c->train_seed = strtoull(seed, &end, 10), *end))
+    if (!seed || rsc_parse_u64(seed, &c->train_seed) != 0)
         return rsc_fail(err, "%s: metadata key 'train_seed' is missing or not an integer", fname);
     const char *ms = rsc_meta_get(m, "milestones");
     if (!ms || rsc_optim_milestones_parse(&c->optim, ms, err) != 0)
@@ -406,17 +463,18 @@ int rsc_trainer_load_state(rsc_trainer *t, const rsc_file *m, const char *fname,
                         t->input.c, t->input.h, t->input.w, t->classes);
     if (rsc_model_read_params(t->net, m, fname, err) != 0)
         return -1;
+    snprintf(t->resumed, sizeof t->resumed, "%s", fname);
     long v;
-    if (get_long(m, fname, "epochs_done", 0, 1000000, &v, err))
+    if (get_long(m, fname, "epochs_done", &v, err))
         return -1;
     t->epochs_done = (int)v;
-    if (get_long(m, fname, "batches_done", 0, 1L << 40, &v, err))
+    if (get_long(m, fname, "batches_done", &v, err))
         return -1;
     t->batches_done = v;
-    if (get_long(m, fname, "train_size", 0, 1L << 40, &v, err))
+    if (get_long(m, fname, "train_size", &v, err))
         return -1;
     t->recorded_train_size = (size_t)v;
-    if (get_long(m, fname, "limit", 0, 1L << 40, &v, err))
+    if (get_long(m, fname, "limit", &v, err))
         return -1;
     t->limit = (size_t)v;
     const char *opt = rsc_meta_get(m, "optimizer");
@@ -439,6 +497,13 @@ int rsc_trainer_load_state(rsc_trainer *t, const rsc_file *m, const char *fname,
     }
     if (load_hist(m, fname, "opt/epoch_sums", t->part, 2, err) != 0)
         return -1;
+    /* The partial epoch's loss and correct-count sums: finite, and at
+     * most one correct example per example trained. */
+    if (!isfinite(t->part[0]) || !isfinite(t->part[1]) || t->part[0] < 0 || t->part[1] < 0 ||
+        t->part[1] > (double)t->batches_done * t->cfg.batch_size ||
+        (!t->batches_done && (t->part[0] != 0 || t->part[1] != 0)))
+        return rsc_fail(err, "%s: tensor 'opt/epoch_sums': not the sums of the batches done",
+                        fname);
     if (load_rng(m, fname, "shuffle", &t->shuffle, err) || load_rng(m, fname, "noise", &t->noise, err) ||
         load_rng(m, fname, "dropout", &t->dropout, err) ||
         (t->cfg.augment && load_rng(m, fname, "augment", &t->augment_rng, err)))
@@ -549,9 +614,20 @@ static int upload_substitution(rsc_trainer *t, const rsc_split *s, rsc_error *er
     return t->sub ? 0 : -1;
 }
 
-/* The checks of a new training split (and test split). */
+/* A resumed position inside the epoch: before its last batch. */
+static int check_position(const rsc_trainer *t, rsc_error *err)
+{
+    size_t B = (size_t)t->cfg.batch_size, nb = (t->nused + B - 1) / B;
+    if (t->batches_done < 0 || (size_t)t->batches_done >= nb)
+        return rsc_fail(err, "%s: the checkpoint's position, batch %ld of the epoch, is past its "
+                        "end (%zu batches of %zu over %zu examples)", t->resumed,
+                        t->batches_done, nb, B, t->nused);
+    return 0;
+}
+
+/* The checks of a new training split (and test split) and limit. */
 static int check_data(rsc_trainer *t, const rsc_split *train, const rsc_split *test,
-                      rsc_error *err)
+                      size_t limit, rsc_error *err)
 {
     size_t n = train->n;
     if (n == 0)
@@ -562,6 +638,12 @@ static int check_data(rsc_trainer *t, const rsc_split *train, const rsc_split *t
     if (check_split(t, train, "training", err) != 0 ||
         (test && check_split(t, test, "test", err) != 0))
         return -1;
+    /* A checkpoint taken in the middle of an epoch resumes at its batch:
+     * the examples the epoch goes through depend on the limit. */
+    if (t->batches_done && limit && limit != (t->limit ? t->limit : n))
+        return rsc_fail(err, "--limit %zu: the checkpoint stopped in the middle of an epoch "
+                        "over %s%zu examples; resume it with the same --limit (or none)",
+                        limit, t->limit ? "--limit " : "all ", t->limit ? t->limit : n);
     return 0;
 }
 
@@ -580,7 +662,7 @@ static int set_own_data(rsc_trainer *t, const rsc_split *train, rsc_error *err)
     count_used(t);
     if (t->nused == 0)
         return rsc_fail(err, "no training examples left after the exclusions");
-    return 0;
+    return check_position(t, err);
 }
 
 int rsc_trainer_set_data(rsc_trainer *t, const rsc_split *train, const rsc_split *test,
@@ -588,7 +670,7 @@ int rsc_trainer_set_data(rsc_trainer *t, const rsc_split *train, const rsc_split
 {
     rsc_backend *be = t->be;
     size_t n = train->n, tn = test ? test->n : 0;
-    if (check_data(t, train, test, err) != 0)
+    if (check_data(t, train, test, limit, err) != 0)
         return -1;
     free_data(t);
     t->n = n;
@@ -616,7 +698,7 @@ int rsc_trainer_set_data_shared(rsc_trainer *t, const rsc_trainer *owner, const 
 {
     if (!owner->x || owner->be != t->be || owner->n != train->n || owner->row != t->row)
         return rsc_fail(err, "the shared data do not fit this trainer");
-    if (check_data(t, train, NULL, err) != 0)
+    if (check_data(t, train, NULL, limit, err) != 0)
         return -1;
     free_data(t);
     t->borrowed = 1;
@@ -665,7 +747,7 @@ int rsc_trainer_exclude(rsc_trainer *t, const int64_t *idx, size_t n, rsc_error 
     count_used(t);
     if (t->nused == 0)
         return rsc_fail(err, "no training examples left after the exclusions");
-    return 0;
+    return check_position(t, err);
 }
 
 /* ------------------------------------------------------------ the loop */

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "kernels/cpu/simd/simd.h"
+#include "kernels/cpu/blaswatch.h"
 
 #include <cblas.h>
 #include <string.h>
@@ -211,7 +212,7 @@ static void conv_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, con
             float *stage = scratch + (size_t)K * GG * N;
             for (int e = 0; e < G; e++)
                 im2col_ld(g, x + (size_t)(n + e) * xs, scratch + (size_t)e * N, (size_t)L);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->o, L, K, 1.0f, w, K,
+            RSC_CPU_SGEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->o, L, K, 1.0f, w, K,
                         scratch, L, 0.0f, stage, L);
             for (int e = 0; e < G; e++)
                 for (int oc = 0; oc < g->o; oc++) {
@@ -233,7 +234,7 @@ static void conv_fwd(const rsc_conv_geom *g, int n0, int n1, const float *x, con
                     yn[(size_t)oc * N + j] = bias[oc];
             beta = 1;
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->o, N, K, 1.0f, w, K, b, N,
+        RSC_CPU_SGEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->o, N, K, 1.0f, w, K, b, N,
                     beta, yn, N);
     }
 }
@@ -265,7 +266,7 @@ static void conv_bwd_data(const rsc_conv_geom *g, int n0, int n1, const float *d
             a = stage;
         }
         float *c = direct ? dxn : scratch;
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, L, g->o, 1.0f, w, K, a, L, 0.0f,
+        RSC_CPU_SGEMM(CblasRowMajor, CblasTrans, CblasNoTrans, K, L, g->o, 1.0f, w, K, a, L, 0.0f,
                     c, L);
         if (!direct) {
             memset(dxn, 0, (size_t)G * xs * sizeof *dxn);
@@ -301,7 +302,7 @@ static void conv_bwd_filter(const rsc_conv_geom *g, int n0, int n1, const float 
             im2col(g, b, scratch);
             b = scratch;
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->o, K, L, 1.0f, a, L, b, L, 1.0f,
+        RSC_CPU_SGEMM(CblasRowMajor, CblasNoTrans, CblasTrans, g->o, K, L, 1.0f, a, L, b, L, 1.0f,
                     dw, K);
     }
     if (db)
