@@ -6,7 +6,8 @@
 man="$top_srcdir/man/rsc-theory.1"
 
 sed -n '/^\.SH EXAMPLES/,/^\.SH SEE ALSO/p' "$man" |
-    sed -n '/^\.EX/,/^\.EE/p' | grep '^rsc-theory' > examples
+    sed -n '/^\.EX/,/^\.EE/p' | sed 's/\\e$/\\/; s/\\-/-/g' |
+    sed -e :a -e '/\\$/N; s/\\\n *//; ta' | grep '^rsc-theory' > examples
 [ "$(wc -l < examples)" -ge 5 ] || fail "EXAMPLES has $(wc -l < examples) commands"
 n=0
 while IFS= read -r cmd; do

@@ -268,8 +268,10 @@ int main(int argc, char **argv)
     struct options o;
     parse_options(argc, argv, &o);
     int failed = 0;
-    if (o.nfiles == 0)
+    if (o.nfiles == 0) {
+        rsc_stdin_not_terminal("file", "name FILEs, or pipe one");
         failed |= show(&o, "-") != 0;
+    }
     for (int i = 0; i < o.nfiles; i++)
         failed |= show(&o, o.files[i]) != 0;
     int rc = rsc_close_stdout();

@@ -188,8 +188,6 @@ static void parse(int argc, char **argv, options *o)
     }
     if (!o->data)
         o->data = "-";
-    if (!strcmp(o->data, "-") && isatty(STDIN_FILENO))
-        rsc_usage_error("no dataset given (--data NAME|PATH, or an rsct dataset on stdin)");
 
     if (!o->mia_split && (o->shadows >= 0 || o->split_seed >= 0 || o->pool_size >= 0))
         rsc_usage_error("%s needs --mia-split",
@@ -292,6 +290,7 @@ int main(int argc, char **argv)
     parse(argc, argv, &o);
 
     /* refuse a terminal before the work, not after */
+    rsc_stdin_input(o.data, "dataset", "give --data NAME|PATH, or pipe an rsct dataset");
     if (!o.norms && (!o.output || !strcmp(o.output, "-")) && isatty(STDOUT_FILENO))
         rsc_die("refusing to write binary data to a terminal (use -o FILE or a pipe)");
     rsc_file *ds = rsc_dataset_open_flags(o.data, o.no_verify ? RSC_DATASET_NO_VERIFY : 0, &err);

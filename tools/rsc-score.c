@@ -234,6 +234,12 @@ static void parse_options(int argc, char **argv, struct options *o)
         rsc_usage_error("--data - and the model cannot both come from standard input");
     if (o->norms && strcmp(o->norms, "-") == 0 && (o->ninputs == 0 || nstdin))
         rsc_usage_error("--norms - and the score rows cannot both come from standard input");
+    if (o->ninputs == 0 || nstdin)
+        rsc_stdin_input("-", o->aggregate ? "score rows" : "model",
+                        o->aggregate ? "name TSV files, or pipe rsc-score's output"
+                                     : "name MODEL files, or pipe one from rsc-train");
+    rsc_stdin_input(o->data ? o->data : "", "dataset", "pipe an rsct dataset, or give --data");
+    rsc_stdin_input(o->norms ? o->norms : "", "norms table", "pipe rsc-inject --norms");
 }
 
 /* ------------------------------------------------------------ aggregate */

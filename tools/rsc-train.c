@@ -297,12 +297,15 @@ static void parse(int argc, char **argv, options *o)
     }
     if (!o->data)
         o->data = o->datasets[o->ndata++] = "-";
-    if (!strcmp(o->data, "-") && isatty(STDIN_FILENO))
-        rsc_usage_error("no dataset given (DATASET, --data NAME|PATH, or an rsct dataset on stdin)");
     if (o->resume && !strcmp(o->resume, "-"))
         rsc_usage_error("--resume: give a file (stdin carries the dataset)");
     if (o->output && o->checkpoint && !strcmp(o->output, o->checkpoint))
         rsc_usage_error("-o and --checkpoint name the same file");
+    for (int i = 0; i < o->ndata; i++)
+        rsc_stdin_input(o->datasets[i], "dataset",
+                        o->resume ? "a model does not hold its data: give the dataset again, "
+                                    "piped from rsc-inject or as DATASET or --data"
+                                  : "pipe one from rsc-inject, or give DATASET or --data");
 }
 
 /* A model to train: its dataset, seed and output (NULL: the single

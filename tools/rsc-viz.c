@@ -256,6 +256,7 @@ static int cmd_patterns(int argc, char **argv)
     if (!data)
         rsc_usage_error("patterns: --data NAME|PATH is required");
 
+    rsc_stdin_input(data, "dataset", "give --data NAME|PATH, or pipe an rsct dataset");
     rsc_error err;
     rsc_file *ds = rsc_dataset_open_flags(data, no_verify ? RSC_DATASET_NO_VERIFY : 0, &err);
     if (!ds)
@@ -445,6 +446,8 @@ static int cmd_importance(int argc, char **argv)
     if (nstdin > 1)
         rsc_usage_error("importance: stdin (-) can be read only once");
     check_outputs(output, data_out);
+    if (nstdin)
+        rsc_stdin_input("-", "model", "name MODEL files, or pipe one from rsc-train");
 
     struct importance_table t = { n, calloc(n, sizeof(double *)), calloc(n, sizeof(char *)), 0, 0 };
     char **counts = calloc(n, sizeof *counts);
@@ -674,6 +677,7 @@ static int cmd_chart(int argc, char **argv)
     if (o.kind == RSC_CHART_BAR && o.xscale != RSC_XSCALE_AUTO && o.xscale != RSC_SCALE_CATEGORY)
         rsc_usage_error("--kind bar needs a category x axis (drop --logx/--xscale)");
     check_outputs(o.output, o.data_out);
+    rsc_stdin_input(o.input, "table", "name a TSV file, or pipe one from rsc-score or rsc-theory");
 
     rsc_error err;
     rsc_table *t = rsc_table_load(&o.input, o.input ? 1 : 0, &err);

@@ -103,6 +103,26 @@ void rsc_deprecated(const char *old, const char *replacement)
              replacement);
 }
 
+void rsc_stdin_not_terminal(const char *what, const char *how)
+{
+    if (isatty(STDIN_FILENO))
+        rsc_usage_error("no %s given (%s)", what, how);
+}
+
+void rsc_stdin_input(const char *path, const char *what, const char *how)
+{
+    if (path && strcmp(path, "-") != 0)
+        return;
+    rsc_stdin_not_terminal(what, how);
+    int c = getc(stdin);
+    if (c == EOF) {
+        if (ferror(stdin))
+            rsc_die("stdin: %s", strerror(errno));
+        rsc_die("no %s on standard input (%s)", what, how);
+    }
+    ungetc(c, stdin);
+}
+
 void rsc_print_version(void)
 {
     printf("%s (%s) %s\n", progname, PACKAGE_NAME, PACKAGE_VERSION);

@@ -34,6 +34,18 @@ void rsc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * on stderr. */
 void rsc_deprecated(const char *old, const char *replacement);
 
+/* A program's input from standard input (path NULL or "-"; other paths
+ * return at once).  Standard input a terminal: a usage error "no WHAT
+ * given (HOW)" (exit 2) instead of waiting for typed bytes.  Empty (at
+ * end of file before its first byte): "no WHAT on standard input (HOW)",
+ * exit 1.  HOW says what produces one, e.g. "pipe one from rsc-inject,
+ * or give --data".  Reads at most one byte, pushed back onto stdin, so
+ * call it before a reader of the stream stdin, not of descriptor 0. */
+void rsc_stdin_input(const char *path, const char *what, const char *how);
+/* Its first half: the usage error when standard input is a terminal (for
+ * rsc-info, to which an empty input is a file to describe). */
+void rsc_stdin_not_terminal(const char *what, const char *how);
+
 /* Print text (words separated by spaces) to fp from column col on,
  * wrapped before column width with continuation lines indented by
  * `indent` spaces, and end the line: generated parts of --help. */
