@@ -76,7 +76,8 @@ done | xargs -P "$jobs" -n 2 "$0" --one
 
 # The rows: every method's report, and the original model (the reports'
 # spurious_score_before) and the n = 0 level as methods of their own.
-cat "$out"/exact-*.tsv "$out"/retrain-*.tsv "$out"/influence-*.tsv >"$out/reports.tsv"
+awk 'NR == 1 || FNR > 1' "$out"/exact-*.tsv "$out"/retrain-*.tsv "$out"/influence-*.tsv \
+    >"$out/reports.tsv"
 rsc-score -q --data fashion "$out"/m-n0-*.rsct >"$out/n0.tsv"
 awk -F'\t' 'FNR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
     FILENAME ~ /reports/ { print $c["count"] "\t" $c["seed"] "\t" $c["method"] "\t" $c["spurious_score"]
