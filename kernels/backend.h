@@ -202,6 +202,15 @@ struct rsc_backend {
                  int cols, rsc_buf *dlogits, float grad_scale, rsc_buf *stats);
     /* y_r = softmax(x_r) for rows x cols; may be in place. */
     void (*softmax)(rsc_backend *be, const rsc_buf *x, rsc_buf *y, int rows, int cols);
+    /* Hessian-vector product of the softmax cross-entropy with respect to
+     * the logits (the label drops out of the second derivative): for each
+     * of rows x cols, p = softmax(logits_r) and u = u_r,
+     *   out_r[c] = scale * p[c] * (u[c] - sum_k p[k] u[k])
+     * (= scale * (diag(p) - p p^T) u), with the softmax as softmax() above
+     * and the dot product and difference in double, rounded to float once.
+     * out may be u; not logits. */
+    void (*xent_hvp)(rsc_backend *be, const rsc_buf *logits, const rsc_buf *u, int rows,
+                     int cols, rsc_buf *out, float scale);
 
     /* ---------------------------------------------------------- optimisers */
     /* One Adam step on n parameters p with gradient g and moments m, v,

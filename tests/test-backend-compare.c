@@ -16,7 +16,8 @@
  *     backend's expressions in its order without fused multiply-adds, but
  *     the CPU backend's AVX2/AVX-512 clones may contract a*b+c into an
  *     FMA, which changes the last bit of some elements;
- *   - 1e-6 for the Gaussian noise and the softmax/cross-entropy gradient
+ *   - 1e-6 for the Gaussian noise, the softmax/cross-entropy gradient and
+ *     its Hessian-vector product (xent_hvp)
  *     (double-precision exp, log, sin and cos of CUDA's math library are
  *     within 2 ulp of glibc's, then rounded to float);
  *   - 1e-5 for GEMM, convolutions (cuDNN) and column sums (float sums in
@@ -469,6 +470,15 @@ static void test_loss(void)
     cmp_f32("softmax 130x10", y, 130 * 10, 1e-6);
     FOR_BOTH BE->softmax(BE, X(x), X(x), 130, 10);
     cmp_f32("softmax 130x10 in place", x, 130 * 10, 1e-6);
+    pair u = mkrand(130 * 10, -1, 1, 721), h = mk(130 * 10 * sizeof(float), NULL);
+    pair z = mkrand(130 * 10, -20, 20, 722);
+    FOR_BOTH BE->xent_hvp(BE, X(z), X(u), 130, 10, X(h), 0.25f);
+    cmp_f32("xent_hvp 130x10", h, 130 * 10, 1e-6);
+    FOR_BOTH BE->xent_hvp(BE, X(z), X(u), 130, 10, X(u), 1.0f);
+    cmp_f32("xent_hvp 130x10 in place", u, 130 * 10, 1e-6);
+    rm(u);
+    rm(h);
+    rm(z);
     rm(x);
     rm(y);
 }

@@ -1,4 +1,5 @@
-/* xent.c - softmax cross-entropy and softmax (backend.h: xent, softmax),
+/* xent.c - softmax cross-entropy, softmax and the cross-entropy's
+ * Hessian-vector product (backend.h: xent, softmax, xent_hvp),
  * row by row on the calling thread (a batch's logits are small), in
  * double. */
 #include "config.h"
@@ -60,6 +61,32 @@ static void cpu_softmax(rsc_backend *be, const rsc_buf *x, rsc_buf *y, int rows,
     }
 }
 
+static void cpu_xent_hvp(rsc_backend *be, const rsc_buf *logits, const rsc_buf *u, int rows,
+                         int cols, rsc_buf *out, float scale)
+{
+    (void)be;
+    for (int r = 0; r < rows; r++) {
+        const float *z = CF(logits) + (size_t)r * cols;
+        const float *ur = CF(u) + (size_t)r * cols;
+        float *o = F(out) + (size_t)r * cols;
+        float mx = z[0];
+        for (int c = 1; c < cols; c++)
+            if (z[c] > mx)
+                mx = z[c];
+        double s = 0;
+        for (int c = 0; c < cols; c++)
+            s += exp((double)z[c] - mx);
+        double lse = mx + log(s);
+        double dot = 0;
+        for (int c = 0; c < cols; c++)
+            dot += (double)(float)exp((double)z[c] - lse) * ur[c];
+        for (int c = 0; c < cols; c++) {
+            double p = (float)exp((double)z[c] - lse);
+            o[c] = (float)((double)scale * (p * ((double)ur[c] - dot)));
+        }
+    }
+}
+
 static void cpu_xent_batched(rsc_backend *be, const rsc_buf *logits, const rsc_buf *labels,
                              int rows, int cols, rsc_buf *dlogits, float grad_scale,
                              rsc_buf *stats, int count)
@@ -76,6 +103,7 @@ static void cpu_xent_batched(rsc_backend *be, const rsc_buf *logits, const rsc_b
 
 void rsc_cpu_install_xent(rsc_backend *be)
 {
+    be->xent_hvp = cpu_xent_hvp;
     be->xent = cpu_xent;
     be->xent_batched = cpu_xent_batched;
     be->softmax = cpu_softmax;

@@ -1,5 +1,6 @@
 /* xent.cu - softmax cross-entropy (loss, accuracy count and logit
- * gradient) and row softmax on the GPU.
+ * gradient), row softmax and the cross-entropy's Hessian-vector product
+ * on the GPU.
  *
  * One thread per row computes exactly the CPU backend's expressions
  * (float maximum, exp and log in double, the gradient rounded to float);
@@ -123,6 +124,46 @@ static void cuda_softmax(rsc_backend *be, const rsc_buf *x, rsc_buf *y, int rows
     CUDA_LAUNCHED(impl, "softmax_kernel");
 }
 
+/* One thread per row, the CPU backend's expressions in its order (the
+ * softmax as softmax_kernel, the dot product and the difference in
+ * double); out may be u (a row's u is read before its out is written). */
+__global__ static void xent_hvp_kernel(const float *x, const float *u, int rows, int cols,
+                                       float *out, float scale)
+{
+    for (int r = blockIdx.x * blockDim.x + threadIdx.x; r < rows; r += gridDim.x * blockDim.x) {
+        const float *z = x + (size_t)r * cols;
+        const float *ur = u + (size_t)r * cols;
+        float *o = out + (size_t)r * cols;
+        float mx = z[0];
+        for (int c = 1; c < cols; c++)
+            if (z[c] > mx)
+                mx = z[c];
+        double s = 0.0;
+        for (int c = 0; c < cols; c++)
+            s = __dadd_rn(s, exp(__dsub_rn((double)z[c], (double)mx)));
+        double lse = __dadd_rn((double)mx, log(s));
+        double dot = 0.0;
+        for (int c = 0; c < cols; c++)
+            dot = __dadd_rn(dot, __dmul_rn((double)(float)exp(__dsub_rn((double)z[c], lse)),
+                                           (double)ur[c]));
+        for (int c = 0; c < cols; c++) {
+            double p = (double)(float)exp(__dsub_rn((double)z[c], lse));
+            o[c] = (float)__dmul_rn((double)scale, __dmul_rn(p, __dsub_rn((double)ur[c], dot)));
+        }
+    }
+}
+
+static void cuda_xent_hvp(rsc_backend *be, const rsc_buf *logits, const rsc_buf *u, int rows,
+                          int cols, rsc_buf *out, float scale)
+{
+    cuda_impl *impl = cuda_of(be);
+    if (rows <= 0 || cols <= 0 || impl->failed)
+        return;
+    xent_hvp_kernel<<<cuda_blocks((size_t)rows), CUDA_THREADS, 0, impl->stream>>>(
+        CF(logits), CF(u), rows, cols, F(out), scale);
+    CUDA_LAUNCHED(impl, "xent_hvp_kernel");
+}
+
 static void cuda_xent_batched(rsc_backend *be, const rsc_buf *logits, const rsc_buf *labels,
                               int rows, int cols, rsc_buf *dlogits, float grad_scale,
                               rsc_buf *stats, int count)
@@ -138,6 +179,7 @@ static void cuda_xent_batched(rsc_backend *be, const rsc_buf *logits, const rsc_
 
 void rsc_cuda_install_xent(rsc_backend *be)
 {
+    be->xent_hvp = cuda_xent_hvp;
     be->xent_batched = cuda_xent_batched;
     be->xent = cuda_xent;
     be->softmax = cuda_softmax;

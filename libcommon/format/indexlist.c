@@ -93,3 +93,32 @@ int rsc_indexlist_load(const char *path, int64_t **idx, size_t *n, rsc_error *er
     fclose(fp);
     return rc;
 }
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int rsc_indexlist_check(const int64_t *idx, size_t k, size_t n, const char *what,
+                         rsc_error *err)
+{
+    for (size_t i = 0; i < k; i++)
+        if (idx[i] < 0 || (uint64_t)idx[i] >= n)
+            return rsc_fail(err, "%s: index %lld is not a training example (0..%zu)", what,
+                            (long long)idx[i], n ? n - 1 : 0);
+    int64_t *s = rsc_malloc(k ? k : 1, sizeof *s, err);
+    if (!s)
+        return -1;
+    if (k)
+        memcpy(s, idx, k * sizeof *s);
+    qsort(s, k, sizeof *s, cmp_i64);
+    for (size_t i = 1; i < k; i++)
+        if (s[i] == s[i - 1]) {
+            long long d = (long long)s[i];
+            free(s);
+            return rsc_fail(err, "%s: index %lld is listed twice", what, d);
+        }
+    free(s);
+    return 0;
+}

@@ -18,4 +18,10 @@ int rsc_indexlist_read(FILE *fp, const char *fname, int64_t **idx, size_t *n, rs
 /* The same for a file. */
 int rsc_indexlist_load(const char *path, int64_t **idx, size_t *n, rsc_error *err);
 
+/* Check a list against a set of n examples: every index in [0, n) and
+ * none twice.  what names the list in messages ("WHAT: index 7 is not a
+ * training example (0..6)", "WHAT: index 3 is listed twice"). */
+int rsc_indexlist_check(const int64_t *idx, size_t k, size_t n, const char *what,
+                        rsc_error *err);
+
 #endif

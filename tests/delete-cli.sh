@@ -1,0 +1,170 @@
+#!/bin/sh
+# delete-cli.sh - rsc-delete on a small synthetic dataset: options in
+# --help and the man page; --method exact gives rsc-train --exclude's
+# model tensor for tensor; retrain with 0 epochs returns the model's
+# parameters bit for bit, and with E epochs what rsc-train --resume
+# --exclude gives; retrain killed by SIGTERM and resumed gives the
+# uninterrupted bytes; influence is deterministic, moves the parameters
+# and records itself; the report's columns; every error path (status, one
+# message, no output file).
+. "$top_srcdir/tests/common.sh"
+toy=$top_builddir/tests/toy-dataset
+dump=$top_builddir/tests/rsct-dump
+mkmodel=$top_builddir/tests/mkmodel
+
+# Every long option is in --help and in the man page.
+rsc-delete --help >help.txt
+sed 's/\\-/-/g' "$top_srcdir/man/rsc-delete.1" >man.txt
+for opt in method delete epochs lr damp scale depth repeats batch solver seed data resume \
+    checkpoint threads device no-verify output compress report reference json quiet progress \
+    help version; do
+    grep -q -- "--$opt" help.txt || fail "--help lacks --$opt"
+    grep -q -- "--$opt" man.txt || fail "rsc-delete.1 lacks --$opt"
+done
+rsc-delete --version | grep -q '^rsc-delete (rsc) '
+
+"$toy" 600 200 12 >toy.rsct
+"$toy" 600 200 12 drop >other.rsct
+opts="--arch mlp-small -e 3 -b 32 -j 2 -q"
+rsc-train $opts -o m.rsct toy.rsct
+rsc-info m.rsct | grep -q '^  name=toy$' || fail "the toy model names no dataset"
+
+# same A B PREFIX...: the tensors under each prefix are equal.
+same() {
+    a=$1 b=$2
+    shift 2
+    for p in "$@"; do
+        "$dump" "$a" "$p" >a.dump
+        "$dump" "$b" "$p" >b.dump
+        [ -s a.dump ] || fail "$a has no tensor $p"
+        cmp -s a.dump b.dump || fail "$a and $b differ in $p"
+    done
+}
+
+# exact = rsc-train --exclude-spurious (the dataset found by the model's
+# name through --data), and --delete FILE = rsc-train --exclude FILE.
+rsc-train $opts --exclude-spurious -o ex.rsct toy.rsct
+rsc-delete --method exact -d toy.rsct -q -o d-ex.rsct m.rsct
+same ex.rsct d-ex.rsct param/ opt/ rng/ history/ train/excluded
+rsc-info d-ex.rsct >info.txt
+for kv in creator=rsc-delete deletion=exact deleted=12 excluded=12 epochs_done=3; do
+    grep -q "^  $kv" info.txt || { cat info.txt; fail "exact model lacks $kv"; }
+done
+grep -q '^  deletion/index ' info.txt || fail "no deletion/index tensor"
+printf '# two examples\n5 9\n' >del.txt
+rsc-train $opts --exclude del.txt -o ex2.rsct toy.rsct
+rsc-delete --method exact --delete del.txt -d toy.rsct -q -o d-ex2.rsct m.rsct
+same ex2.rsct d-ex2.rsct param/ opt/ history/
+
+# retrain: 0 epochs is the model; E epochs at the last scheduled rate is
+# rsc-train --resume --exclude-spurious --lr RATE to the new total.
+rsc-delete -e 0 -d toy.rsct -q -o r0.rsct m.rsct
+same m.rsct r0.rsct param/ opt/
+rsc-delete -e 2 -d toy.rsct -q -o r2.rsct m.rsct
+rsc-train --resume m.rsct --exclude-spurious --lr 0.01 -e 5 -q -o t2.rsct toy.rsct
+same t2.rsct r2.rsct param/ opt/ history/ train/excluded
+rsc-info r2.rsct | grep -q '^  deletion_lr=0.01$' || fail "deletion_lr"
+rsc-delete -e 2 --lr 0.001 -d toy.rsct -q -o r3.rsct m.rsct
+rsc-train --resume m.rsct --exclude-spurious --lr 0.001 -e 5 -q -o t3.rsct toy.rsct
+same t3.rsct r3.rsct param/
+
+# retrain stopped by SIGTERM after its first checkpoint and resumed gives
+# the uninterrupted run's bytes.
+rsc-delete -e 40 -d toy.rsct -q -o ref.rsct m.rsct
+rsc-delete -e 40 -d toy.rsct -q --checkpoint ck.rsct -o killed.rsct m.rsct 2>killed.err &
+pid=$!
+i=0
+while [ ! -f ck.rsct ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+[ -f ck.rsct ] || fail "no checkpoint after the first epoch"
+kill -TERM $pid
+set +e
+wait $pid
+st=$?
+set -e
+if [ $st -eq 143 ]; then
+    grep -q 'stopped by signal 15; checkpoint written' killed.err || { cat killed.err; fail "signal message"; }
+    [ -f killed.rsct ] && fail "an interrupted run wrote its model"
+    rsc-delete -e 40 -d toy.rsct -q --resume ck.rsct -o after.rsct m.rsct
+    cmp ref.rsct after.rsct || fail "resumed after SIGTERM differs from the uninterrupted run"
+elif [ $st -eq 0 ]; then
+    echo "note: the run ended before the signal; checkpoint check only" >&2
+else
+    cat killed.err >&2
+    fail "killed run exited $st"
+fi
+expect_error 1 "not a checkpoint of this deletion" \
+    rsc-delete --method exact -d toy.rsct --resume ck.rsct -o e.rsct m.rsct
+
+# influence: deterministic, moves the parameters, logs each repeat.
+iopts="--method influence -d toy.rsct --depth 50 --repeats 2 --scale 10"
+rsc-delete $iopts -o i1.rsct m.rsct 2>log.txt
+rsc-delete $iopts -q -o i2.rsct m.rsct
+cmp i1.rsct i2.rsct || fail "influence is not deterministic"
+[ "$(grep -c 'LiSSA repeat [12]/2: |h|/scale = ' log.txt)" -eq 2 ] || { cat log.txt; fail "repeat log"; }
+"$dump" m.rsct param/ >a.dump
+"$dump" i1.rsct param/ >b.dump
+cmp -s a.dump b.dump && fail "influence left the parameters unchanged"
+rsc-info i1.rsct >info.txt
+for kv in deletion=influence influence_solver=lissa lissa_scale=10 lissa_depth=50 \
+    lissa_repeats=2 lissa_batch=1 lissa_damp=0.01 excluded=12; do
+    grep -q "^  $kv\$" info.txt || { cat info.txt; fail "influence model lacks $kv"; }
+done
+rsc-delete $iopts -s 3 -q -o i3.rsct m.rsct
+cmp -s i1.rsct i3.rsct && fail "--seed had no effect"
+# The exact solve on the linear model (260 parameters).
+rsc-train --arch linear -e 3 -b 32 -j 2 -q -o lin.rsct toy.rsct
+rsc-delete --method influence --solver exact -d toy.rsct -q -o li.rsct lin.rsct
+rsc-info li.rsct | grep -q '^  influence_solver=exact$' || fail "solver key"
+
+# The report: one row with rsc-score's provenance and the measurements.
+rsc-delete --method exact -d toy.rsct -q -o e1.rsct --report rep.tsv --reference d-ex.rsct m.rsct
+head -1 rep.tsv | tr '\t' '\n' >cols.txt
+for c in model name pattern count train_seed method deleted spurious_score_before \
+    spurious_score clean_acc ua ra l2_to_exact score_gap_to_exact seconds; do
+    grep -qx "$c" cols.txt || fail "report lacks column $c"
+done
+[ "$(wc -l <rep.tsv)" -eq 2 ] || fail "report rows"
+awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
+    NR == 2 { if ($c["method"] != "exact" || $c["deleted"] != 12 || $c["l2_to_exact"] != 0 ||
+                  $c["score_gap_to_exact"] != 0 || $c["ua"] < 0 || $c["ua"] > 1 ||
+                  $c["ra"] < 0.5 || $c["ra"] > 1) exit 1 }' rep.tsv || { cat rep.tsv; fail "report values"; }
+rsc-delete -e 1 -d toy.rsct -q -o e2.rsct --report rep.json -J m.rsct
+grep -q '"method":"retrain"' rep.json || fail "JSON report"
+rsc-score --aggregate --metrics spurious_score,clean_acc rep.tsv >agg.tsv
+grep -q spurious_score_mean agg.tsv || { cat agg.tsv; fail "the report does not aggregate"; }
+
+# Errors: status, one message, no output file.
+expect_error 2 "no model given" rsc-delete -o e.rsct
+expect_error 2 "is not retrain, influence or exact" rsc-delete -m forget -o e.rsct m.rsct
+expect_error 2 "apply to --method retrain" rsc-delete -m exact -e 3 -o e.rsct m.rsct
+expect_error 2 "apply to --method influence" rsc-delete --scale 3 -o e.rsct m.rsct
+expect_error 2 "apply to retrain and exact" rsc-delete -m influence -c c.rsct -o e.rsct m.rsct
+expect_error 2 "--reference goes with --report" rsc-delete --reference m.rsct -o e.rsct m.rsct
+printf '3 700\n' >range.txt
+expect_error 1 "index 700 is not a training example (0..599)" \
+    rsc-delete --delete range.txt -d toy.rsct -o e.rsct m.rsct
+printf '3 4\n3\n' >dup.txt
+expect_error 1 "index 3 is listed twice" rsc-delete --delete dup.txt -d toy.rsct -o e.rsct m.rsct
+printf '3 x\n' >bad.txt
+expect_error 1 "bad.txt:1: 'x' is not an example index" \
+    rsc-delete --delete bad.txt -d toy.rsct -o e.rsct m.rsct
+expect_error 1 "m.rsct was not trained on other.rsct" rsc-delete -d other.rsct -o e.rsct m.rsct
+"$mkmodel" mlp nopt.rsct 16 1x8x8 1,1 2,2 12
+expect_error 1 "nopt.rsct: no optimiser state" rsc-delete -d toy.rsct -o e.rsct nopt.rsct
+expect_error 1 "not a model file" rsc-delete -d toy.rsct -o e.rsct toy.rsct
+expect_error 1 "LiSSA diverged .*give a larger --scale" \
+    rsc-delete --method influence --scale 1e-3 --depth 200 -d toy.rsct -o e.rsct lin.rsct
+expect_error 1 "at most 4096 parameters" \
+    rsc-delete --method influence --solver exact -d toy.rsct -o e.rsct m.rsct
+"$toy" 600 200 0 >clean.rsct
+rsc-train $opts -o mc.rsct clean.rsct
+expect_error 1 "no spurious examples .*--delete FILE" rsc-delete -d clean.rsct -o e.rsct mc.rsct
+# Influence needs the R-operator's layers: a convolutional model is refused.
+mkdir cifar
+"$top_builddir/tests/cifar-toy" cifar 12 20
+rsc-train --data cifar --arch cnn -e 1 -b 20 -j 2 -q -o cnn.rsct
+printf '1 2\n' >two.txt
+expect_error 1 "^rsc-delete: --method influence: the Hessian-vector product supports linear, ReLU, flatten and dropout layers (archs linear, mlp-small, mlp, mlp-large); layer 'feature_extractor.conv1' is conv2d$" \
+    rsc-delete --method influence --delete two.txt -d cifar -o e.rsct cnn.rsct
+[ -e e.rsct ] && fail "a failed run left its output"
+exit 0
