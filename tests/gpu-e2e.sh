@@ -3,8 +3,10 @@
 # Fashion-MNIST with --device cpu and --device cuda (same training seed)
 # reaches the same test accuracy within noise; each model records its
 # backend; a model written by one backend resumes on the other (the file
-# format is the same); and the CNN, 2 epochs on 20,000 images, agrees
-# likewise.  Skips without a CUDA device or without the dataset.
+# format is the same); the CNN, 2 epochs on 20,000 images, agrees
+# likewise; and 4 MLPs trained in one call in lockstep are, within float
+# rounding, the models of their own calls.  Skips without a CUDA device or
+# without the dataset.
 . "$top_srcdir/tests/common.sh"
 
 n=$("$top_builddir/tests/cuda-devices" 2>/dev/null) || n=0
@@ -63,3 +65,42 @@ awk -v a="$c_cpu" -v b="$c_cuda" 'BEGIN { d = a - b; if (d < 0) d = -d
     exit !(a > 0.50 && b > 0.50 && d <= 0.05) }' ||
     fail "cnn test accuracy cpu $c_cpu, cuda $c_cuda: beyond noise"
 echo "cnn test accuracy after 2 epochs: cpu $c_cpu, cuda $c_cuda"
+
+# Many models in one call, in lockstep on the GPU: 2 datasets x 2 seeds,
+# one epoch on 6,000 images, against the 4 separate calls.  Each model has
+# its own call's metadata, and its weights agree within float rounding
+# (the batched GEMMs may round differently; relative L2 distance of all
+# parameters below 1e-3) and so do its loss and accuracy.
+rsc-inject --data "$dir" --pattern R3 --count 10 -q -o d10.rsct
+rsc-inject --data "$dir" --pattern R3 --count 100 -q -o d100.rsct
+many="--arch mlp --epochs 1 --limit 6000 --test-limit 2000 --device cuda"
+for d in d10 d100; do
+    for s in 0 1; do
+        rsc-train $many --seed $s -o "sep-$d-$s.rsct" "$d.rsct" 2>"sum-sep-$d-$s.txt" ||
+            { cat "sum-sep-$d-$s.txt" >&2; fail "rsc-train $d seed $s"; }
+    done
+done
+rsc-train $many --seeds 0-1 -o 'ls-{data}-{seed}.rsct' d10.rsct d100.rsct 2>sum-ls.txt ||
+    { cat sum-ls.txt >&2; fail "rsc-train in lockstep"; }
+[ "$(grep -c '(4 models in lockstep)$' sum-ls.txt)" -eq 4 ] || { cat sum-ls.txt >&2; fail "not in lockstep"; }
+params() { "$top_builddir/tests/rsct-dump" "$1" param/ | grep -v '^#' | xargs printf '%.9g\n'; }
+for d in d10 d100; do
+    for s in 0 1; do
+        a=sep-$d-$s.rsct b=ls-$d-$s.rsct
+        rsc-info "$a" | grep '^  [a-z_]*=' >ka.txt
+        rsc-info "$b" | grep '^  [a-z_]*=' >kb.txt
+        cmp ka.txt kb.txt || { diff ka.txt kb.txt >&2; fail "$b: metadata differs from its own call's"; }
+        params "$a" >pa.txt
+        params "$b" >pb.txt
+        [ "$(wc -l <pa.txt)" -eq 335114 ] || fail "$a: not 335114 parameters"
+        paste pa.txt pb.txt | awk -v m="$b" '{ d = $1 - $2; s += d * d; n += $1 * $1 }
+            END { r = sqrt(s / n); printf "%s: relative L2 distance to its own call %.3g\n", m, r
+                  exit !(r < 1e-3) }' || fail "$b: weights beyond float rounding of its own call's"
+        la=$(sed -n 's/.*: loss \([0-9.]*\) .* test acc \([0-9.]*\);.*/\1 \2/p' "sum-sep-$d-$s.txt")
+        lb=$(grep "^rsc-train: $b: " sum-ls.txt | sed -n 's/.*: loss \([0-9.]*\) .* test acc \([0-9.]*\);.*/\1 \2/p')
+        echo "$la $lb" | awk '{ d = $1 - $3; e = $2 - $4; if (d < 0) d = -d; if (e < 0) e = -e
+            exit !(NF == 4 && d <= 0.002 && e <= 0.01) }' ||
+            fail "$b: loss and test accuracy '$lb' against its own call's '$la'"
+    done
+done
+echo "lockstep on the GPU: 4 models agree with their own calls"

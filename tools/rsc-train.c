@@ -524,8 +524,10 @@ static size_t train(run *r, rsc_trainer **tr, int k, rsc_epoch_stats *st)
         snprintf(label, sizeof label, k > 1 ? "epoch %d/%d, %d models" : "epoch %d/%d",
                  rsc_trainer_epochs_done(tr[0]) + 1, r->cfg.epochs, k);
         rsc_progress_start(&bar, mode, label, (double)rsc_trainer_examples(tr[0]), "ex");
-        int rc = g ? rsc_train_group_epoch(g, on_progress, &bar, st, &err)
-                   : rsc_trainer_epoch(tr[0], on_progress, &bar, st, &err);
+        /* No progress callback without a bar: its sums are a device sync. */
+        rsc_train_progress cb = bar.enabled ? on_progress : NULL;
+        int rc = g ? rsc_train_group_epoch(g, cb, &bar, st, &err)
+                   : rsc_trainer_epoch(tr[0], cb, &bar, st, &err);
         if (rc < 0)
             rsc_die_err(&err);
         if (rc > 0)

@@ -51,6 +51,7 @@ struct rsc_trainer {
     int borrowed;                 /* x, y, tx, ty, ident are another trainer's */
     size_t nsub;                  /* rows of sub */
     rsc_rng next_shuffle;         /* the shuffle stream after this epoch's draw */
+    int drawn;                    /* order_host holds this epoch's order, not uploaded yet */
     size_t n, tn, row, limit;
     size_t recorded_train_size;   /* from a resumed model, 0 = none */
     char resumed[256];            /* its name in messages */
@@ -752,9 +753,10 @@ int rsc_trainer_exclude(rsc_trainer *t, const int64_t *idx, size_t n, rsc_error 
 
 /* ------------------------------------------------------------ the loop */
 
-/* This epoch's order: a permutation of the used examples drawn from the
- * shuffle stream as it was at the start of the epoch.  Returns the stream
- * state after the draw (the next epoch's start) in *next. */
+/* This epoch's order (into order_host): a permutation of the used
+ * examples drawn from the shuffle stream as it was at the start of the
+ * epoch.  Returns the stream state after the draw (the next epoch's start)
+ * in *next.  Host work only. */
 static int draw_order(rsc_trainer *t, rsc_rng *next, rsc_error *err)
 {
     size_t upto = t->limit && t->limit < t->n ? t->limit : t->n;
@@ -779,7 +781,7 @@ static int draw_order(rsc_trainer *t, rsc_rng *next, rsc_error *err)
         t->order_host[i] = used[perm[i]];
     free(perm);
     free(used);
-    return t->be->upload(t->be, t->order, 0, t->order_host, t->nused * sizeof(int32_t), err);
+    return 0;
 }
 
 static int clip(rsc_trainer *t, rsc_buf *G, rsc_error *err)
@@ -894,12 +896,23 @@ double rsc_trainer_test_acc(rsc_trainer *t, rsc_error *err)
     return st[1] / (double)t->tn;
 }
 
-int rsc_trainer_epoch_begin(rsc_trainer *t, double *lr, rsc_error *err)
+int rsc_trainer_epoch_draw(rsc_trainer *t, rsc_error *err)
 {
     if (!t->x)
         return rsc_fail(err, "no training data");
+    if (draw_order(t, &t->next_shuffle, err) != 0)
+        return -1;
+    t->drawn = 1;
+    return 0;
+}
+
+int rsc_trainer_epoch_begin(rsc_trainer *t, double *lr, rsc_error *err)
+{
+    if (!t->drawn && rsc_trainer_epoch_draw(t, err) != 0)
+        return -1;
+    t->drawn = 0;
     *lr = rsc_optim_lr_at(&t->cfg.optim, t->epochs_done);
-    return draw_order(t, &t->next_shuffle, err);
+    return t->be->upload(t->be, t->order, 0, t->order_host, t->nused * sizeof(int32_t), err);
 }
 
 int rsc_trainer_epoch_end(rsc_trainer *t, const double st[2], double test_acc, double lr,

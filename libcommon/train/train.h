@@ -120,6 +120,10 @@ int rsc_trainer_set_data_shared(rsc_trainer *t, const rsc_trainer *owner, const 
  * not NULL; t0: the epoch's start, rsc_now()).  end fails on a loss that
  * is not finite. */
 int rsc_trainer_epoch_begin(rsc_trainer *t, double *lr, rsc_error *err);
+/* begin's host part, the drawing of the order, alone: it touches only t's
+ * own memory (no backend call), so that a group draws its trainers'
+ * orders on threads at once; the begin that follows uploads it. */
+int rsc_trainer_epoch_draw(rsc_trainer *t, rsc_error *err);
 int rsc_trainer_epoch_end(rsc_trainer *t, const double st[2], double test_acc, double lr,
                           double t0, rsc_epoch_stats *out, rsc_error *err);
 
