@@ -16,6 +16,7 @@
 #include "data/dataset.h"
 #include "format/rsct.h"
 #include "data/idx.h"
+#include "fuzz/fuzz-common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,13 +37,7 @@ static void cleanup(void)
 
 static void put(const char *name, const void *buf, size_t n)
 {
-    char p[160];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "wb");
-    if (!f || (n && fwrite(buf, 1, n, f) != n))
-        abort();
-    if (fclose(f) != 0)
-        abort();
+    fuzz_put(dir, name, buf, n);
 }
 
 /* A one-line message that names the file. */
@@ -88,10 +83,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_msg(&err, images);
         }
     }
-    /* the same bytes as training images, with labels for 2 examples and the
-     * valid test split: import and validation */
-    unsigned char lab[8 + 2] = { 0, 0, 8, 1, 0, 0, 0, 2, 1, 7 };
-    put("train-labels-idx1-ubyte", lab, sizeof lab);
+    /* the same bytes as training images, with as many labels as the
+     * header announces (up to 4096; values from the data, mod 10), for
+     * both splits: so that consistent inputs reach the folder import and
+     * validation, not only the count check */
+    uint32_t count = 2;
+    if (size >= 8)
+        count = (uint32_t)data[4] << 24 | (uint32_t)data[5] << 16 | (uint32_t)data[6] << 8 | data[7];
+    if (count > 4096)
+        count = 4096;
+    unsigned char lab[8 + 4096] = { 0, 0, 8, 1 };
+    lab[4] = (unsigned char)(count >> 24), lab[5] = (unsigned char)(count >> 16);
+    lab[6] = (unsigned char)(count >> 8), lab[7] = (unsigned char)count;
+    for (uint32_t i = 0; i < count; i++)
+        lab[8 + i] = (unsigned char)((size ? data[(16 + i) % size] : 0) % 10);
+    put("train-labels-idx1-ubyte", lab, 8 + count);
+    /* the test split the same, so that its shape agrees */
+    put("t10k-images-idx3-ubyte", data, size);
+    put("t10k-labels-idx1-ubyte", lab, 8 + count);
     rsc_file *ds = rsc_dataset_import_idx(dir, "fuzz", NULL, &err);
     if (ds) {
         if (rsc_dataset_validate(ds, "fuzz", &err) < 0)

@@ -11,16 +11,11 @@
 #include <string.h>
 
 #include "format/rsct.h"
+#include "fuzz/fuzz-common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static FILE *open_mem(const uint8_t *data, size_t size)
-{
-    /* fmemopen may refuse a zero-length buffer */
-    if (size == 0)
-        return fopen("/dev/null", "rb");
-    return fmemopen((void *)data, size, "rb");
-}
+#define open_mem fuzz_open_mem
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

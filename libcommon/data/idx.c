@@ -11,6 +11,7 @@
 #include "data/dataset.h"
 #include "data/idx.h"
 #include "data/manifest.h"
+#include "format/gunzip.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -18,14 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
 #define IDX_MAX_N 100000000u    /* examples */
 #define IDX_MAX_SIDE 4096u      /* pixels per side */
 #define IDX_CLASSES 10          /* the MNIST family */
 
 typedef struct idx_file {
-    gzFile gz;
+    FILE *raw;            /* the file */
+    FILE *in;             /* what is read: raw, or the gzip stream over it */
+    rsc_gunzip *gz;       /* NULL: raw */
+    unsigned char pre[2]; /* a raw file's first bytes, read to sniff gzip */
+    size_t npre;
     const char *path;
     int ndim;
     uint32_t dims[3];
@@ -34,42 +38,29 @@ typedef struct idx_file {
     rsc_verify v;         /* the manifest check of the content (off: no manifest) */
 } idx_file;
 
-static int gz_problem(gzFile gz, const char *path, rsc_error *err)
-{
-    int code;
-    const char *m = gzerror(gz, &code);
-    /* zlib prefixes its message with the path: we already name it */
-    size_t pl = strlen(path);
-    if (!strncmp(m, path, pl) && !strncmp(m + pl, ": ", 2))
-        m += pl + 2;
-    if (code == Z_ERRNO)
-        return rsc_fail(err, "%s: read error: %s", path, strerror(errno));
-    if (code == Z_BUF_ERROR)
-        return rsc_fail(err, "%s: truncated gzip stream (%s)", path, m);
-    return rsc_fail(err, "%s: corrupt gzip data (%s)", path, m);
-}
-
 /* Read up to n bytes; returns the count read (short only at end of input),
- * or -1 with a message on a read or decompression error. */
-static int64_t gz_read_full(gzFile gz, const char *path, void *buf, uint64_t n, rsc_error *err)
+ * or -1 with a message on a read or decompression error (format/gunzip.h:
+ * the messages rsc-info gives for the same bytes). */
+static int64_t gz_read_full(idx_file *f, void *buf, uint64_t n, rsc_error *err)
 {
     unsigned char *p = buf;
     uint64_t done = 0;
+    while (done < n && f->npre) {
+        p[done++] = f->pre[0];
+        f->pre[0] = f->pre[1];
+        f->npre--;
+    }
     while (done < n) {
-        uint64_t want = n - done;
-        if (want > (1u << 30))
-            want = 1u << 30;
-        int got = gzread(gz, p + done, (unsigned)want);
-        if (got < 0)
-            return gz_problem(gz, path, err);
+        size_t got = fread(p + done, 1, (size_t)(n - done), f->in);
+        done += got;
         if (got == 0) {
-            int code;
-            gzerror(gz, &code);
-            if (code != Z_OK)
-                return gz_problem(gz, path, err);
+            if (ferror(f->in)) {
+                const char *why = rsc_gunzip_problem(f->gz);
+                return why ? rsc_fail(err, "%s: %s", f->path, why)
+                           : rsc_fail(err, "%s: read error: %s", f->path, strerror(errno));
+            }
             break;
         }
-        done += (uint64_t)got;
     }
     return (int64_t)done;
 }
@@ -93,7 +84,10 @@ static void idx_close(idx_file *f)
 {
     rsc_verify_cancel(&f->v);
     if (f->gz)
-        gzclose(f->gz);
+        rsc_gunzip_close(f->in, f->gz);
+    if (f->raw)
+        fclose(f->raw);
+    f->raw = f->in = NULL;
     f->gz = NULL;
 }
 
@@ -104,12 +98,21 @@ static int idx_open(idx_file *f, const char *path, int ndim, const rsc_manifest 
     memset(f, 0, sizeof *f);
     f->path = path;
     rsc_verify_begin(&f->v, m, path);
-    f->gz = gzopen(path, "rb");
-    if (!f->gz)
-        return rsc_fail(err, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
-    gzbuffer(f->gz, 1u << 18);
+    f->raw = fopen(path, "rb");
+    if (!f->raw)
+        return rsc_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    f->in = f->raw;
+    f->npre = fread(f->pre, 1, 2, f->raw);
+    if (f->npre == 2 && f->pre[0] == 0x1f && f->pre[1] == 0x8b) {
+        f->in = rsc_gunzip_open(f->raw, f->pre, 2, &f->gz);
+        f->npre = 0;
+        if (!f->in) {
+            rsc_fail(err, "%s: %s", path, strerror(errno));
+            goto fail;
+        }
+    }
     unsigned char h[16];
-    int64_t got = gz_read_full(f->gz, path, h, 4, err);
+    int64_t got = gz_read_full(f, h, 4, err);
     if (got < 0)
         goto fail;
     if (got < 4) {
@@ -130,7 +133,7 @@ static int idx_open(idx_file *f, const char *path, int ndim, const rsc_manifest 
         goto fail;
     }
     f->ndim = ndim;
-    got = gz_read_full(f->gz, path, h + 4, 4u * ndim, err);
+    got = gz_read_full(f, h + 4, 4u * ndim, err);
     if (got < 0)
         goto fail;
     if (got < 4 * ndim) {
@@ -160,7 +163,7 @@ static int idx_open(idx_file *f, const char *path, int ndim, const rsc_manifest 
     struct stat st;
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
         f->file_size = (uint64_t)st.st_size;
-    if (gzdirect(f->gz) && f->file_size) {
+    if (!f->gz && f->file_size) {
         uint64_t want = 4u + 4u * ndim + f->bytes;
         if ((uint64_t)st.st_size != want) {
             rsc_fail(err, "%s: %s (header says %llu bytes, file has %llu)", path,
@@ -190,7 +193,7 @@ static int idx_body(idx_file *f, uint8_t **out, rsc_error *err)
     for (;;) {
         while (have < cap) {
             uint64_t piece = cap - have < PIECE ? cap - have : PIECE;
-            int64_t got = gz_read_full(f->gz, f->path, buf + have, piece, err);
+            int64_t got = gz_read_full(f, buf + have, piece, err);
             if (got < 0)
                 goto fail;
             rsc_verify_feed(&f->v, buf + have, (size_t)got);
@@ -216,7 +219,7 @@ static int idx_body(idx_file *f, uint8_t **out, rsc_error *err)
         buf = nb;
     }
     unsigned char extra;
-    int64_t more = gz_read_full(f->gz, f->path, &extra, 1, err);
+    int64_t more = gz_read_full(f, &extra, 1, err);
     if (more < 0)
         goto fail;
     if (more > 0) {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include <zlib.h>
+#include "format/gunzip.h"
 
 #include "data/cifar.h"
 #include "data/idx.h"
@@ -42,72 +42,10 @@ static ssize_t peek_read(void *cookie, char *buf, size_t size)
     return (ssize_t)done;
 }
 
-/* A gzip decompressing stream over src (concatenated members allowed). */
-struct gunzip {
-    FILE *src;
-    z_stream z;
-    unsigned char in[1 << 16];
-    int ended;          /* the last member ended at end of input */
-    int eof;
-    char problem[128];  /* why reading failed, if it did */
-};
-
-static ssize_t gunzip_read(void *cookie, char *buf, size_t size)
-{
-    struct gunzip *g = cookie;
-    if (g->problem[0])
-        return -1;
-    g->z.next_out = (unsigned char *)buf;
-    g->z.avail_out = size > UINT32_MAX ? UINT32_MAX : (uInt)size;
-    while (g->z.avail_out == size || (g->z.avail_out > 0 && !g->eof && g->z.avail_in > 0)) {
-        if (g->z.avail_in == 0 && !g->eof) {
-            size_t got = fread(g->in, 1, sizeof g->in, g->src);
-            if (got == 0) {
-                if (ferror(g->src)) {
-                    snprintf(g->problem, sizeof g->problem, "read error: %s", strerror(errno));
-                    return -1;
-                }
-                g->eof = 1;
-            }
-            g->z.next_in = g->in;
-            g->z.avail_in = (uInt)got;
-        }
-        if (g->z.avail_in == 0 && g->eof) {
-            if (!g->ended)
-                snprintf(g->problem, sizeof g->problem, "gzip: truncated");
-            break;
-        }
-        if (g->ended) {
-            /* another gzip member follows */
-            inflateReset(&g->z);
-            g->ended = 0;
-        }
-        int rc = inflate(&g->z, Z_NO_FLUSH);
-        if (rc == Z_STREAM_END)
-            g->ended = 1;
-        else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-            snprintf(g->problem, sizeof g->problem, "gzip: corrupt data (%s)",
-                     g->z.msg ? g->z.msg : "inflate failed");
-            return -1;
-        }
-        if (g->z.avail_out < size)
-            break;
-    }
-    size_t produced = size - g->z.avail_out;
-    if (produced == 0 && g->problem[0])
-        return -1;
-    return (ssize_t)produced;
-}
-
 static FILE *open_cookie(void *cookie, ssize_t (*rd)(void *, char *, size_t))
 {
     cookie_io_functions_t io = { .read = rd, .write = NULL, .seek = NULL, .close = NULL };
     return fopencookie(cookie, "rb", io);
-}
-
-static const char *gunzip_problem(const struct gunzip *g)
-{
-    return g && g->problem[0] ? g->problem : NULL;
 }
 
 /* ------------------------------------------------------------ IDX, CIFAR */
@@ -131,7 +69,7 @@ static int drain(FILE *in, uint64_t *total, uint64_t off, uint64_t hist[256])
 }
 
 static int probe_idx(rsc_probe *p, const char *name, FILE *in, const unsigned char *head,
-                     size_t nhead, const struct gunzip *gz, rsc_error *err)
+                     size_t nhead, const rsc_gunzip *gz, rsc_error *err)
 {
     size_t esize;
     p->format = RSC_PROBE_IDX;
@@ -146,7 +84,7 @@ static int probe_idx(rsc_probe *p, const char *name, FILE *in, const unsigned ch
     size_t have = nhead > 4 ? nhead - 4 : 0;
     memcpy(dimbuf, head + 4, have);
     if (have < need && fread(dimbuf + have, 1, need - have, in) != need - have) {
-        const char *why = gunzip_problem(gz);
+        const char *why = rsc_gunzip_problem(gz);
         return rsc_fail(err, "%s: IDX: truncated header%s%s", name, why ? ": " : "", why ? why : "");
     }
     uint64_t expect = esize;
@@ -161,9 +99,9 @@ static int probe_idx(rsc_probe *p, const char *name, FILE *in, const unsigned ch
     }
     /* bytes of data after the header already consumed in head */
     uint64_t pre = have > need ? have - need : 0, rest;
-    if (drain(in, &rest, 0, NULL) != 0 || gunzip_problem(gz))
+    if (drain(in, &rest, 0, NULL) != 0 || rsc_gunzip_problem(gz))
         return rsc_fail(err, "%s: IDX: %s", name,
-                        gunzip_problem(gz) ? gunzip_problem(gz) : strerror(errno));
+                        rsc_gunzip_problem(gz) ? rsc_gunzip_problem(gz) : strerror(errno));
     rest += pre;
     char sh[1024];
     size_t len = 0;
@@ -182,14 +120,14 @@ static int probe_idx(rsc_probe *p, const char *name, FILE *in, const unsigned ch
 /* 1 when the stream is a CIFAR-10 batch (whole records, labels < 10), 0
  * when it is not, -1 on a read error. */
 static int probe_cifar(rsc_probe *p, const char *name, FILE *in, const unsigned char *head,
-                       size_t nhead, const struct gunzip *gz, rsc_error *err)
+                       size_t nhead, const rsc_gunzip *gz, rsc_error *err)
 {
     uint64_t hist[256] = { 0 }, rest;
     if (nhead > 0)
         hist[head[0]]++;
-    if (drain(in, &rest, nhead, hist) != 0 || gunzip_problem(gz))
-        return rsc_fail(err, "%s: %s%s", name, gunzip_problem(gz) ? "" : "read error: ",
-                        gunzip_problem(gz) ? gunzip_problem(gz) : strerror(errno));
+    if (drain(in, &rest, nhead, hist) != 0 || rsc_gunzip_problem(gz))
+        return rsc_fail(err, "%s: %s%s", name, rsc_gunzip_problem(gz) ? "" : "read error: ",
+                        rsc_gunzip_problem(gz) ? rsc_gunzip_problem(gz) : strerror(errno));
     uint64_t total = rest + nhead, bad_labels = 0;
     for (int i = RSC_CIFAR_CLASSES; i < 256; i++)
         bad_labels += hist[i];
@@ -207,39 +145,30 @@ static int probe_cifar(rsc_probe *p, const char *name, FILE *in, const unsigned 
 
 /* ------------------------------------------------------------ probe */
 
-static int probe(FILE *src, const char *name, rsc_probe *p, struct gunzip *gz, rsc_error *err);
+static int probe(FILE *src, const char *name, rsc_probe *p, rsc_gunzip *gz, rsc_error *err);
 
 /* src is gzip: probe what it decompresses to. */
 static int probe_gzip(FILE *src, const char *name, rsc_probe *p, const struct peek *pk,
                       rsc_error *err)
 {
-    struct gunzip *g = calloc(1, sizeof *g);
-    if (!g)
-        return rsc_fail(err, "%s: out of memory", name);
-    g->src = src;
-    if (inflateInit2(&g->z, 16 + MAX_WBITS) != Z_OK) {
-        free(g);
-        return rsc_fail(err, "%s: cannot start zlib", name);
+    rsc_gunzip *g;
+    FILE *zin = rsc_gunzip_open(src, pk->head, pk->n, &g);
+    if (!zin)
+        return rsc_fail(err, "%s: %s", name, strerror(errno));
+    int rc = probe(zin, name, p, g, err);
+    /* What follows the part read (a valid rsct ends before the gzip
+     * stream does) must be the end, as the IDX importer requires. */
+    const char *why = rc == 0 ? rsc_gunzip_finish(zin, g) : NULL;
+    if (why) {
+        rsc_probe_free(p);
+        rc = rsc_fail(err, "%s: %s", name, why);
     }
-    /* the sniffed bytes first */
-    memcpy(g->in, pk->head, pk->n);
-    g->z.next_in = g->in;
-    g->z.avail_in = (uInt)pk->n;
-    FILE *zin = open_cookie(g, gunzip_read);
-    int rc;
-    if (!zin) {
-        rc = rsc_fail(err, "%s: %s", name, strerror(errno));
-    } else {
-        rc = probe(zin, name, p, g, err);
-        fclose(zin);
-    }
-    inflateEnd(&g->z);
-    free(g);
+    rsc_gunzip_close(zin, g);
     return rc;
 }
 
 static int probe_rsct(FILE *src, const char *name, rsc_probe *p, struct peek *pk,
-                      const struct gunzip *gz, rsc_error *err)
+                      const rsc_gunzip *gz, rsc_error *err)
 {
     FILE *in = open_cookie(pk, peek_read);
     if (!in)
@@ -249,7 +178,7 @@ static int probe_rsct(FILE *src, const char *name, rsc_probe *p, struct peek *pk
     p->file = rsc_file_read_scan(in, name, &p->crc_ok, err);
     fclose(in);
     if (!p->file) {
-        const char *why = gunzip_problem(gz);
+        const char *why = rsc_gunzip_problem(gz);
         return why ? rsc_fail(err, "%s: %s", name, why) : -1;
     }
     for (size_t i = 0; i < p->file->ntensors; i++)
@@ -258,12 +187,12 @@ static int probe_rsct(FILE *src, const char *name, rsc_probe *p, struct peek *pk
 }
 
 /* gz: the gzip layer src reads through, NULL for a plain input. */
-static int probe(FILE *src, const char *name, rsc_probe *p, struct gunzip *gz, rsc_error *err)
+static int probe(FILE *src, const char *name, rsc_probe *p, rsc_gunzip *gz, rsc_error *err)
 {
     struct peek pk = { .src = src };
     pk.n = fread(pk.head, 1, sizeof pk.head, src);
     if (pk.n < sizeof pk.head && ferror(src)) {
-        const char *why = gunzip_problem(gz);
+        const char *why = rsc_gunzip_problem(gz);
         return rsc_fail(err, "%s: %s%s", name, why ? "" : "read error: ", why ? why : strerror(errno));
     }
     p->gzip = gz != NULL;
