@@ -5,8 +5,10 @@
 #include "kernels/cpu/blaswatch.h"
 #include "kernels/backend.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -22,6 +24,23 @@ static void (*stuck_hook)(const char *msg);
 void rsc_backend_on_stuck(void (*fn)(const char *msg))
 {
     stuck_hook = fn;
+}
+
+/* The process's mapped size in bytes, 0 when unknown. */
+static size_t mapped_bytes(void)
+{
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char buf[64];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    unsigned long long pages = strtoull(buf, NULL, 10);
+    long page = sysconf(_SC_PAGESIZE);
+    return page > 0 ? (size_t)(pages * (unsigned long long)page) : 0;
 }
 
 static void *watch(void *arg)
@@ -40,16 +59,24 @@ static void *watch(void *arg)
         }
         if (++still < STUCK_SECONDS)
             continue;
-        void *p = mmap(NULL, PROBE_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                       -1, 0);
-        if (p != MAP_FAILED) {
-            munmap(p, PROBE_BYTES);   /* slow, not stuck */
-            still = 0;
-            continue;
-        }
+        /* Stuck for want of space when the space left under the limit
+         * (the limit less the mapped size, /proc/self/statm) is under two
+         * buffers, or one buffer cannot be reserved; else slow. */
         struct rlimit rl;
         char msg[200];
         getrlimit(RLIMIT_AS, &rl);
+        size_t mapped = mapped_bytes();
+        int short_of_space = mapped != 0 && rl.rlim_cur != RLIM_INFINITY &&
+                             (rlim_t)mapped + 2 * (rlim_t)PROBE_BYTES > rl.rlim_cur;
+        if (!short_of_space) {
+            void *p = mmap(NULL, PROBE_BYTES, PROT_NONE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+            if (p != MAP_FAILED) {
+                munmap(p, PROBE_BYTES);   /* slow, not stuck */
+                still = 0;
+                continue;
+            }
+        }
         snprintf(msg, sizeof msg, "out of memory: the address-space limit (ulimit -v, %llu MB) "
                  "is used up and the BLAS library cannot get its work buffer",
                  (unsigned long long)(rl.rlim_cur >> 20));

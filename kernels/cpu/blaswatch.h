@@ -6,8 +6,9 @@
  * the space is used up spins, and the program hangs instead of failing.
  * When the limit is finite, rsc_cpu_blas_watch() starts a thread that
  * checks every second; when a call has been under way for 10 s with no
- * call finishing and the space is exhausted (a 132 MB reservation fails),
- * it reports "out of memory" through the hook (rsc_backend_on_stuck) and
+ * call finishing and the space is short (less than two 132 MB buffers
+ * left under the limit, or one cannot be reserved), it reports "out of
+ * memory" through the hook (rsc_backend_on_stuck) and
  * ends the process. */
 #ifndef RSC_CPU_BLASWATCH_H
 #define RSC_CPU_BLASWATCH_H

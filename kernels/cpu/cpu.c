@@ -179,8 +179,11 @@ static void warm_chunk(void *arg, int chunk, int nchunks)
     float *m = calloc(3 * N * N, sizeof *m);
     if (!m)
         return;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0f, m, N, m + N * N, N,
-                0.0f, m + 2 * N * N, N);
+    /* Counted, so that the watchdog also ends a warm-up that spins (the
+     * reservation above can pass by a hair while OpenBLAS's own request,
+     * or an arena another thread takes meanwhile, then does not fit). */
+    RSC_CPU_SGEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0f, m, N, m + N * N, N,
+                  0.0f, m + 2 * N * N, N);
     free(m);
 }
 

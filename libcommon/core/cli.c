@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,10 +22,26 @@ static void stuck(const char *msg)
     rsc_die("%s", msg);
 }
 
+/* Under an address-space limit, a normal exit also leaves with _exit once
+ * the program's own exit handlers have run: OpenBLAS's destructor joins
+ * its worker threads, and one of them may be spinning on a buffer it
+ * cannot allocate, so even a successful run would never end.  Registered
+ * first, it runs after every handler registered later (they are called in
+ * reverse order) and before the libraries' destructors. */
+static void exit_without_destructors(int status, void *arg)
+{
+    (void)arg;
+    fflush(NULL);
+    _exit(status);
+}
+
 void rsc_cli_init(const char *name)
 {
     const char *slash = strrchr(name, '/');
     progname = slash ? slash + 1 : name;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        on_exit(exit_without_destructors, NULL);
     rsc_output_install_signal_handlers();
     rsc_backend_on_stuck(stuck);
 }
