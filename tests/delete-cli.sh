@@ -105,7 +105,7 @@ cmp i1.rsct i2.rsct || fail "influence is not deterministic"
 "$dump" i1.rsct param/ >b.dump
 cmp -s a.dump b.dump && fail "influence left the parameters unchanged"
 rsc-info i1.rsct >info.txt
-for kv in deletion=influence influence_solver=lissa lissa_scale=10 lissa_depth=50 \
+for kv in deletion=influence influence_solver=lissa influence_hvp=exact lissa_scale=10 lissa_depth=50 \
     lissa_repeats=2 lissa_batch=1 lissa_damp=0.01 excluded=12; do
     grep -q "^  $kv\$" info.txt || { cat info.txt; fail "influence model lacks $kv"; }
 done
@@ -159,12 +159,27 @@ expect_error 1 "at most 4096 parameters" \
 "$toy" 600 200 0 >clean.rsct
 rsc-train $opts -o mc.rsct clean.rsct
 expect_error 1 "no spurious examples .*--delete FILE" rsc-delete -d clean.rsct -o e.rsct mc.rsct
-# Influence needs the R-operator's layers: a convolutional model is refused.
+# Influence on a convolutional model: the central-difference product
+# (recorded in the output), the parameters moved, the file usable; the
+# exact mode's solve is refused for its size.
 mkdir cifar
 "$top_builddir/tests/cifar-toy" cifar 12 20
 rsc-train --data cifar --arch cnn -e 1 -b 20 -j 2 -q -o cnn.rsct
 printf '1 2\n' >two.txt
-expect_error 1 "^rsc-delete: --method influence: the Hessian-vector product supports linear, ReLU, flatten and dropout layers (archs linear, mlp-small, mlp, mlp-large); layer 'feature_extractor.conv1' is conv2d$" \
-    rsc-delete --method influence --delete two.txt -d cifar -o e.rsct cnn.rsct
+rsc-delete --method influence --delete two.txt --depth 5 --repeats 2 --scale 1000 -q \
+    -d cifar -o cnni.rsct cnn.rsct
+rsc-info cnni.rsct >info.txt
+grep -q '^  influence_hvp=central-difference$' info.txt || fail "conv: hvp mode not recorded"
+grep -q '^  influence_hvp_step=0.0001$' info.txt || fail "conv: hvp step not recorded"
+"$dump" cnn.rsct param/ >a.dump
+"$dump" cnni.rsct param/ >b.dump
+cmp -s a.dump b.dump && fail "conv influence left the parameters unchanged"
+rsc-delete --method influence --delete two.txt --depth 5 --repeats 2 --scale 1000 -q \
+    --hvp-step 1e-3 -d cifar -o cnni2.rsct cnn.rsct
+rsc-info cnni2.rsct | grep -q '^  influence_hvp_step=0.001$' || fail "conv: --hvp-step not recorded"
+cmp -s cnni.rsct cnni2.rsct && fail "conv: the step changed nothing"
+expect_error 2 "^rsc-delete: --hvp-step: must be positive" \
+    rsc-delete --method influence --hvp-step 0 -d cifar -o e.rsct cnn.rsct
+expect_error 2 "apply to --method influence" rsc-delete --hvp-step 1e-3 -o e.rsct cnn.rsct
 [ -e e.rsct ] && fail "a failed run left its output"
 exit 0

@@ -25,7 +25,7 @@ typedef struct options {
     const char *device;
     int method, solver, json, quiet, progress, compress, no_verify;
     long epochs, threads, depth, repeats, batch;   /* -1: default */
-    double lr, damp, scale;                        /* NaN: default */
+    double lr, damp, scale, hvp_step;              /* NaN: default */
     long long seed;                                /* -1: the model's train_seed */
 } options;
 
@@ -55,6 +55,8 @@ static void usage(void)
            "      --batch=B            examples per Hessian sample (default 1)\n"
            "      --solver=NAME        lissa (default) or exact: solve (H + damp scale I)\n"
            "                           x = v by Cholesky (at most 4096 parameters)\n"
+           "      --hvp-step=STEP      convolutional models: the central difference's\n"
+           "                           step, relative to max(|theta|, 1) (default 1e-4)\n"
            "  -s, --seed=S             LiSSA sampling seed (default: the model's\n"
            "                           train_seed)\n"
            "Data and runs:\n"
@@ -87,7 +89,7 @@ static void usage(void)
 
 enum {
     OPT_DELETE = 256, OPT_DAMP, OPT_SCALE, OPT_DEPTH, OPT_REPEATS, OPT_BATCH, OPT_SOLVER,
-    OPT_DEVICE, OPT_NO_VERIFY, OPT_REPORT, OPT_REFERENCE, OPT_PROGRESS,
+    OPT_HVP_STEP, OPT_DEVICE, OPT_NO_VERIFY, OPT_REPORT, OPT_REFERENCE, OPT_PROGRESS,
 };
 
 static void parse(int argc, char **argv, options *o)
@@ -100,6 +102,7 @@ static void parse(int argc, char **argv, options *o)
         { "repeats", required_argument, NULL, OPT_REPEATS },
         { "batch", required_argument, NULL, OPT_BATCH },
         { "solver", required_argument, NULL, OPT_SOLVER },
+        { "hvp-step", required_argument, NULL, OPT_HVP_STEP },
         { "seed", required_argument, NULL, 's' },     { "data", required_argument, NULL, 'd' },
         { "resume", required_argument, NULL, 'r' },   { "checkpoint", required_argument, NULL, 'c' },
         { "threads", required_argument, NULL, 'j' },  { "device", required_argument, NULL, OPT_DEVICE },
@@ -113,7 +116,8 @@ static void parse(int argc, char **argv, options *o)
         { NULL, 0, NULL, 0 },
     };
     *o = (options){ .method = RSC_DELETE_RETRAIN, .epochs = -1, .threads = -1, .depth = -1,
-                    .repeats = -1, .batch = -1, .lr = NAN, .damp = NAN, .scale = NAN, .seed = -1 };
+                    .repeats = -1, .batch = -1, .lr = NAN, .damp = NAN, .scale = NAN, .hvp_step = NAN,
+                    .seed = -1 };
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":m:e:l:s:d:r:c:j:o:zJqhV", longopts, NULL)) != -1) {
@@ -140,6 +144,10 @@ static void parse(int argc, char **argv, options *o)
             if (strcmp(optarg, "lissa") && strcmp(optarg, "exact"))
                 rsc_usage_error("--solver: '%s' is not lissa or exact", optarg);
             o->solver = !strcmp(optarg, "exact") ? RSC_SOLVER_EXACT : RSC_SOLVER_LISSA;
+            break;
+        case OPT_HVP_STEP:
+            if (!((o->hvp_step = rsc_opt_double("--hvp-step", optarg, 0, 1)) > 0))
+                rsc_usage_error("--hvp-step: must be positive");
             break;
         case 's': o->seed = (long long)rsc_opt_double("--seed", optarg, 0, 9007199254740992.0); break;
         case 'd': o->data = optarg; break;
@@ -174,9 +182,9 @@ static void parse(int argc, char **argv, options *o)
     if (!retrain && (o->epochs >= 0 || !isnan(o->lr)))
         rsc_usage_error("--epochs and --lr apply to --method retrain");
     if (!infl && (!isnan(o->damp) || !isnan(o->scale) || o->depth > 0 || o->repeats > 0 ||
-                  o->batch > 0 || o->solver || o->seed >= 0))
-        rsc_usage_error("--damp, --scale, --depth, --repeats, --batch, --solver and --seed "
-                        "apply to --method influence");
+                  o->batch > 0 || o->solver || o->seed >= 0 || !isnan(o->hvp_step)))
+        rsc_usage_error("--damp, --scale, --depth, --repeats, --batch, --solver, --hvp-step "
+                        "and --seed apply to --method influence");
     if (infl && (o->resume || o->checkpoint))
         rsc_usage_error("--resume and --checkpoint apply to retrain and exact");
     if (o->reference && !o->report)
@@ -208,6 +216,8 @@ static void configure(const options *o, const rsc_file *model, size_t m, rsc_del
         l->repeats = (int)o->repeats;
     if (o->batch > 0)
         l->batch = (int)o->batch;
+    if (!isnan(o->hvp_step))
+        c->hvp_step = o->hvp_step;
     long seed = 0;
     rsc_error ignored;
     if (o->seed >= 0)
@@ -372,8 +382,12 @@ int main(int argc, char **argv)
     if (!(r.d = rsc_deletion_new(&cfg, model, o.model, ds, idx, m, resumed, o.resume, &err)))
         rsc_die("%s", err.msg);
     if (o.method == RSC_DELETE_INFLUENCE) {
+        long c[3];
         if (rsc_deletion_influence(r.d, &err) != 0)
             rsc_die("%s", err.msg);
+        if (rsc_deletion_hvp_counts(r.d, c) && !o.quiet)
+            fprintf(stderr, "%s: %ld central-difference Hessian-vector products, %ld one-sided "
+                    "(%ld unchecked)\n", rsc_progname(), c[0], c[1], c[2]);
     } else {
         train(&r);
     }

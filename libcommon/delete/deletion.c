@@ -49,6 +49,7 @@ void rsc_delete_cfg_defaults(rsc_delete_cfg *c, const char *dataset, size_t m)
     c->lr = NAN;
     c->threads = -1;
     rsc_lissa_defaults(&c->lissa, dataset, m);
+    c->hvp_step = RSC_HVP_STEP;
 }
 
 int rsc_delete_check_pair(const rsc_file *model, const char *mname, const rsc_file *ds,
@@ -133,6 +134,8 @@ struct rsc_deletion {
     rsc_split train;
     double lr;                /* retrain: the rate used */
     int total;                /* retrain, exact: target epochs */
+    int hvp_exact;            /* influence: the R-operator (1) or the central difference */
+    long hvp_counts[3];       /* central difference: products, one-sided, unchecked */
 };
 
 /* The deletion a checkpoint records must be this one. */
@@ -253,6 +256,12 @@ int rsc_deletion_epoch(rsc_deletion *d, rsc_train_progress cb, void *ud, rsc_epo
     return rsc_trainer_epoch(d->tr, cb, ud, st, err);
 }
 
+int rsc_deletion_hvp_counts(const rsc_deletion *d, long counts[3])
+{
+    memcpy(counts, d->hvp_counts, sizeof d->hvp_counts);
+    return !d->hvp_exact;
+}
+
 rsc_trainer *rsc_deletion_trainer(rsc_deletion *d)
 {
     return d->tr;
@@ -271,6 +280,8 @@ int rsc_deletion_influence(rsc_deletion *d, rsc_error *err)
     rsc_hvp *h = rsc_hvp_new(net, mb, err);
     if (!h)
         return prefix(err, "--method influence%s%s: ", "", "");
+    d->hvp_exact = rsc_hvp_exact(h);
+    rsc_hvp_set_step(h, d->cfg.hvp_step);
     size_t np = rsc_hvp_size(h);
     float *theta = rsc_malloc(np, sizeof *theta, err);
     float *v = theta ? rsc_malloc(np, sizeof *v, err) : NULL;
@@ -286,6 +297,7 @@ int rsc_deletion_influence(rsc_deletion *d, rsc_error *err)
     } else if (rsc_influence_lissa(h, &d->train, v, &lo, hinv, err) != 0) {
         goto done;
     }
+    rsc_hvp_fd_counts(h, &d->hvp_counts[0], &d->hvp_counts[1], &d->hvp_counts[2]);
     rsc_influence_update(theta, hinv, np, ntrain, d->m);
     if (rsc_net_set_params(net, theta, err) != 0 ||
         rsc_trainer_exclude(d->tr, d->idx, d->m, err) != 0)
@@ -322,6 +334,11 @@ rsc_file *rsc_deletion_model_file(rsc_deletion *d, const char *creator, rsc_erro
     if (c->method == RSC_DELETE_INFLUENCE &&
         (rsc_meta_set(f, "influence_solver", c->solver == RSC_SOLVER_EXACT ? "exact" : "lissa",
                       err) ||
+         rsc_meta_set(f, "influence_hvp", d->hvp_exact ? "exact" : "central-difference", err) ||
+         (!d->hvp_exact && (setd(f, "influence_hvp_step", c->hvp_step, err) ||
+                            rsc_meta_setf(f, "influence_hvp_products", err, "%ld", d->hvp_counts[0]) ||
+                            rsc_meta_setf(f, "influence_hvp_one_sided", err, "%ld",
+                                          d->hvp_counts[1]))) ||
          setd(f, "lissa_damp", c->lissa.damp, err) || setd(f, "lissa_scale", c->lissa.scale, err) ||
          rsc_meta_setf(f, "lissa_depth", err, "%d", c->lissa.depth) ||
          rsc_meta_setf(f, "lissa_repeats", err, "%d", c->lissa.repeats) ||

@@ -37,6 +37,8 @@ typedef struct rsc_delete_cfg {
     const char *device;        /* NULL: auto */
     int solver;                /* influence: enum rsc_delete_solver */
     rsc_lissa_opts lissa;      /* influence; lissa.weight_decay is set from the model */
+    double hvp_step;           /* influence: the central difference's relative step
+                                * (convolutional models; default RSC_HVP_STEP) */
 } rsc_delete_cfg;
 
 /* Defaults: retrain, 70 epochs, the model's rate, the model's threads,
@@ -80,6 +82,11 @@ int rsc_deletion_epochs_done(const rsc_deletion *d);
 int rsc_deletion_epochs_total(const rsc_deletion *d);
 int rsc_deletion_epoch(rsc_deletion *d, rsc_train_progress cb, void *ud, rsc_epoch_stats *st,
                        rsc_error *err);
+/* After rsc_deletion_influence: 1 when the Hessian-vector products were
+ * central differences (a convolutional model), with their counts:
+ * products, one-sided (a kink crossed), unchecked (kinks on both sides;
+ * rsc_hvp_fd_counts); 0 for the exact R-operator. */
+int rsc_deletion_hvp_counts(const rsc_deletion *d, long counts[3]);
 rsc_trainer *rsc_deletion_trainer(rsc_deletion *d);
 
 /* Influence: the update of the parameters (LiSSA or the exact solve). */

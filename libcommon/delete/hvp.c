@@ -1,5 +1,6 @@
-/* hvp.c - Hessian-vector products by the R-operator through linear, ReLU,
- * flatten and dropout layers (hvp.h).
+/* hvp.c - Hessian-vector products (hvp.h): by the R-operator through
+ * linear, ReLU, flatten and dropout layers, else by a central difference
+ * of the network's own gradients.
  *
  * Per linear layer a_out = a_in W^T + b, the R-forward is
  *   R(a_out) = R(a_in) W^T + a_in V^T + c        (v = (V, c))
@@ -15,6 +16,7 @@
 
 #include "delete/hvp.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +36,12 @@ struct rsc_hvp {
     step *steps;
     rsc_buf **a, **ra, **g, **rg;   /* nsteps + 1 each: per activation */
     rsc_buf *vec, *out, *labels, *stats;
+    /* Central-difference mode (any other layer): the network's own
+     * forward and backward at theta +- eps v. */
+    int fd;
+    double rel_step, last_eps;
+    long products, one_sided, unchecked;
+    rsc_buf *saved, *g0, *dm, *norms;
 };
 
 static const char *const supported_kinds[] = { "linear", "relu", "flatten", "dropout", NULL };
@@ -59,8 +67,20 @@ static rsc_buf *view(rsc_backend *be, rsc_buf *parent, size_t off, size_t n, rsc
     return be->view(be, parent, off * sizeof(float), n * sizeof(float), err);
 }
 
+static rsc_hvp *new_fd(rsc_net *net, int max_batch, rsc_error *err);
+
 rsc_hvp *rsc_hvp_new(rsc_net *net, int max_batch, rsc_error *err)
 {
+    rsc_error quiet;
+    if (rsc_hvp_supported(net, &quiet))
+        return rsc_hvp_new_mode(net, max_batch, RSC_HVP_EXACT, err);
+    return rsc_hvp_new_mode(net, max_batch, RSC_HVP_FD, err);
+}
+
+rsc_hvp *rsc_hvp_new_mode(rsc_net *net, int max_batch, int mode, rsc_error *err)
+{
+    if (mode == RSC_HVP_FD)
+        return new_fd(net, max_batch, err);
     if (!rsc_hvp_supported(net, err))
         return NULL;
     rsc_backend *be = net->be;
@@ -131,6 +151,10 @@ void rsc_hvp_free(rsc_hvp *h)
     if (!h)
         return;
     rsc_backend *be = h->be;
+    be->free(be, h->saved);
+    be->free(be, h->norms);
+    be->free(be, h->g0);
+    be->free(be, h->dm);
     if (h->a)
         for (int i = 0; i <= h->nsteps; i++) {
             be->free(be, h->a[i]);
@@ -155,6 +179,54 @@ void rsc_hvp_free(rsc_hvp *h)
     be->free(be, h->labels);
     be->free(be, h->stats);
     free(h);
+}
+
+static rsc_hvp *new_fd(rsc_net *net, int max_batch, rsc_error *err)
+{
+    rsc_backend *be = net->be;
+    if (max_batch > net->max_batch)
+        max_batch = net->max_batch;
+    rsc_hvp *h = rsc_calloc(1, sizeof *h, err);
+    if (!h)
+        return NULL;
+    h->net = net;
+    h->be = be;
+    h->max_batch = max_batch;
+    h->fd = 1;
+    h->rel_step = RSC_HVP_STEP;
+    size_t np = net->nparam_total;
+    if (!(h->vec = be->alloc(be, np * sizeof(float), err)) ||
+        !(h->out = be->alloc(be, np * sizeof(float), err)) ||
+        !(h->saved = be->alloc(be, np * sizeof(float), err)) ||
+        !(h->g0 = be->alloc(be, np * sizeof(float), err)) ||
+        !(h->dm = be->alloc(be, np * sizeof(float), err)) ||
+        !(h->norms = be->alloc(be, sizeof(double), err))) {
+        rsc_hvp_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+int rsc_hvp_exact(const rsc_hvp *h)
+{
+    return !h->fd;
+}
+
+void rsc_hvp_set_step(rsc_hvp *h, double rel)
+{
+    h->rel_step = rel;
+}
+
+double rsc_hvp_last_step(const rsc_hvp *h)
+{
+    return h->last_eps;
+}
+
+void rsc_hvp_fd_counts(const rsc_hvp *h, long *products, long *one_sided, long *unchecked)
+{
+    *products = h->products;
+    *one_sided = h->one_sided;
+    *unchecked = h->unchecked;
 }
 
 size_t rsc_hvp_size(const rsc_hvp *h)
@@ -187,6 +259,14 @@ int rsc_hvp_set_batch(rsc_hvp *h, const float *x, const int32_t *y, int n, rsc_e
     rsc_backend *be = h->be;
     if (n < 1 || n > h->max_batch)
         return rsc_fail(err, "Hessian-vector product: batch of %d (1..%d)", n, h->max_batch);
+    if (h->fd) {
+        size_t img = rsc_shape_size(h->net->input);
+        h->n = n;
+        if (be->upload(be, rsc_net_input(h->net), 0, x, (size_t)n * img * sizeof(float), err) != 0 ||
+            be->upload(be, h->net->labels, 0, y, (size_t)n * sizeof(int32_t), err) != 0)
+            return -1;
+        return 0;
+    }
     int in0 = h->steps[0].in;
     if (be->upload(be, h->a[0], 0, x, (size_t)n * (size_t)in0 * sizeof(float), err) != 0 ||
         be->upload(be, h->labels, 0, y, (size_t)n * sizeof(int32_t), err) != 0)
@@ -218,10 +298,25 @@ int rsc_hvp_set_batch(rsc_hvp *h, const float *x, const int32_t *y, int n, rsc_e
     return be->sync(be, err);
 }
 
+/* G = d(scale * sum of the batch's losses)/d(theta) at the network's
+ * current parameters, in evaluation mode. */
+static void net_grad(rsc_hvp *h, float scale)
+{
+    rsc_net *net = h->net;
+    rsc_net_forward(net, h->n, 0);
+    rsc_net_loss_scaled(net, h->n, 1, scale);
+    rsc_net_backward(net, h->n);
+}
+
 void rsc_hvp_grad(rsc_hvp *h, float scale)
 {
     rsc_backend *be = h->be;
     int n = h->n;
+    if (h->fd) {
+        net_grad(h, scale);
+        be->copy(be, h->out, 0, h->net->G, 0, rsc_hvp_size(h) * sizeof(float));
+        return;
+    }
     for (int i = 0; i < h->nsteps; i++) {
         const step *s = &h->steps[i];
         if (s->kind != STEP_LINEAR)
@@ -233,8 +328,113 @@ void rsc_hvp_grad(rsc_hvp *h, float scale)
     }
 }
 
-void rsc_hvp_apply(rsc_hvp *h, float scale)
+static int download_norm(rsc_hvp *h, const rsc_buf *x, double *out, rsc_error *err)
 {
+    rsc_backend *be = h->be;
+    be->sumsq(be, x, rsc_hvp_size(h), h->norms);
+    if (be->download(be, out, h->norms, 0, sizeof *out, err) != 0)
+        return -1;
+    *out = sqrt(*out);
+    return 0;
+}
+
+/* G at theta + t v (t = 0: theta itself) into dst; theta is restored
+ * from h->saved bit for bit. */
+static void grad_at(rsc_hvp *h, double t, float scale, rsc_buf *dst)
+{
+    rsc_backend *be = h->be;
+    rsc_net *net = h->net;
+    size_t np = rsc_hvp_size(h), bytes = np * sizeof(float);
+    if (t != 0)
+        be->axpy(be, np, (float)t, h->vec, net->P);
+    net_grad(h, scale);
+    if (dst != net->G)
+        be->copy(be, dst, 0, net->G, 0, bytes);
+    if (t != 0)
+        be->copy(be, net->P, 0, h->saved, 0, bytes);
+}
+
+/* |a - b| <= RSC_HVP_AGREE min(|a|, |b|) + floor, given the norms. */
+static int agree(double dab, double a, double b, double floor)
+{
+    return dab <= RSC_HVP_AGREE * (a < b ? a : b) + floor;
+}
+
+/* The central difference (hvp.h), guarded against the kinks of ReLU and
+ * max pooling: with G0 = G(theta) the one-sided differences
+ * d+ = G(theta + eps v) - G0 and d- = G0 - G(theta - eps v) agree to
+ * truncation and rounding where the gradient is smooth; a kink crossed
+ * on one side adds a jump of order 1 (not eps) to that side's.  Then the
+ * other, smaller side is used alone, checked against the same side at
+ * eps / 8 (a kink on both sides: the smaller of the two is kept). */
+static int apply_fd(rsc_hvp *h, float scale, rsc_error *err)
+{
+    rsc_backend *be = h->be;
+    rsc_net *net = h->net;
+    size_t np = rsc_hvp_size(h), bytes = np * sizeof(float);
+    double vn, tn, g0n, dp, dmn, dd;
+    if (download_norm(h, h->vec, &vn, err) != 0 || download_norm(h, net->P, &tn, err) != 0)
+        return -1;
+    h->last_eps = 0;
+    if (!(vn > 0)) {
+        be->fill(be, h->out, np, 0.0f);
+        return isfinite(vn) ? 0 : rsc_fail(err, "Hessian-vector product: direction not finite");
+    }
+    h->products++;
+    be->copy(be, h->saved, 0, net->P, 0, bytes);
+    grad_at(h, 0, scale, h->g0);
+    if (download_norm(h, h->g0, &g0n, err) != 0)
+        return -1;
+    /* Gradient rounding: a few float ulps of the gradient. */
+    double floor = 1e-7 * g0n;
+    double eps = h->rel_step * (tn > 1 ? tn : 1) / vn;
+    h->last_eps = eps;
+    grad_at(h, eps, scale, h->out);           /* out = G+ */
+    grad_at(h, -eps, scale, h->dm);           /* dm = G- */
+    be->axpy(be, np, -1.0f, h->g0, h->out);   /* out = d+ */
+    be->scale(be, np, -1.0f, h->dm);
+    be->axpy(be, np, 1.0f, h->g0, h->dm);     /* dm = d- */
+    be->copy(be, net->G, 0, h->out, 0, bytes);
+    be->axpy(be, np, -1.0f, h->dm, net->G);   /* d+ - d- */
+    if (download_norm(h, h->out, &dp, err) != 0 || download_norm(h, h->dm, &dmn, err) != 0 ||
+        download_norm(h, net->G, &dd, err) != 0)
+        return -1;
+    if (!isfinite(dp) || !isfinite(dmn))
+        return rsc_fail(err, "Hessian-vector product: the gradient is not finite near the "
+                        "parameters");
+    if (agree(dd, dp, dmn, floor)) {
+        be->axpy(be, np, 1.0f, h->dm, h->out);
+        be->scale(be, np, (float)(0.5 / eps), h->out);
+        return 0;
+    }
+    /* A kink: the smaller side (sign +1 or -1) into out, as d / eps. */
+    h->one_sided++;
+    double side = dmn < dp ? -1 : 1, d1 = side < 0 ? dmn : dp, d2;
+    if (side < 0)
+        be->copy(be, h->out, 0, h->dm, 0, bytes);
+    be->scale(be, np, (float)(1.0 / eps), h->out);
+    /* The same side at eps / 8, into dm as d / (eps / 8). */
+    double e2 = eps / 8;
+    grad_at(h, side * e2, scale, h->dm);
+    be->axpy(be, np, -1.0f, h->g0, h->dm);
+    be->scale(be, np, (float)(side / e2), h->dm);
+    be->copy(be, net->G, 0, h->out, 0, bytes);
+    be->axpy(be, np, -1.0f, h->dm, net->G);
+    if (download_norm(h, h->dm, &d2, err) != 0 || download_norm(h, net->G, &dd, err) != 0)
+        return -1;
+    d1 /= eps;
+    if (!agree(dd, d1, d2, 8 * floor / eps)) {
+        h->unchecked++;
+        if (d2 < d1)
+            be->copy(be, h->out, 0, h->dm, 0, bytes);
+    }
+    return 0;
+}
+
+int rsc_hvp_apply(rsc_hvp *h, float scale, rsc_error *err)
+{
+    if (h->fd)
+        return apply_fd(h, scale, err);
     rsc_backend *be = h->be;
     int n = h->n, L = h->nsteps;
     /* R-forward; ra[0] = 0 (rzero). */
@@ -283,4 +483,5 @@ void rsc_hvp_apply(rsc_hvp *h, float scale)
             be->relu_bwd(be, h->a[i + 1], h->rg[i + 1], h->rg[i], (size_t)n * (size_t)s->out);
         }
     }
+    return 0;
 }

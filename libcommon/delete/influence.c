@@ -161,7 +161,8 @@ int rsc_influence_lissa(rsc_hvp *h, const rsc_split *train, const float *v,
                     goto done;
             }
             be->copy(be, rsc_hvp_vec(h), 0, H, 0, np * sizeof(float));
-            rsc_hvp_apply(h, 1.0f / (float)nb);
+            if (rsc_hvp_apply(h, 1.0f / (float)nb, err) != 0)
+                goto done;
             rsc_buf *HV = rsc_hvp_out(h);
             if (o->weight_decay != 0)
                 be->axpy(be, np, (float)o->weight_decay, H, HV);
@@ -225,7 +226,8 @@ int rsc_influence_exact(rsc_hvp *h, const rsc_split *train, const float *v, doub
             be->fill(be, rsc_hvp_vec(h), np, 0.0f);
             if (be->upload(be, rsc_hvp_vec(h), j * sizeof(float), &one, sizeof one, err) != 0)
                 goto done;
-            rsc_hvp_apply(h, 1.0f);
+            if (rsc_hvp_apply(h, 1.0f, err) != 0)
+                goto done;
             if (be->download(be, col, rsc_hvp_out(h), 0, np * sizeof(float), err) != 0)
                 goto done;
             for (size_t i = 0; i < np; i++)
