@@ -5,8 +5,10 @@
 # parameters bit for bit, and with E epochs what rsc-train --resume
 # --exclude gives; retrain killed by SIGTERM and resumed gives the
 # uninterrupted bytes; influence is deterministic, moves the parameters
-# and records itself; the report's columns; every error path (status, one
-# message, no output file).
+# and records itself, also on a convolutional model (central-difference
+# products); the report's columns, with membership inference against
+# rsc-mia's own figures; every error path (status, one message, no output
+# file).
 . "$top_srcdir/tests/common.sh"
 toy=$top_builddir/tests/toy-dataset
 dump=$top_builddir/tests/rsct-dump
@@ -17,7 +19,7 @@ rsc-delete --help >help.txt
 sed 's/\\-/-/g' "$top_srcdir/man/rsc-delete.1" >man.txt
 for opt in method delete epochs lr damp scale depth repeats batch solver seed data resume \
     checkpoint threads device no-verify output compress report reference json quiet progress \
-    help version; do
+    help version hvp-step shadow-model shadow-data; do
     grep -q -- "--$opt" help.txt || fail "--help lacks --$opt"
     grep -q -- "--$opt" man.txt || fail "rsc-delete.1 lacks --$opt"
 done
@@ -133,13 +135,48 @@ grep -q '"method":"retrain"' rep.json || fail "JSON report"
 rsc-score --aggregate --metrics spurious_score,clean_acc rep.tsv >agg.tsv
 grep -q spurious_score_mean agg.tsv || { cat agg.tsv; fail "the report does not aggregate"; }
 
+# Membership inference in the report (rsc-mia's shadow attack) on models
+# that memorise noise: before the deletion = rsc-mia's accuracy on the
+# spurious (= deleted) examples of the input model; mia_acc = rsc-mia's
+# attack_acc on the output model; the exact retrain forgets them.
+"$toy" 200 40 0 noise >noise.rsct
+rsc-inject noise.rsct --mia-split target -p S2 -n 3 -t 1 -s 4 --split-seed 7 -o t.rsct
+rsc-inject noise.rsct --mia-split shadow --split-seed 7 -o s-1.rsct
+rsc-train --arch mlp --epochs 40 -j 1 -q t.rsct -o tm.rsct --train-seed 1
+rsc-train --arch mlp --epochs 40 -j 1 -q s-1.rsct -o sm.rsct --train-seed 2
+rsc-delete --method exact -d t.rsct -q -o te.rsct --report mrep.tsv \
+    --shadow-model sm.rsct --shadow-data s-1.rsct tm.rsct
+rsc-mia -d t.rsct --shadow-model sm.rsct --shadow-data s-1.rsct tm.rsct te.rsct -o mia.tsv
+col() { awk -F'\t' -v c="$1" -v r="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i }
+    NR == r { print $k }' "$3"; }
+before=$(col mia_deleted_before 2 mrep.tsv) after=$(col mia_deleted 2 mrep.tsv)
+[ "$before" = "$(col attack_acc_spurious 2 mia.tsv)" ] ||
+    fail "mia_deleted_before $before is not rsc-mia's attack_acc_spurious"
+[ "$(col mia_acc 2 mrep.tsv)" = "$(col attack_acc 3 mia.tsv)" ] ||
+    fail "mia_acc is not rsc-mia's attack_acc on the output model"
+# (the attack calls none of these 3 members members: 0 before and after)
+# 20 memorised examples deleted: the exact retrain makes fewer of them
+# look like members (measured 0.55 -> 0.35).
+seq 0 2 38 >del20.txt
+rsc-delete --method exact --delete del20.txt -d t.rsct -q -o te2.rsct --report mrep2.tsv \
+    --shadow-model sm.rsct --shadow-data s-1.rsct tm.rsct
+before=$(col mia_deleted_before 2 mrep2.tsv) after=$(col mia_deleted 2 mrep2.tsv)
+awk -v b="$before" -v a="$after" 'BEGIN { exit !(b >= 0.5 && a < b) }' ||
+    fail "membership of the deleted examples: $before before, $after after the exact retrain"
+# Without shadows the columns are there, nan.
+[ "$(col mia_deleted 2 rep.tsv)" = nan ] || fail "mia_deleted without shadows"
+expect_error 2 "go with --report" rsc-delete -m exact --shadow-model sm.rsct --shadow-data s-1.rsct \
+    -d t.rsct -o e.rsct tm.rsct
+expect_error 2 "2 --shadow-model but 1 --shadow-data" rsc-delete -m exact --report r.tsv \
+    --shadow-model sm.rsct --shadow-model sm.rsct --shadow-data s-1.rsct -d t.rsct -o e.rsct tm.rsct
+
 # Errors: status, one message, no output file.
 expect_error 2 "no model given" rsc-delete -o e.rsct
 expect_error 2 "is not retrain, influence or exact" rsc-delete -m forget -o e.rsct m.rsct
 expect_error 2 "apply to --method retrain" rsc-delete -m exact -e 3 -o e.rsct m.rsct
 expect_error 2 "apply to --method influence" rsc-delete --scale 3 -o e.rsct m.rsct
 expect_error 2 "apply to retrain and exact" rsc-delete -m influence -c c.rsct -o e.rsct m.rsct
-expect_error 2 "--reference goes with --report" rsc-delete --reference m.rsct -o e.rsct m.rsct
+expect_error 2 "--reference and --shadow-model go with --report" rsc-delete --reference m.rsct -o e.rsct m.rsct
 printf '3 700\n' >range.txt
 expect_error 1 "index 700 is not a training example (0..599)" \
     rsc-delete --delete range.txt -d toy.rsct -o e.rsct m.rsct

@@ -19,6 +19,10 @@
 #include "format/indexlist.h"
 #include "format/rsct.h"
 #include "kernels/backend.h"
+#include "mia/experiment.h"
+#include "mia/lira.h"
+
+#define MAX_SHADOWS 1024
 
 typedef struct options {
     const char *model, *data, *delete_file, *resume, *checkpoint, *output, *report, *reference;
@@ -27,6 +31,8 @@ typedef struct options {
     long epochs, threads, depth, repeats, batch;   /* -1: default */
     double lr, damp, scale, hvp_step;              /* NaN: default */
     long long seed;                                /* -1: the model's train_seed */
+    const char *shadow_model[MAX_SHADOWS], *shadow_data[MAX_SHADOWS];
+    int nshadow_models, nshadow_data;
 } options;
 
 static void usage(void)
@@ -75,6 +81,9 @@ static void usage(void)
            "                           on deleted (ua), remaining (ra) and test data,\n"
            "                           distance to --reference, seconds\n"
            "      --reference=MODEL    the exact-retrain model, for the report\n"
+           "      --shadow-model=M     a shadow model for the report's membership\n"
+           "                           inference (rsc-mia's attack; repeat for several)\n"
+           "      --shadow-data=D      its dataset (one per --shadow-model, in order)\n"
            "  -J, --json               the report as JSON lines\n"
            "  -q, --quiet              no progress and no summary\n"
            "      --progress           show progress even when stderr is not a terminal\n"
@@ -90,6 +99,7 @@ static void usage(void)
 enum {
     OPT_DELETE = 256, OPT_DAMP, OPT_SCALE, OPT_DEPTH, OPT_REPEATS, OPT_BATCH, OPT_SOLVER,
     OPT_HVP_STEP, OPT_DEVICE, OPT_NO_VERIFY, OPT_REPORT, OPT_REFERENCE, OPT_PROGRESS,
+    OPT_SHADOW_MODEL, OPT_SHADOW_DATA,
 };
 
 static void parse(int argc, char **argv, options *o)
@@ -110,6 +120,8 @@ static void parse(int argc, char **argv, options *o)
         { "output", required_argument, NULL, 'o' },   { "compress", no_argument, NULL, 'z' },
         { "report", required_argument, NULL, OPT_REPORT },
         { "reference", required_argument, NULL, OPT_REFERENCE },
+        { "shadow-model", required_argument, NULL, OPT_SHADOW_MODEL },
+        { "shadow-data", required_argument, NULL, OPT_SHADOW_DATA },
         { "json", no_argument, NULL, 'J' },           { "quiet", no_argument, NULL, 'q' },
         { "progress", no_argument, NULL, OPT_PROGRESS },
         { "help", no_argument, NULL, 'h' },           { "version", no_argument, NULL, 'V' },
@@ -164,6 +176,15 @@ static void parse(int argc, char **argv, options *o)
         case 'z': o->compress = 1; break;
         case OPT_REPORT: o->report = optarg; break;
         case OPT_REFERENCE: o->reference = optarg; break;
+        case OPT_SHADOW_MODEL:
+        case OPT_SHADOW_DATA:
+            if ((c == OPT_SHADOW_MODEL ? o->nshadow_models : o->nshadow_data) >= MAX_SHADOWS)
+                rsc_usage_error("at most %d shadows", MAX_SHADOWS);
+            if (c == OPT_SHADOW_MODEL)
+                o->shadow_model[o->nshadow_models++] = optarg;
+            else
+                o->shadow_data[o->nshadow_data++] = optarg;
+            break;
         case 'J': o->json = 1; break;
         case 'q': o->quiet = 1; break;
         case OPT_PROGRESS: o->progress = 1; break;
@@ -187,8 +208,11 @@ static void parse(int argc, char **argv, options *o)
                         "and --seed apply to --method influence");
     if (infl && (o->resume || o->checkpoint))
         rsc_usage_error("--resume and --checkpoint apply to retrain and exact");
-    if (o->reference && !o->report)
-        rsc_usage_error("--reference goes with --report");
+    if ((o->reference || o->nshadow_models || o->nshadow_data) && !o->report)
+        rsc_usage_error("--reference and --shadow-model go with --report");
+    if (o->nshadow_models != o->nshadow_data)
+        rsc_usage_error("%d --shadow-model but %d --shadow-data: one dataset per shadow model",
+                        o->nshadow_models, o->nshadow_data);
     if (o->output && o->checkpoint && !strcmp(o->output, o->checkpoint))
         rsc_usage_error("-o and --checkpoint name the same file");
 }
@@ -320,7 +344,8 @@ static void report(const options *o, const rsc_file *model, const rsc_file *ds, 
 {
     rsc_error err;
     rsc_testset ts;
-    rsc_delete_eval e = { .l2 = NAN, .gap = NAN, .seconds = secs };
+    rsc_delete_eval e = { .l2 = NAN, .gap = NAN, .seconds = secs, .mia_before = NAN,
+                          .mia_after = NAN, .mia_acc = NAN };
     rsc_score_opts so = { NULL, -1, -1, NAN, o->device, o->threads > 0 ? (int)o->threads : 0, 1000, NULL };
     const char *oname = o->output ? o->output : "-";
     rsc_file *after = o->output ? rsc_file_load(o->output, &err) : NULL, *ref = NULL;
@@ -342,6 +367,16 @@ static void report(const options *o, const rsc_file *model, const rsc_file *ds, 
             rsc_score_model(&ts, ref, o->reference, &so, &sr, &err))
             rsc_die_err(&err);
         e.gap = e.after.m.spurious_score - sr.m.spurious_score;
+    }
+    if (o->nshadow_models) {
+        rsc_mia_pair sh[MAX_SHADOWS];
+        for (int i = 0; i < o->nshadow_models; i++)
+            sh[i] = (rsc_mia_pair){ o->shadow_model[i], o->shadow_data[i] };
+        rsc_mia_opts mo = { RSC_MIA_SHADOW, RSC_MIA_FEAT_DEFAULT, RSC_LIRA_VAR_AUTO, o->device,
+                            so.threads };
+        if (rsc_delete_mia(sh, o->nshadow_models, &mo, model, o->model, after, oname, ds, data, idx,
+                           m, &e, &err) != 0)
+            rsc_die_err(&err);
     }
     rsc_output *out = rsc_output_open(o->report, 0, &err);
     rsc_rows *w = out ? rsc_delete_rows(rsc_output_file(out), o->report, o->json, &err) : NULL;

@@ -82,9 +82,47 @@ int rsc_delete_param_distance(const rsc_file *a, const char *aname, const rsc_fi
     return 0;
 }
 
+/* The fraction of idx that the attack calls members on model. */
+static int mia_called(const rsc_mia_fitted *f, const rsc_mia_opts *o, const rsc_file *model,
+                      const char *fname, const rsc_file *ds, const char *dname,
+                      const int64_t *idx, size_t m, double *called, double *acc, rsc_error *err)
+{
+    rsc_mia_eval ev;
+    if (rsc_mia_attack_target_ds(f, model, fname, ds, dname, o, &ev, err) != 0)
+        return -1;
+    size_t hit = 0, scored = 0;
+    for (size_t k = 0; k < m; k++) {
+        double s = (size_t)idx[k] < ev.n_train ? ev.train_score[idx[k]] : NAN;
+        if (isfinite(s)) {
+            scored++;
+            hit += s > ev.threshold;
+        }
+    }
+    *called = scored ? (double)hit / (double)scored : NAN;
+    if (acc)
+        *acc = ev.m.accuracy;
+    rsc_mia_eval_free(&ev);
+    return 0;
+}
+
+int rsc_delete_mia(const rsc_mia_pair *shadows, int K, const rsc_mia_opts *o,
+                   const rsc_file *before, const char *bname, const rsc_file *after,
+                   const char *aname, const rsc_file *ds, const char *dname, const int64_t *idx,
+                   size_t m, rsc_delete_eval *e, rsc_error *err)
+{
+    rsc_mia_fitted f;
+    if (rsc_mia_fit_shadows(&f, shadows, K, NULL, o, err) != 0)
+        return -1;
+    int rc = mia_called(&f, o, before, bname, ds, dname, idx, m, &e->mia_before, NULL, err) ||
+             mia_called(&f, o, after, aname, ds, dname, idx, m, &e->mia_after, &e->mia_acc, err);
+    rsc_mia_fitted_free(&f);
+    return rc ? -1 : 0;
+}
+
 static const char *const extra_cols[] = {
     "method", "deleted", "spurious_score_before", "spurious_score", "clean_acc", "ua", "ra",
-    "l2_to_exact", "score_gap_to_exact", "seconds", NULL,
+    "l2_to_exact", "score_gap_to_exact", "seconds", "mia_deleted_before", "mia_deleted",
+    "mia_acc", NULL,
 };
 
 rsc_rows *rsc_delete_rows(FILE *fp, const char *fname, int json, rsc_error *err)
@@ -114,5 +152,8 @@ int rsc_delete_write_row(rsc_rows *w, const rsc_file *model, const char *fname,
     rsc_rows_f64(w, e->l2);
     rsc_rows_f64(w, e->gap);
     rsc_rows_f64(w, e->seconds);
+    rsc_rows_f64(w, e->mia_before);
+    rsc_rows_f64(w, e->mia_after);
+    rsc_rows_f64(w, e->mia_acc);
     return rsc_rows_end(w, err);
 }

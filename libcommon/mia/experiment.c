@@ -434,6 +434,7 @@ void rsc_mia_eval_free(rsc_mia_eval *ev)
     free(ev->member);
     free(ev->spurious);
     free(ev->score);
+    free(ev->train_score);
     rsc_roc_free(&ev->roc);
     memset(ev, 0, sizeof *ev);
 }
@@ -480,16 +481,28 @@ int rsc_mia_attack_target(const rsc_mia_fitted *f, const rsc_file *model, const 
                           const char *data, const rsc_mia_opts *o, rsc_mia_eval *ev, rsc_error *err)
 {
     memset(ev, 0, sizeof *ev);
+    if (f->attack != RSC_MIA_SHADOW && strcmp(data, f->lira_data))
+        return rsc_fail(err, "%s: LiRA scores the dataset the shadows ran on (%s), not %s", fname, f->lira_data,
+                        data);
+    rsc_file *ds = rsc_dataset_open_flags(data, 0, err);
+    if (!ds)
+        return -1;
+    int rc = rsc_mia_attack_target_ds(f, model, fname, ds, data, o, ev, err);
+    rsc_file_free(ds);
+    return rc;
+}
+
+int rsc_mia_attack_target_ds(const rsc_mia_fitted *f, const rsc_file *model, const char *fname,
+                             const rsc_file *ds, const char *data, const rsc_mia_opts *o, rsc_mia_eval *ev,
+                             rsc_error *err)
+{
+    memset(ev, 0, sizeof *ev);
     run r = { 0 };
     int64_t *rows = NULL;
     double *x = NULL, *all = NULL, *phi = NULL;
     rsc_lira_fit lf = { 0 };
     int rc = -1;
-    if (f->attack != RSC_MIA_SHADOW && strcmp(data, f->lira_data))
-        return rsc_fail(err, "%s: LiRA scores the dataset the shadows ran on (%s), not %s", fname, f->lira_data,
-                        data);
-    rsc_file *ds = rsc_dataset_open_flags(data, 0, err);
-    if (!ds || run_model(&r, model, fname, ds, data, 1, o, err) != 0 ||
+    if (run_model(&r, model, fname, ds, data, 1, o, err) != 0 ||
         !(rows = pooled_rows(ds, data, r.ntr, r.nte, err)))
         goto done;
     size_t n = r.ntr + r.nte;
@@ -547,6 +560,10 @@ int rsc_mia_attack_target(const rsc_mia_fitted *f, const rsc_file *model, const 
     }
     free(spur);
     ev->n = m;
+    if (!(ev->train_score = rsc_malloc(r.ntr ? r.ntr : 1, sizeof *ev->train_score, err)))
+        goto done;
+    memcpy(ev->train_score, all, r.ntr * sizeof *all);
+    ev->n_train = r.ntr;
     if (evaluate(ev, err) != 0)
         goto fail_prefix;
     rc = 0;
@@ -562,7 +579,6 @@ done:
     free(x);
     free(all);
     free(phi);
-    rsc_file_free(ds);
     return rc;
 }
 

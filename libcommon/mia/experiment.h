@@ -96,6 +96,11 @@ typedef struct rsc_mia_eval {
     double tpr_1pct, tpr_01pct;        /* TPR at 1% and 0.1% FPR (all non-members) */
     double tpr_01pct_spurious;         /* the spurious examples' TPR at the 0.1% threshold */
     rsc_roc roc;
+    /* The score of every training row, trained on or not (those left
+     * out above included: rsc-delete's deleted examples), in the
+     * order of the dataset's training split; NaN where unscored. */
+    size_t n_train;
+    double *train_score;
 } rsc_mia_eval;
 
 /* Run the target model (its file already read: model, named fname) on
@@ -103,6 +108,11 @@ typedef struct rsc_mia_eval {
  * attacks need data to be the dataset the shadows were run on. */
 int rsc_mia_attack_target(const rsc_mia_fitted *f, const rsc_file *model, const char *fname,
                           const char *data, const rsc_mia_opts *o, rsc_mia_eval *ev, rsc_error *err);
+/* The same on a dataset already open (ds, named data in messages and
+ * for LiRA's check). */
+int rsc_mia_attack_target_ds(const rsc_mia_fitted *f, const rsc_file *model, const char *fname,
+                             const rsc_file *ds, const char *data, const rsc_mia_opts *o, rsc_mia_eval *ev,
+                             rsc_error *err);
 void rsc_mia_eval_free(rsc_mia_eval *ev);
 
 /* rsc-mia fit: the attack on a feature table t (columns f1 .. fk, member
