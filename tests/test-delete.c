@@ -254,22 +254,31 @@ static void check_hvp_on(rsc_backend *be)
     rsc_net_free(net);
 }
 
+/* check(be, first) on the CPU with 1 and 2 threads and, when a GPU is
+ * present, on CUDA; first is 1 on the first backend only. */
+static void on_every_backend(void (*check)(rsc_backend *be, int first))
+{
+    rsc_error err;
+    for (int k = 0; k < 3; k++) {
+        if (k == 2 && rsc_cuda_device_count() <= 0)
+            break;
+        rsc_backend *be = rsc_backend_open(k < 2 ? "cpu" : "cuda", k < 2 ? k + 1 : 1, &err);
+        assert_non_null(be);
+        check(be, k == 0);
+        rsc_backend_close(be);
+    }
+}
+
+static void check_hvp_all(rsc_backend *be, int first)
+{
+    (void)first;
+    check_hvp_on(be);
+}
+
 static void test_hvp(void **state)
 {
     (void)state;
-    rsc_error err;
-    for (int threads = 1; threads <= 2; threads++) {
-        rsc_backend *be = rsc_backend_open("cpu", threads, &err);
-        assert_non_null(be);
-        check_hvp_on(be);
-        rsc_backend_close(be);
-    }
-    if (rsc_cuda_device_count() > 0) {
-        rsc_backend *be = rsc_backend_open("cuda", 1, &err);
-        assert_non_null(be);
-        check_hvp_on(be);
-        rsc_backend_close(be);
-    }
+    on_every_backend(check_hvp_all);
 }
 
 /* ------------------------------------------------------------ central difference */
@@ -516,28 +525,18 @@ static void check_fd_cnn_on(rsc_backend *be)
     rsc_net_free(net);
 }
 
+static void check_fd_all(rsc_backend *be, int first)
+{
+    check_fd_mlp_on(be);
+    check_fd_paper_mlp_on(be, first);
+    check_fd_conv_as_linear_on(be);
+    check_fd_cnn_on(be);
+}
+
 static void test_hvp_fd(void **state)
 {
     (void)state;
-    rsc_error err;
-    for (int threads = 1; threads <= 2; threads++) {
-        rsc_backend *be = rsc_backend_open("cpu", threads, &err);
-        assert_non_null(be);
-        check_fd_mlp_on(be);
-        check_fd_paper_mlp_on(be, threads == 1);
-        check_fd_conv_as_linear_on(be);
-        check_fd_cnn_on(be);
-        rsc_backend_close(be);
-    }
-    if (rsc_cuda_device_count() > 0) {
-        rsc_backend *be = rsc_backend_open("cuda", 1, &err);
-        assert_non_null(be);
-        check_fd_mlp_on(be);
-        check_fd_paper_mlp_on(be, 1);
-        check_fd_conv_as_linear_on(be);
-        check_fd_cnn_on(be);
-        rsc_backend_close(be);
-    }
+    on_every_backend(check_fd_all);
 }
 
 /* ------------------------------------------------------------ convex model */

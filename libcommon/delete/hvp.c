@@ -69,6 +69,18 @@ static rsc_buf *view(rsc_backend *be, rsc_buf *parent, size_t off, size_t n, rsc
 
 static rsc_hvp *new_fd(rsc_net *net, int max_batch, rsc_error *err);
 
+/* The common part of both modes: zeroed, net, backend, largest batch. */
+static rsc_hvp *hvp_alloc(rsc_net *net, int max_batch, rsc_error *err)
+{
+    rsc_hvp *h = rsc_calloc(1, sizeof *h, err);
+    if (h) {
+        h->net = net;
+        h->be = net->be;
+        h->max_batch = max_batch;
+    }
+    return h;
+}
+
 rsc_hvp *rsc_hvp_new(rsc_net *net, int max_batch, rsc_error *err)
 {
     rsc_error quiet;
@@ -84,12 +96,9 @@ rsc_hvp *rsc_hvp_new_mode(rsc_net *net, int max_batch, int mode, rsc_error *err)
     if (!rsc_hvp_supported(net, err))
         return NULL;
     rsc_backend *be = net->be;
-    rsc_hvp *h = rsc_calloc(1, sizeof *h, err);
+    rsc_hvp *h = hvp_alloc(net, max_batch, err);
     if (!h)
         return NULL;
-    h->net = net;
-    h->be = be;
-    h->max_batch = max_batch;
     h->steps = rsc_calloc((size_t)net->nlayers + 1, sizeof *h->steps, err);
     if (!h->steps)
         goto fail;
@@ -184,14 +193,9 @@ void rsc_hvp_free(rsc_hvp *h)
 static rsc_hvp *new_fd(rsc_net *net, int max_batch, rsc_error *err)
 {
     rsc_backend *be = net->be;
-    if (max_batch > net->max_batch)
-        max_batch = net->max_batch;
-    rsc_hvp *h = rsc_calloc(1, sizeof *h, err);
+    rsc_hvp *h = hvp_alloc(net, max_batch < net->max_batch ? max_batch : net->max_batch, err);
     if (!h)
         return NULL;
-    h->net = net;
-    h->be = be;
-    h->max_batch = max_batch;
     h->fd = 1;
     h->rel_step = RSC_HVP_STEP;
     size_t np = net->nparam_total;
