@@ -198,6 +198,9 @@ class _Reader:
         if 0 <= self.remaining < stored:
             self.fail("truncated payload (declares %d bytes, %d left in the file)"
                       % (stored, self.remaining), name)
+        if nbytes // 1032 > stored + 64:
+            # deflate expands at most 1032 times: refused before inflating
+            self.fail("%d compressed bytes cannot inflate to the %d declared" % (stored, nbytes), name)
         d = zlib.decompressobj()
         out = bytearray()
         left = stored

@@ -33,7 +33,7 @@ bad-record-crc|tensor .x.: crc mismatch
 bad-payload-flip|tensor .x.: crc mismatch
 bad-deflate|tensor .x.: corrupt compressed payload
 bad-deflate-size|tensor .x.: compressed payload inflates to more than 24 bytes
-bad-deflate-ratio|tensor .x.: compressed payload inflates to 4096 bytes, expected 1099511627776
+bad-deflate-ratio|tensor .x.: 26 compressed bytes cannot inflate to the 1099511627776 declared
 bad-deflate-empty|tensor .x.: empty compressed payload
 bad-deflate-extra|tensor .x.: 3 bytes after the end of the compressed stream
 bad-name-long|tensor 1: bad name length 256

@@ -163,6 +163,12 @@ out:
 
 rsc_file *rsc_dataset_import_cifar(const char *dir, const char *name, const rsc_manifest *m, rsc_error *err)
 {
+    return rsc_dataset_import_cifar_split(dir, name, m, 0, err);
+}
+
+rsc_file *rsc_dataset_import_cifar_split(const char *dir, const char *name, const rsc_manifest *m,
+                                         int test_only, rsc_error *err)
+{
     static const char *const train[] = { "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
                                          "data_batch_4.bin", "data_batch_5.bin" };
     static const char *const test[] = { "test_batch.bin" };
@@ -174,7 +180,8 @@ rsc_file *rsc_dataset_import_cifar(const char *dir, const char *name, const rsc_
     rsc_file *ds = rsc_file_new(err);
     if (!ds)
         return NULL;
-    if (cifar_split(ds, d, train, 5, "train", m, err) < 0 || cifar_split(ds, d, test, 1, "test", m, err) < 0)
+    if ((!test_only && cifar_split(ds, d, train, 5, "train", m, err) < 0) ||
+        cifar_split(ds, d, test, 1, "test", m, err) < 0)
         goto fail;
     if (rsc_meta_set(ds, "kind", "dataset", err) < 0 ||
         rsc_meta_set(ds, "name", name ? name : "cifar10", err) < 0 ||

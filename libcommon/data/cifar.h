@@ -25,5 +25,9 @@ int rsc_cifar_read(const char *path, uint8_t **x, int32_t **y, size_t *n, rsc_er
  * it while it is read (rsc_verify_*). */
 rsc_file *rsc_dataset_import_cifar(const char *dir, const char *name, const rsc_manifest *m,
                                    rsc_error *err);
+/* The same, reading only test_batch.bin when test_only is set
+ * (RSC_DATASET_TEST_ONLY). */
+rsc_file *rsc_dataset_import_cifar_split(const char *dir, const char *name, const rsc_manifest *m,
+                                         int test_only, rsc_error *err);
 
 #endif

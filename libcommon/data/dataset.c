@@ -171,6 +171,15 @@ static int sniff_foreign(const char *path, rsc_error *err)
     return 0;
 }
 
+static int validate(const rsc_file *ds, const char *fname, int test_only, rsc_error *err);
+
+/* What RSC_DATASET_TEST_ONLY keeps of an rsct dataset. */
+static int test_tensor(const char *name, void *ctx)
+{
+    (void)ctx;
+    return !strcmp(name, "test.x") || !strcmp(name, "test.y") || !strcmp(name, "spurious.pattern");
+}
+
 /* Open a folder or rsct file; name is the dataset name it was found by
  * (NULL: a path), whose manifest checks a folder's files unless flags say
  * RSC_DATASET_NO_VERIFY. */
@@ -193,10 +202,11 @@ static rsc_file *open_path(const char *path, const char *name, unsigned flags, r
                 return NULL;
             m = &man;
         }
+        int test_only = (flags & RSC_DATASET_TEST_ONLY) != 0;
         if (fmt == RSC_DIR_IDX)
-            ds = rsc_dataset_import_idx(path, name, m, err);
+            ds = rsc_dataset_import_idx_split(path, name, m, test_only, err);
         else if (fmt == RSC_DIR_CIFAR)
-            ds = rsc_dataset_import_cifar(path, name, m, err);
+            ds = rsc_dataset_import_cifar_split(path, name, m, test_only, err);
         else
             rsc_fail(err, "%s: no dataset in this folder (IDX train-images-idx3-ubyte[.gz] or CIFAR-10 "
                      "data_batch_1.bin expected)", path);
@@ -205,14 +215,16 @@ static rsc_file *open_path(const char *path, const char *name, unsigned flags, r
             return NULL;
     } else {
         rsc_error e;
-        ds = rsc_file_load(path, &e);
+        rsc_read_opts test_only = { .keep = test_tensor, .drop = 1 };
+        ds = rsc_file_load_opts(path, flags & RSC_DATASET_TEST_ONLY ? &test_only : NULL, &e);
         if (!ds) {
             if (sniff_foreign(path, err) == 0)
                 *err = e;
             return NULL;
         }
     }
-    if (rsc_dataset_validate(ds, strcmp(path, "-") ? path : "stdin", err) < 0) {
+    if (validate(ds, strcmp(path, "-") ? path : "stdin", (flags & RSC_DATASET_TEST_ONLY) != 0,
+                 err) < 0) {
         rsc_file_free(ds);
         return NULL;
     }
@@ -305,6 +317,20 @@ static int check_split(const rsc_file *ds, const char *split, long classes, cons
     return 0;
 }
 
+/* spurious.pattern: the images' shape, finite values. */
+static int check_pattern(const rsc_tensor *sp, const rsc_tensor *x, rsc_error *err)
+{
+    if (sp->dims[0] != x->dims[1] || sp->dims[1] != x->dims[2] || sp->dims[2] != x->dims[3])
+        return rsc_fail(err, "tensor 'spurious.pattern': shape %llux%llux%llu, images are %llux%llux%llu",
+                        (unsigned long long)sp->dims[0], (unsigned long long)sp->dims[1],
+                        (unsigned long long)sp->dims[2], (unsigned long long)x->dims[1],
+                        (unsigned long long)x->dims[2], (unsigned long long)x->dims[3]);
+    for (uint64_t i = 0; i < rsc_tensor_numel(sp); i++)
+        if (!isfinite(sp->dtype == RSC_F64 ? ((const double *)sp->data)[i] : ((const float *)sp->data)[i]))
+            return rsc_fail(err, "tensor 'spurious.pattern': value %llu is not finite", (unsigned long long)i);
+    return 0;
+}
+
 static int check_injection(const rsc_file *ds, long classes, rsc_error *err)
 {
     const char *pattern = rsc_meta_get(ds, "pattern");
@@ -343,14 +369,8 @@ static int check_injection(const rsc_file *ds, long classes, rsc_error *err)
                         (unsigned long long)sx->dims[2], (unsigned long long)sx->dims[3], count,
                         (unsigned long long)x->dims[1], (unsigned long long)x->dims[2],
                         (unsigned long long)x->dims[3]);
-    if (sp->dims[0] != x->dims[1] || sp->dims[1] != x->dims[2] || sp->dims[2] != x->dims[3])
-        return rsc_fail(err, "tensor 'spurious.pattern': shape %llux%llux%llu, images are %llux%llux%llu",
-                        (unsigned long long)sp->dims[0], (unsigned long long)sp->dims[1],
-                        (unsigned long long)sp->dims[2], (unsigned long long)x->dims[1],
-                        (unsigned long long)x->dims[2], (unsigned long long)x->dims[3]);
-    for (uint64_t i = 0; i < rsc_tensor_numel(sp); i++)
-        if (!isfinite(sp->dtype == RSC_F64 ? ((const double *)sp->data)[i] : ((const float *)sp->data)[i]))
-            return rsc_fail(err, "tensor 'spurious.pattern': value %llu is not finite", (unsigned long long)i);
+    if (check_pattern(sp, x, err) < 0)
+        return -1;
     if (check_unit(sx->data, rsc_tensor_numel(sx), "spurious.x", err) < 0)
         return -1;
     const int64_t *idx = si->data;
@@ -379,7 +399,24 @@ static int check_injection(const rsc_file *ds, long classes, rsc_error *err)
     return 0;
 }
 
+/* The test split alone (RSC_DATASET_TEST_ONLY): the pattern's shape is
+ * that of the test images. */
+static int check_test_pattern(const rsc_file *ds, rsc_error *err)
+{
+    const rsc_tensor *sp = rsc_file_find(ds, "spurious.pattern"), *x = rsc_file_find(ds, "test.x");
+    if (!sp)
+        return 0;
+    if (!(sp = rsc_file_expect(ds, "spurious.pattern", sp->dtype == RSC_F64 ? RSC_F64 : RSC_F32, 3, err)))
+        return -1;
+    return check_pattern(sp, x, err);
+}
+
 int rsc_dataset_validate(const rsc_file *ds, const char *fname, rsc_error *err)
+{
+    return validate(ds, fname, 0, err);
+}
+
+static int validate(const rsc_file *ds, const char *fname, int test_only, rsc_error *err)
 {
     const char *kind = rsc_meta_get(ds, "kind");
     long classes;
@@ -389,6 +426,11 @@ int rsc_dataset_validate(const rsc_file *ds, const char *fname, rsc_error *err)
         return rsc_fail_prefix(err, "%s", fname);
     if (classes < 2 || classes > 65536)
         return rsc_fail(err, "%s: metadata key 'classes': %ld out of range 2..65536", fname, classes);
+    if (test_only) {
+        if (check_split(ds, "test", classes, NULL, err) < 0 || check_test_pattern(ds, err) < 0)
+            return rsc_fail_prefix(err, "%s", fname);
+        return 0;
+    }
     if (check_split(ds, "train", classes, NULL, err) < 0 ||
         check_split(ds, "test", classes, rsc_file_find(ds, "train.x"), err) < 0 ||
         check_injection(ds, classes, err) < 0)

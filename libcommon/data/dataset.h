@@ -54,8 +54,13 @@ typedef struct rsc_split {
 int rsc_dataset_split(const rsc_file *ds, const char *split, rsc_split *out, rsc_error *err);
 
 /* rsc_dataset_open with flags: RSC_DATASET_NO_VERIFY skips the manifest
- * check (--no-verify). */
-enum { RSC_DATASET_NO_VERIFY = 1 };
+ * check (--no-verify); RSC_DATASET_TEST_ONLY reads only what the test
+ * split needs: a folder's training files are not opened at all, and of an
+ * rsct dataset only test.x, test.y and spurious.pattern are kept (the other
+ * payloads are read through, their sizes and crcs checked, and dropped).
+ * train.x, train.y, spurious.index and spurious.x are then absent, and the
+ * validation checks the test split, the keys and the pattern's shape. */
+enum { RSC_DATASET_NO_VERIFY = 1, RSC_DATASET_TEST_ONLY = 2 };
 rsc_file *rsc_dataset_open_flags(const char *name_or_path, unsigned flags, rsc_error *err);
 
 /* Float copies of one split ("train" or "test") in [0,1], CHW per image,

@@ -359,11 +359,17 @@ static const char *guess_name(const char *dir, char *buf, size_t bufsz)
 
 rsc_file *rsc_dataset_import_idx(const char *dir, const char *name, const rsc_manifest *m, rsc_error *err)
 {
+    return rsc_dataset_import_idx_split(dir, name, m, 0, err);
+}
+
+rsc_file *rsc_dataset_import_idx_split(const char *dir, const char *name, const rsc_manifest *m,
+                                       int test_only, rsc_error *err)
+{
     rsc_file *ds = rsc_file_new(err);
     if (!ds)
         return NULL;
     uint32_t h = 0, w = 0;
-    if (idx_split(ds, dir, "train", "train", &h, &w, m, err) < 0 ||
+    if ((!test_only && idx_split(ds, dir, "train", "train", &h, &w, m, err) < 0) ||
         idx_split(ds, dir, "t10k", "test", &h, &w, m, err) < 0)
         goto fail;
     char real[PATH_MAX], base[256];

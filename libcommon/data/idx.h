@@ -30,5 +30,9 @@ int rsc_idx_read(const char *path, int expect_ndim, uint8_t **data, uint32_t dim
  * it is read (rsc_verify_*). */
 rsc_file *rsc_dataset_import_idx(const char *dir, const char *name, const rsc_manifest *m,
                                  rsc_error *err);
+/* The same, reading only the t10k files when test_only is set (the
+ * training files are not opened: RSC_DATASET_TEST_ONLY). */
+rsc_file *rsc_dataset_import_idx_split(const char *dir, const char *name, const rsc_manifest *m,
+                                       int test_only, rsc_error *err);
 
 #endif

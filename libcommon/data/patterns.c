@@ -140,6 +140,8 @@ static int from_tensor(rsc_pattern *p, const rsc_tensor *t, int c, int h, int w,
 static int file_shape(const rsc_file *f, int *c, int *h, int *w)
 {
     const rsc_tensor *x = rsc_file_find(f, "train.x");
+    if (!x)
+        x = rsc_file_find(f, "test.x");   /* a dataset read for its test split */
     if (x && x->ndim == 4 && x->dims[1] >= 1 && x->dims[1] <= 65536 && x->dims[2] >= 1 &&
         x->dims[2] <= 65536 && x->dims[3] >= 1 && x->dims[3] <= 65536) {
         *c = (int)x->dims[1], *h = (int)x->dims[2], *w = (int)x->dims[3];

@@ -167,6 +167,13 @@ static int probe_gzip(FILE *src, const char *name, rsc_probe *p, const struct pe
     return rc;
 }
 
+static int keep_none(const char *name, void *ctx)
+{
+    (void)name;
+    (void)ctx;
+    return 0;
+}
+
 static int probe_rsct(FILE *src, const char *name, rsc_probe *p, struct peek *pk,
                       const rsc_gunzip *gz, rsc_error *err)
 {
@@ -175,7 +182,9 @@ static int probe_rsct(FILE *src, const char *name, rsc_probe *p, struct peek *pk
         return rsc_fail(err, "%s: %s", name, strerror(errno));
     (void)src;
     p->format = RSC_PROBE_RSCT;
-    p->file = rsc_file_read_scan(in, name, &p->crc_ok, err);
+    /* stream the payloads: their crcs are checked, none is kept */
+    rsc_read_opts scan = { .keep = keep_none };
+    p->file = rsc_file_read_opts(in, name, &scan, &p->crc_ok, err);
     fclose(in);
     if (!p->file) {
         const char *why = rsc_gunzip_problem(gz);

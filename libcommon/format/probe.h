@@ -18,7 +18,8 @@ typedef struct rsc_probe {
     int format;                /* enum rsc_probe_format */
     int gzip;                  /* read through gzip */
     /* rsct */
-    rsc_file *file;            /* metadata and tensors (with their data) */
+    rsc_file *file;            /* metadata and tensor table (data NULL: payloads
+                                  are streamed through their crc, not kept) */
     unsigned char *crc_ok;     /* per tensor: 1 when its crc checks */
     size_t bad_crcs;           /* tensors whose crc does not */
     /* IDX and CIFAR-10 */

@@ -14,6 +14,7 @@
 
 #include "format/rsct.h"
 #include "core/atomic.h"
+#include "format/memlimit.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -582,6 +583,9 @@ typedef struct reader {
     int64_t remaining;      /* bytes left in a regular file, -1 if unknown */
     rsc_error *err;
     nameset keys, names;    /* seen so far, for the duplicate checks */
+    const rsc_read_opts *opts;  /* which payloads to keep (NULL: all) */
+    rsc_file *dropped;      /* tensors not kept nor listed (their names are in `names`) */
+    uint64_t kept;          /* bytes kept so far: payloads and the tensor table */
 } reader;
 
 /* Read exactly n bytes.  what names the field for the message. */
@@ -614,34 +618,74 @@ static uint64_t grow_cap(uint64_t have, uint64_t want)
     return c < want ? c : want;
 }
 
-/* Raw payload of `bytes` bytes, grown as data arrives. */
-static void *read_raw(reader *r, const char *tensor, uint64_t bytes)
+static int over_ceiling(reader *r, const char *tensor, uint64_t total)
 {
-    if (r->remaining >= 0 && bytes > (uint64_t)r->remaining) {
-        rsc_fail(r->err, "%s: tensor '%s': truncated payload (declares %llu bytes, %lld left in the file)",
-                 r->fname, tensor, (unsigned long long)bytes, (long long)r->remaining);
-        return NULL;
-    }
-    uint64_t cap = r->remaining >= 0 ? bytes : grow_cap(0, bytes);
+    char what[RSC_MAX_NAME + 32];
+    snprintf(what, sizeof what, "reading up to tensor '%s'", tensor);
+    return rsc_memory_check(total, r->fname, what, r->err);
+}
+
+/* Count what a tensor keeps (its table entry, and its payload when out is
+ * set) against the memory ceiling (format/memlimit.h) before allocating
+ * it.  A payload over the ceiling fails here when the input backs its
+ * declaration (a regular file: its length was checked); over a pipe, only
+ * once its buffer actually grows past the ceiling (grown()), so that a
+ * lying header there still fails as truncated. */
+static int charge(reader *r, const char *tensor, uint64_t bytes, void **out)
+{
+    r->kept += sizeof(rsc_tensor);
+    uint64_t want = r->kept + (out ? bytes : 0);
+    if ((out && r->remaining < 0 ? r->kept : want) > rsc_max_memory())
+        return over_ceiling(r, tensor, want);
+    r->kept = want;
+    return 0;
+}
+
+/* Before a kept payload of `bytes` grows its buffer to cap. */
+static int grown(reader *r, const char *tensor, uint64_t bytes, uint64_t cap)
+{
+    return r->kept - bytes + cap > rsc_max_memory() ? over_ceiling(r, tensor, r->kept) : 0;
+}
+
+/* Raw payload of `bytes` bytes into *out (grown as data arrives), or,
+ * when out is NULL, read through a small buffer and not kept; *crc goes on
+ * over the bytes either way. */
+static int read_raw(reader *r, const char *tensor, uint64_t bytes, void **out, uLong *crc)
+{
+    if (r->remaining >= 0 && bytes > (uint64_t)r->remaining)
+        return rsc_fail(r->err, "%s: tensor '%s': truncated payload (declares %llu bytes, %lld left in the file)",
+                        r->fname, tensor, (unsigned long long)bytes, (long long)r->remaining);
+    if (charge(r, tensor, bytes, out) < 0)
+        return -1;
+    uint64_t cap = !out ? (bytes < CHUNK ? bytes : CHUNK) : r->remaining >= 0 ? bytes : grow_cap(0, bytes);
     unsigned char *buf = rsc_malloc((size_t)(cap ? cap : 1), 1, r->err);
     if (!buf)
-        return NULL;
-    uint64_t have = 0;
+        return -1;
+    uint64_t have = 0, off = 0;   /* off: bytes before buf[0] (not kept) */
     while (have < bytes) {
-        if (have == cap) {
-            cap = grow_cap(cap, bytes);
-            unsigned char *nb = realloc(buf, (size_t)cap);
-            if (!nb) {
-                free(buf);
-                rsc_fail(r->err, "%s: tensor '%s': out of memory", r->fname, tensor);
-                return NULL;
+        if (have - off == cap) {
+            if (!out) {
+                off = have;
+                cap = bytes - have < CHUNK ? bytes - have : CHUNK;
+            } else {
+                cap = grow_cap(cap, bytes);
+                if (grown(r, tensor, bytes, cap) < 0) {
+                    free(buf);
+                    return -1;
+                }
+                unsigned char *nb = realloc(buf, (size_t)cap);
+                if (!nb) {
+                    free(buf);
+                    return rsc_fail(r->err, "%s: tensor '%s': out of memory", r->fname, tensor);
+                }
+                buf = nb;
             }
-            buf = nb;
         }
-        size_t want = (size_t)(cap - have);
-        size_t got = fread(buf + have, 1, want, r->in);
+        size_t want = (size_t)(cap - (have - off));
+        size_t got = fread(buf + (have - off), 1, want, r->in);
         if (r->remaining >= 0)
             r->remaining -= (int64_t)got;
+        *crc = crc32_z(*crc, buf + (have - off), got);
         have += got;
         if (got < want && have < bytes) {
             if (ferror(r->in))
@@ -650,32 +694,42 @@ static void *read_raw(reader *r, const char *tensor, uint64_t bytes)
                 rsc_fail(r->err, "%s: tensor '%s': truncated (expected %llu bytes, got %llu)", r->fname,
                          tensor, (unsigned long long)bytes, (unsigned long long)have);
             free(buf);
-            return NULL;
+            return -1;
         }
     }
-    return buf;
+    if (out)
+        *out = buf;
+    else
+        free(buf);
+    return 0;
 }
 
-/* Deflated payload of `stored` bytes inflating to exactly `bytes`. */
-static void *read_deflated(reader *r, const char *tensor, uint64_t stored, uint64_t bytes)
+/* Deflated payload of `stored` bytes inflating to exactly `bytes`, into
+ * *out, or through a small window and not kept when out is NULL (the
+ * checks are the same); *crc goes on over the inflated bytes. */
+static int read_deflated(reader *r, const char *tensor, uint64_t stored, uint64_t bytes, void **out,
+                         uLong *crc)
 {
-    if (r->remaining >= 0 && stored > (uint64_t)r->remaining) {
-        rsc_fail(r->err, "%s: tensor '%s': truncated payload (declares %llu bytes, %lld left in the file)",
-                 r->fname, tensor, (unsigned long long)stored, (long long)r->remaining);
-        return NULL;
-    }
+    if (r->remaining >= 0 && stored > (uint64_t)r->remaining)
+        return rsc_fail(r->err, "%s: tensor '%s': truncated payload (declares %llu bytes, %lld left in the file)",
+                        r->fname, tensor, (unsigned long long)stored, (long long)r->remaining);
+    /* deflate expands at most 1032 times: more cannot be what it holds */
+    if (bytes / 1032 > stored + 64)
+        return rsc_fail(r->err, "%s: tensor '%s': %llu compressed bytes cannot inflate to the %llu "
+                        "declared", r->fname, tensor, (unsigned long long)stored,
+                        (unsigned long long)bytes);
+    if (charge(r, tensor, bytes, out) < 0)
+        return -1;
     z_stream zs;
     memset(&zs, 0, sizeof zs);
-    if (inflateInit(&zs) != Z_OK) {
-        rsc_fail(r->err, "%s: tensor '%s': zlib initialisation failed", r->fname, tensor);
-        return NULL;
-    }
-    uint64_t cap = grow_cap(0, bytes);
-    unsigned char *out = rsc_malloc((size_t)(cap ? cap : 1), 1, r->err);
+    if (inflateInit(&zs) != Z_OK)
+        return rsc_fail(r->err, "%s: tensor '%s': zlib initialisation failed", r->fname, tensor);
+    uint64_t cap = out ? grow_cap(0, bytes) : bytes < CHUNK ? bytes : CHUNK;
+    unsigned char *buf = rsc_malloc((size_t)(cap ? cap : 1), 1, r->err);
     unsigned char *in = rsc_malloc(CHUNK, 1, r->err);
-    if (!out || !in)
+    if (!buf || !in)
         goto fail;
-    uint64_t left = stored, produced = 0;
+    uint64_t left = stored, produced = 0, off = 0;   /* off: bytes before buf[0] (not kept) */
     int zrc = Z_OK;
     while (zrc != Z_STREAM_END) {
         if (zs.avail_in == 0) {
@@ -701,8 +755,8 @@ static void *read_deflated(reader *r, const char *tensor, uint64_t stored, uint6
             zs.next_in = in;
             zs.avail_in = (uInt)n;
         }
-        if (produced == cap) {
-            if (cap == bytes) {
+        if (produced - off == cap) {
+            if (produced == bytes) {
                 /* room exhausted: the stream holds more than declared */
                 unsigned char extra;
                 zs.next_out = &extra;
@@ -714,19 +768,27 @@ static void *read_deflated(reader *r, const char *tensor, uint64_t stored, uint6
                          r->fname, tensor, (unsigned long long)bytes);
                 goto fail;
             }
-            cap = grow_cap(cap, bytes);
-            unsigned char *no = realloc(out, (size_t)cap);
-            if (!no) {
-                rsc_fail(r->err, "%s: tensor '%s': out of memory", r->fname, tensor);
-                goto fail;
+            if (!out) {
+                off = produced;
+                cap = bytes - produced < CHUNK ? bytes - produced : CHUNK;
+            } else {
+                cap = grow_cap(cap, bytes);
+                if (grown(r, tensor, bytes, cap) < 0)
+                    goto fail;
+                unsigned char *no = realloc(buf, (size_t)cap);
+                if (!no) {
+                    rsc_fail(r->err, "%s: tensor '%s': out of memory", r->fname, tensor);
+                    goto fail;
+                }
+                buf = no;
             }
-            out = no;
         }
-        uint64_t room = cap - produced;
-        zs.next_out = out + produced;
+        uint64_t room = cap - (produced - off);
+        zs.next_out = buf + (produced - off);
         zs.avail_out = room > UINT32_MAX ? UINT32_MAX : (uInt)room;
         uInt before = zs.avail_out;
         zrc = inflate(&zs, Z_NO_FLUSH);
+        *crc = crc32_z(*crc, buf + (produced - off), before - zs.avail_out);
         produced += before - zs.avail_out;
         if (zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR) {
             rsc_fail(r->err, "%s: tensor '%s': corrupt compressed payload (%s)", r->fname, tensor,
@@ -746,12 +808,16 @@ static void *read_deflated(reader *r, const char *tensor, uint64_t stored, uint6
     }
     inflateEnd(&zs);
     free(in);
-    return out;
+    if (out)
+        *out = buf;
+    else
+        free(buf);
+    return 0;
 fail:
     inflateEnd(&zs);
     free(in);
-    free(out);
-    return NULL;
+    free(buf);
+    return -1;
 }
 
 static int parse_meta(reader *r, rsc_file *f, const unsigned char *m, size_t n)
@@ -853,6 +919,14 @@ static int read_header(reader *r, rsc_file *f)
     return rc;
 }
 
+/* Free the tensors a reader dropped (the struct itself is the caller's). */
+static void drop_all(rsc_file *d)
+{
+    for (size_t i = 0; i < d->ntensors; i++)
+        tensor_free(d->tensors[i]);
+    free(d->tensors);
+}
+
 /* One record after its "TNSR" tag.  crc_bad is set instead of failing when
  * non-NULL. */
 static int read_record(reader *r, rsc_file *f, int *crc_bad)
@@ -904,10 +978,12 @@ static int read_record(reader *r, rsc_file *f, int *crc_bad)
                         name, (unsigned long long)size, (unsigned long long)bytes, rsc_dtype_name(dtype));
     if ((flags & 1) && size == 0)
         return rsc_fail(r->err, "%s: tensor '%s': empty compressed payload", r->fname, name);
-    void *data = (flags & 1) ? read_deflated(r, name, size, bytes) : read_raw(r, name, bytes);
-    if (!data)
+    const rsc_read_opts *o = r->opts;
+    int keep = !o || !o->keep || o->keep(name, o->ctx);
+    void *data = NULL;
+    if ((flags & 1) ? read_deflated(r, name, size, bytes, keep ? &data : NULL, &crc)
+                    : read_raw(r, name, bytes, keep ? &data : NULL, &crc))
         return -1;
-    crc = crc32_z(crc, data, (z_size_t)bytes);
     if (rd(r, b, 4, name, "checksum") != 0) {
         free(data);
         return -1;
@@ -929,16 +1005,19 @@ static int read_record(reader *r, rsc_file *f, int *crc_bad)
     t->data = data;
     t->stored_size = size;
     t->compressed = flags & 1;
-    if (!append_tensor(f, t, r->err))
+    if (!append_tensor(keep || !o->drop ? f : r->dropped, t, r->err))
         return rsc_fail_prefix(r->err, "%s", r->fname);
     if (nameset_add(&r->names, t->name) < 0)
         return rsc_fail(r->err, "%s: out of memory", r->fname);
     return 0;
 }
 
-static rsc_file *read_file(FILE *in, const char *fname, unsigned char **crc_ok, rsc_error *err)
+static rsc_file *read_file(FILE *in, const char *fname, const rsc_read_opts *opts,
+                           unsigned char **crc_ok, rsc_error *err)
 {
-    reader r = { .in = in, .fname = fname, .remaining = -1, .err = err };
+    rsc_file dropped = { 0 };
+    reader r = { .in = in, .fname = fname, .remaining = -1, .err = err, .opts = opts,
+                 .dropped = &dropped };
     struct stat st;
     if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode)) {
         off_t pos = ftello(in);
@@ -992,9 +1071,10 @@ static rsc_file *read_file(FILE *in, const char *fname, unsigned char **crc_ok, 
     unsigned char c[4];
     if (rd(&r, c, 4, NULL, "trailer") != 0)
         goto fail;
-    if (le32(c) != f->ntensors) {
+    size_t nread = f->ntensors + dropped.ntensors;
+    if (le32(c) != nread) {
         rsc_fail(err, "%s: trailer count %u disagrees with the %zu tensor record%s read", fname, le32(c),
-                 f->ntensors, f->ntensors == 1 ? "" : "s");
+                 nread, nread == 1 ? "" : "s");
         goto fail;
     }
     if (getc(in) != EOF) {
@@ -1014,10 +1094,12 @@ static rsc_file *read_file(FILE *in, const char *fname, unsigned char **crc_ok, 
     }
     free(r.keys.slot);
     free(r.names.slot);
+    drop_all(&dropped);
     return f;
 fail:
     free(r.keys.slot);
     free(r.names.slot);
+    drop_all(&dropped);
     free(ok);
     rsc_file_free(f);
     return NULL;
@@ -1025,26 +1107,37 @@ fail:
 
 rsc_file *rsc_file_read(FILE *in, const char *fname, rsc_error *err)
 {
-    return read_file(in, fname, NULL, err);
+    return read_file(in, fname, NULL, NULL, err);
 }
 
 rsc_file *rsc_file_read_scan(FILE *in, const char *fname, unsigned char **crc_ok, rsc_error *err)
 {
-    return read_file(in, fname, crc_ok, err);
+    return read_file(in, fname, NULL, crc_ok, err);
 }
 
-rsc_file *rsc_file_load(const char *path, rsc_error *err)
+rsc_file *rsc_file_read_opts(FILE *in, const char *fname, const rsc_read_opts *opts,
+                             unsigned char **crc_ok, rsc_error *err)
+{
+    return read_file(in, fname, opts, crc_ok, err);
+}
+
+rsc_file *rsc_file_load_opts(const char *path, const rsc_read_opts *opts, rsc_error *err)
 {
     if (!path || strcmp(path, "-") == 0)
-        return rsc_file_read(stdin, "stdin", err);
+        return read_file(stdin, "stdin", opts, NULL, err);
     FILE *in = fopen(path, "rb");
     if (!in) {
         rsc_fail(err, "%s: %s", path, strerror(errno));
         return NULL;
     }
-    rsc_file *f = rsc_file_read(in, path, err);
+    rsc_file *f = read_file(in, path, opts, NULL, err);
     fclose(in);
     return f;
+}
+
+rsc_file *rsc_file_load(const char *path, rsc_error *err)
+{
+    return rsc_file_load_opts(path, NULL, err);
 }
 
 /* ------------------------------------------------------------ writing */

@@ -118,6 +118,25 @@ rsc_file *rsc_file_load(const char *path, rsc_error *err);
  * malloc'ed, one entry per tensor. */
 rsc_file *rsc_file_read_scan(FILE *in, const char *fname, unsigned char **crc_ok, rsc_error *err);
 
+/* Reading with options: which payloads to keep.  A tensor for which
+ * keep(name, ctx) returns 0 is read through all the same (its size,
+ * inflation and crc checked as for any other) but its payload is not
+ * kept: with drop set it leaves no trace in the result, else it stays in
+ * the tensor table with data NULL (rsc-info's streaming scan).  keep NULL:
+ * every payload is kept.  Every reader also checks what it keeps (the
+ * payloads and the tensor table) against the memory ceiling
+ * (format/memlimit.h) before allocating it.  crc_ok: as rsc_file_read_scan
+ * when non-NULL (a crc mismatch recorded, not an error). */
+typedef struct rsc_read_opts {
+    int (*keep)(const char *name, void *ctx);
+    void *ctx;
+    int drop;
+} rsc_read_opts;
+rsc_file *rsc_file_read_opts(FILE *in, const char *fname, const rsc_read_opts *opts,
+                             unsigned char **crc_ok, rsc_error *err);
+/* Open path ("-" = stdin) and read it with opts (NULL: keep everything). */
+rsc_file *rsc_file_load_opts(const char *path, const rsc_read_opts *opts, rsc_error *err);
+
 /* ------------------------------------------------------------ writing */
 #define RSC_WRITE_COMPRESS 1   /* deflate every payload (zlib level 6) */
 #define RSC_WRITE_AS_MARKED 2  /* deflate the tensors whose `compressed` is set */

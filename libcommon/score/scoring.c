@@ -30,6 +30,10 @@ int rsc_testset_open(rsc_testset *ts, const char *data, const char *split, int a
 {
     memset(ts, 0, sizeof *ts);
     ts->split = strcmp(split, "train") == 0 ? "train" : "test";
+    /* the test split alone, when that is all it takes (a bomb in the
+     * training files costs nothing) */
+    if (!strcmp(ts->split, "test"))
+        open_flags |= RSC_DATASET_TEST_ONLY;
     if (!(ts->ds = rsc_dataset_open_flags(data, open_flags, err)) || !(ts->label = rsc_strdup(data, err)))
         goto fail;
     char yn[16];

@@ -34,7 +34,8 @@ typedef struct rsc_testset {
 
 /* Open dataset `data` (a name or path, as rsc_dataset_open_flags with
  * open_flags) and one split; all_floats: also keep a float copy of the
- * split in ts->x. */
+ * split in ts->x.  For the test split only that split is read
+ * (RSC_DATASET_TEST_ONLY): ts->ds then holds no training tensors. */
 int rsc_testset_open(rsc_testset *ts, const char *data, const char *split, int all_floats,
                      unsigned open_flags, rsc_error *err);
 void rsc_testset_close(rsc_testset *ts);
