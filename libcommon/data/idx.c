@@ -12,6 +12,7 @@
 #include "data/idx.h"
 #include "data/manifest.h"
 #include "format/gunzip.h"
+#include "format/memlimit.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -157,7 +158,9 @@ static int idx_open(idx_file *f, const char *path, int ndim, const rsc_manifest 
                  IDX_MAX_SIDE);
         goto fail;
     }
-    if (rsc_verify_size(&f->v, 4u + 4u * ndim + f->bytes, err) < 0)
+    if (rsc_verify_size(&f->v, 4u + 4u * ndim + f->bytes, err) < 0 ||
+        rsc_memory_check(ndim == 3 ? f->bytes : 5 * f->bytes, path,
+                         "the data its header announces", err) < 0)
         goto fail;
     /* A raw file's size is known: check it now. */
     struct stat st;
