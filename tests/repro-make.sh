@@ -5,7 +5,8 @@
 # only it and remakes only what depends on it; changing one setting (the
 # seeds) trains only the new models; an interrupted make resumes; -j2
 # gives the same bytes as -j1; repro/jobs prints the missing models; a
-# missing dataset is skipped with one line.
+# missing dataset is skipped with one line; fig18's deletions are targets
+# made from the original models.
 . "$top_srcdir/tests/common.sh"
 [ -x "$top_builddir/tools/rsc-viz" ] || skip "rsc-viz is not built (no libpng)"
 command -v make >/dev/null || skip "no make"
@@ -100,6 +101,33 @@ mk out "DATASETS=toy mnist" DATA_mnist=/nonexistent fig2 >miss.log 2>&1 || { cat
 # the theory figures need no data
 mk out fig13 >/dev/null 2>&1 || fail "make fig13 failed"
 [ -s out/fig13/fig13.png ] && [ -s out/fig13/theory.tsv ] || fail "fig13 outputs missing"
+
+# fig18: models made from models (rsc-delete's exact, retrain and influence
+# of each original), the report beside each, the chart; deleting the exact
+# model remakes it and the two that use it as --reference, not the original
+f18="fig18_EPOCHS=1 fig18_RETRAIN=1 fig18_COUNTS=3 fig18_LISSA=--depth=20"
+mk out4 $f18 -j2 fig18 >f18.log 2>&1 || { cat f18.log >&2; fail "make fig18 failed"; }
+for f in fig18.png fig18.tsv scores.tsv summary.tsv reports.tsv reports-summary.tsv README; do
+    [ -s "out4/fig18/$f" ] || fail "fig18/$f missing"
+done
+del=out4/models/toy/mlp/delete
+[ "$(ls $del | grep -c '\.rsct$')" -eq 6 ] && [ "$(ls $del | grep -c '\.tsv$')" -eq 6 ] ||
+    fail "fig18: expected 6 deleted models and 6 reports"
+ls -a $del | grep -q '^\.tmp' && fail "fig18 left a temporary folder"
+# 2 seeds x (exact, retrain, influence, original) + the clean model x 2 seeds
+[ "$(($(wc -l <out4/fig18/scores.tsv) - 1))" -eq 10 ] || fail "fig18: expected 10 score rows"
+for m in exact original retrain influence n=0; do
+    grep -q "	$m	[^	]*	[^	]*	2\$" out4/fig18/summary.tsv || fail "fig18: no summary of $m over 2 seeds"
+done
+grep -q "^model	.*	method	" out4/fig18/reports.tsv || fail "fig18: reports.tsv header"
+grep -q "/delete/R3-t0-n3-s1+epochs_1+milestones_3-4-5+method_retrain+epochs_1.rsct	" out4/fig18/reports.tsv ||
+    fail "fig18: the reports do not name the deleted models"
+mk out4 $f18 -n fig18 >f18.log
+grep -q 'rsc-inject\|rsc-train\|rsc-delete\|rsc-score\|rsc-viz\|\.part' f18.log && { cat f18.log >&2; fail "fig18: a rerun does work"; }
+rm $del/R3-t0-n3-s0+epochs_1+milestones_3-4-5+method_exact.rsct
+mk out4 $f18 -n fig18 >f18.log
+[ "$(grep -c 'rsc-delete' f18.log)" -eq 3 ] && ! grep -q 'rsc-train' f18.log ||
+    { cat f18.log >&2; fail "fig18: deleting an exact model should remake it and its 2 dependents only"; }
 
 # many-models mode (when rsc-train has it): one rsc-train process per
 # group, the same bytes as one process per model on one CPU thread
