@@ -6,6 +6,8 @@
 # deflated gigabyte), it scores under ulimit -v exactly as on the clean
 # dataset.  rsc-info streams every payload through its crc and keeps none:
 # a 0.5 MB file holding a deflated half gigabyte reads under 150 MB.
+# Every reader's memory ceiling (--max-memory, RSC_MAX_MEMORY) refuses what
+# a file declares beyond it before reading it: file, size and option named.
 . "$top_srcdir/tests/common.sh"
 B=$top_builddir/tests
 F=$top_srcdir/tests/fixtures/idx
@@ -65,4 +67,40 @@ grep -q '^  x  *u8  *536870912  *536870912 .* yes  *ok$' info.txt || { cat info.
 "$B/rsct-bomb" --corrupt toy.rsct bigbad.rsct x=536870912
 (ulimit -v 150000; exec timeout -k 5 120 rsc-info - <bigbad.rsct) >/dev/null 2>err.txt && fail "a bad crc passed"
 grep -q "^rsc-info: stdin: tensor 'x': crc mismatch$" err.txt || { cat err.txt >&2; fail "rsc-info's crc message"; }
+# --- the memory ceiling (--max-memory, RSC_MAX_MEMORY): what a file
+# declares is refused before it is read, with one line naming the file,
+# the size and the option
+ceil="more than the memory ceiling of 512 MiB (raise it with --max-memory=SIZE or RSC_MAX_MEMORY)"
+need="bomb.rsct: reading up to tensor 'train.x' needs 976.56 MiB, $ceil\$"
+expect_error 1 "$need" lim rsc-train --max-memory=512M -e 1 -q -j 1 --device cpu bomb.rsct -o x.rsct
+[ ! -e x.rsct ] || fail "an output beside the refused input"
+expect_error 1 "$need" env RSC_MAX_MEMORY=512M rsc-train -e 1 -q -j 1 --device cpu bomb.rsct -o x.rsct
+expect_error 1 "$need" rsc-inject --max-memory=0.5G --data bomb.rsct --pattern none -o x.rsct
+# over a pipe the buffer grows with the data: refused once past the ceiling
+expect_error 1 "stdin: reading up to tensor 'train.x' needs 976.56 MiB, $ceil\$" \
+    sh -c 'ulimit -v '$LIMIT'; exec rsc-train --max-memory=512M -e 1 -q -j 1 --device cpu - -o x.rsct <bomb.rsct'
+# an invalid bomb (its crc is wrong) is refused before it is inflated:
+# the message is the ceiling's, not the crc's
+"$B/rsct-bomb" --corrupt toy.rsct badbomb.rsct train.x=16000000x1x8x8
+expect_error 1 "badbomb.rsct: reading up to tensor 'train.x' needs 976.56 MiB, $ceil\$" \
+    rsc-train --max-memory=512M -e 1 -q -j 1 --device cpu badbomb.rsct -o x.rsct
+# IDX headers and CIFAR-10 folders are checked against it too
+expect_error 1 "bomb/train-images-idx3-ubyte.gz: the data its header announces needs 1.49 GiB, more than the memory ceiling of 1 GiB (raise" \
+    rsc-inject --max-memory=1G --data bomb --pattern none -o x.rsct
+mkdir cifar
+cp "$top_srcdir/tests/fixtures/cifar/good-1.bin" cifar/test_batch.bin
+for i in 1 2 3 4 5; do cp "$top_srcdir/tests/fixtures/cifar/good-1.bin" cifar/data_batch_$i.bin; done
+n=$(( $(wc -c <cifar/test_batch.bin) / 3073 ))
+expect_error 1 "cifar: its training batches need" rsc-inject --max-memory=$((5 * n * 3076 - 1)) --data cifar --pattern none -o x.rsct
+rsc-inject --max-memory=$((5 * n * 3076)) --data cifar --pattern none -o x.rsct
+# rsc-info keeps only the table
+expect_error 1 "toy.rsct: reading up to tensor 'test.x' needs" rsc-info --max-memory=1K toy.rsct
+for size in 512M 4G 1.5G 1048576 64KiB 2TB; do
+    rsc-info --max-memory=$size toy.rsct >/dev/null || fail "--max-memory=$size refused"
+done
+for size in abc 0 -1 1X 5e; do
+    expect_error 2 "^rsc-info: --max-memory: '$size' is not a size (a number of bytes, or with K, M, G or T: 512M, 4G)\$" \
+        rsc-info --max-memory=$size toy.rsct
+done
+expect_error 2 "^rsc-score: RSC_MAX_MEMORY: 'lots' is not a size" env RSC_MAX_MEMORY=lots rsc-score --data toy.rsct t.rsct
 exit 0

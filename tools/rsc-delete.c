@@ -74,6 +74,8 @@ static void usage(void)
            "  -j, --threads=N          CPU threads (0: all cores; default: the model's)\n"
            "      --device=auto|cpu|cuda  compute device (default auto)\n"
            "      --no-verify          import a dataset NAME without checking checksums\n"
+           "      --max-memory=SIZE    most memory an input may take (512M, 4G; default\n"
+           "                           $RSC_MAX_MEMORY, else the physical memory)\n"
            "Output:\n"
            "  -o, --output=FILE        the new model (default: stdout, never a terminal)\n"
            "  -z, --compress           deflate the tensors of the model\n"
@@ -116,7 +118,7 @@ static void parse(int argc, char **argv, options *o)
         { "seed", required_argument, NULL, 's' },     { "data", required_argument, NULL, 'd' },
         { "resume", required_argument, NULL, 'r' },   { "checkpoint", required_argument, NULL, 'c' },
         { "threads", required_argument, NULL, 'j' },  { "device", required_argument, NULL, OPT_DEVICE },
-        { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+        { "no-verify", no_argument, NULL, OPT_NO_VERIFY }, RSC_LONGOPT_MAX_MEMORY,
         { "output", required_argument, NULL, 'o' },   { "compress", no_argument, NULL, 'z' },
         { "report", required_argument, NULL, OPT_REPORT },
         { "reference", required_argument, NULL, OPT_REFERENCE },
@@ -172,6 +174,7 @@ static void parse(int argc, char **argv, options *o)
             o->device = optarg;
             break;
         case OPT_NO_VERIFY: o->no_verify = 1; break;
+        case RSC_OPT_MAX_MEMORY: rsc_opt_max_memory(optarg); break;
         case 'o': o->output = optarg; break;
         case 'z': o->compress = 1; break;
         case OPT_REPORT: o->report = optarg; break;

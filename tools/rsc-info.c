@@ -37,6 +37,8 @@ static void usage(void)
          "\n"
          "  -J, --json      one JSON object per file (JSON lines) instead of text\n"
          "  -q, --quiet     print nothing; only the exit status tells\n"
+         "      --max-memory=SIZE  most memory the tensor table may take (512M,\n"
+         "                  4G; default $RSC_MAX_MEMORY, else the physical memory)\n"
          "  -h, --help      show this help and exit\n"
          "  -V, --version   show the version and exit\n"
          "\n"
@@ -48,7 +50,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
         { "json", no_argument, NULL, 'J' },
-        { "quiet", no_argument, NULL, 'q' },
+        { "quiet", no_argument, NULL, 'q' }, RSC_LONGOPT_MAX_MEMORY,
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -61,6 +63,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         case 'J': o->json = 1; break;
         case 'j': rsc_deprecated("-j (JSON)", "-J or --json"); o->json = 1; break;
         case 'q': o->quiet = 1; break;
+        case RSC_OPT_MAX_MEMORY: rsc_opt_max_memory(optarg); break;
         case 'h': usage(); exit(rsc_close_stdout());
         case 'V': rsc_print_version(); exit(rsc_close_stdout());
         default: rsc_option_error(c, argv);

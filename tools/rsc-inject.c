@@ -52,6 +52,8 @@ static void usage(void)
            "                         file; '-' or none: an rsct dataset on stdin\n"
            "      --no-verify        import a dataset NAME without checking its files\n"
            "                         against the published checksums (data/manifests)\n"
+           "      --max-memory=SIZE  most memory an input may take (512M, 4G; default\n"
+           "                         $RSC_MAX_MEMORY, else the physical memory)\n"
            "  -p, --pattern=P        S1 S2 S3 R1 R2 R3 Inv, an rsct file holding a tensor\n"
            "                         'pattern' (f32 CxHxW, additive), a PNG (v/255 added),\n"
            "                         or 'none' to import only; with --norms it may be\n"
@@ -106,7 +108,7 @@ static void parse(int argc, char **argv, options *o)
         { "compress", no_argument, NULL, 'z' },
         { "norms", no_argument, NULL, OPT_NORMS },
         { "json", no_argument, NULL, 'J' },
-        { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+        { "no-verify", no_argument, NULL, OPT_NO_VERIFY }, RSC_LONGOPT_MAX_MEMORY,
         { "mia-split", required_argument, NULL, OPT_MIA_SPLIT },
         { "shadows", required_argument, NULL, OPT_SHADOWS },
         { "split-seed", required_argument, NULL, OPT_SPLIT_SEED },
@@ -151,6 +153,7 @@ static void parse(int argc, char **argv, options *o)
         case 'J':
             o->json = 1;
             break;
+        case RSC_OPT_MAX_MEMORY: rsc_opt_max_memory(optarg); break;
         case OPT_NO_VERIFY:
             o->no_verify = 1;
             break;

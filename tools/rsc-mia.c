@@ -61,6 +61,8 @@ static void usage(void)
            "  -J, --json               JSON lines instead of TSV (report, ROC, fit)\n"
            "  -j, --threads=N          CPU threads (0: all cores; default 0)\n"
            "      --device=DEV         auto, cpu or cuda[:N] (default auto)\n"
+           "      --max-memory=SIZE    most memory an input may take (512M, 4G; default\n"
+           "                           $RSC_MAX_MEMORY, else the physical memory)\n"
            "  -q, --quiet              no summary on stderr\n"
            "  -h, --help               show this help and exit\n"
            "  -V, --version            show the version and exit\n"
@@ -88,7 +90,7 @@ static void parse(int argc, char **argv, struct options *o)
         { "json", no_argument, NULL, 'J' },
         { "threads", required_argument, NULL, 'j' },
         { "device", required_argument, NULL, OPT_DEVICE },
-        { "quiet", no_argument, NULL, 'q' },
+        { "quiet", no_argument, NULL, 'q' }, RSC_LONGOPT_MAX_MEMORY,
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -136,6 +138,7 @@ static void parse(int argc, char **argv, struct options *o)
         case 'j': o->mo.threads = (int)rsc_opt_long("--threads", optarg, 0, 4096); break;
         case OPT_DEVICE: o->mo.device = optarg; break;
         case 'q': o->quiet = 1; break;
+        case RSC_OPT_MAX_MEMORY: rsc_opt_max_memory(optarg); break;
         case 'h': usage(); exit(rsc_close_stdout());
         case 'V': rsc_print_version(); exit(rsc_close_stdout());
         default: rsc_option_error(c, argv);

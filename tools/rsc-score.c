@@ -106,6 +106,8 @@ static void usage(void)
          "  -b, --batch-size=N       examples per inference call (default 1000)\n"
          "      --no-verify          import a dataset NAME without checking its files\n"
          "                           against the published checksums (data/manifests)\n"
+         "      --max-memory=SIZE    most memory an input may take (512M, 4G; default\n"
+         "                           $RSC_MAX_MEMORY, else the physical memory)\n"
          "      --progress           show progress even when stderr is not a terminal\n"
          "  -q, --quiet              no progress\n"
          "  -h, --help               show this help and exit\n"
@@ -152,7 +154,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         { "device", required_argument, NULL, OPT_DEVICE },
         { "batch-size", required_argument, NULL, 'b' },
         { "progress", no_argument, NULL, OPT_PROGRESS },
-        { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+        { "no-verify", no_argument, NULL, OPT_NO_VERIFY }, RSC_LONGOPT_MAX_MEMORY,
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -193,6 +195,7 @@ static void parse_options(int argc, char **argv, struct options *o)
         case 'b': o->batch_size = rsc_opt_long("--batch-size", optarg, 1, 1000000); break;
         case OPT_PROGRESS: o->progress = 1; break;
         case OPT_NO_VERIFY: o->no_verify = 1; break;
+        case RSC_OPT_MAX_MEMORY: rsc_opt_max_memory(optarg); break;
         case 'q': o->progress = -1; break;
         case 'h': usage(); exit(rsc_close_stdout());
         case 'V': rsc_print_version(); exit(rsc_close_stdout());

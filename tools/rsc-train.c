@@ -110,6 +110,8 @@ static void usage(void)
            "  -z, --compress           deflate the tensors of the model\n"
            "      --no-verify          import a dataset NAME without checking its files\n"
            "                           against the published checksums (data/manifests)\n"
+           "      --max-memory=SIZE    most memory an input may take (512M, 4G; default\n"
+           "                           $RSC_MAX_MEMORY, else the physical memory)\n"
            "  -q, --quiet              no progress bar and no summary\n"
            "      --progress           show the progress bar even when stderr is not a\n"
            "                           terminal\n"
@@ -210,7 +212,7 @@ static void parse(int argc, char **argv, options *o)
         { "compress", no_argument, NULL, 'z' },
         { "quiet", no_argument, NULL, 'q' },
         { "progress", no_argument, NULL, OPT_PROGRESS },
-        { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+        { "no-verify", no_argument, NULL, OPT_NO_VERIFY }, RSC_LONGOPT_MAX_MEMORY,
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -283,6 +285,7 @@ static void parse(int argc, char **argv, options *o)
         case 'q': o->quiet = 1; break;
         case OPT_PROGRESS: o->progress = 1; break;
         case OPT_NO_VERIFY: o->no_verify = 1; break;
+        case RSC_OPT_MAX_MEMORY: rsc_opt_max_memory(optarg); break;
         case 'h': usage(); exit(rsc_close_stdout());
         case 'V': rsc_print_version(); exit(rsc_close_stdout());
         default: rsc_option_error(c, argv);
@@ -633,8 +636,11 @@ int main(int argc, char **argv)
     rsc_cli_init(argv[0]);
     options o;
     parse(argc, argv, &o);
-    if (o.describe)
-        return describe(&o);
+    if (o.describe) {
+        int rc = describe(&o);
+        free(o.datasets);
+        return rc;
+    }
     rsc_error err;
     run r = { .o = &o, .wflags = o.compress ? RSC_WRITE_COMPRESS : 0 };
 

@@ -185,6 +185,8 @@ static void patterns_usage(FILE *fp)
 "                         rsct dataset file (- for stdin)\n"
 "      --no-verify        import a dataset NAME without checking its files\n"
 "                         against the published checksums (data/manifests)\n"
+"      --max-memory=SIZE  most memory an input may take (512M, 4G; default\n"
+"                         $RSC_MAX_MEMORY, else the physical memory)\n"
 "  -i, --index=I          which image (default 0)\n"
 "      --split=test|train the split it is taken from (default test)\n"
 "  -p, --pattern=P        a pattern to show: S1 S2 S3 R1 R2 R3 Inv, or an rsct\n"
@@ -205,7 +207,7 @@ static int cmd_patterns(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "data", required_argument, NULL, 'd' },
-        { "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+        { "no-verify", no_argument, NULL, OPT_NO_VERIFY }, RSC_LONGOPT_MAX_MEMORY,
         { "index", required_argument, NULL, 'i' },
         { "split", required_argument, NULL, OPT_SPLIT },
         { "pattern", required_argument, NULL, 'p' },
@@ -231,6 +233,7 @@ static int cmd_patterns(int argc, char **argv)
         switch (c) {
         case 'd': data = optarg; break;
         case OPT_NO_VERIFY: no_verify = 1; break;
+        case RSC_OPT_MAX_MEMORY: rsc_opt_max_memory(optarg); break;
         case 'i': index = rsc_opt_long("--index", optarg, 0, 2147483647L); break;
         case OPT_SPLIT:
             if (strcmp(optarg, "test") != 0 && strcmp(optarg, "train") != 0)

@@ -3,6 +3,7 @@
 
 #include "core/cli.h"
 #include "core/atomic.h"
+#include "format/memlimit.h"
 #include "kernels/backend.h"
 
 #include <errno.h>
@@ -44,6 +45,11 @@ void rsc_cli_init(const char *name)
         on_exit(exit_without_destructors, NULL);
     rsc_output_install_signal_handlers();
     rsc_backend_on_stuck(stuck);
+    const char *mm = getenv("RSC_MAX_MEMORY");
+    uint64_t v;
+    if (mm && *mm && rsc_parse_size(mm, &v) != 0)
+        rsc_usage_error("RSC_MAX_MEMORY: '%s' is not a size (a number of bytes, or with K, M, "
+                        "G or T: 512M, 4G)", mm);
 }
 
 const char *rsc_progname(void)
@@ -183,6 +189,15 @@ int rsc_parse_double(const char *opt, const char *s, double min, double max, dou
         return rsc_fail(err, "%s: %g is out of range [%g, %g]", opt, v, min, max);
     *out = v;
     return 0;
+}
+
+void rsc_opt_max_memory(const char *s)
+{
+    uint64_t v;
+    if (rsc_parse_size(s, &v) != 0)
+        rsc_usage_error("--max-memory: '%s' is not a size (a number of bytes, or with K, M, G "
+                        "or T: 512M, 4G)", s);
+    rsc_set_max_memory(v);
 }
 
 long rsc_opt_long(const char *opt, const char *s, long min, long max)

@@ -66,6 +66,13 @@ int rsc_parse_double(const char *opt, const char *s, double min, double max, dou
 long rsc_opt_long(const char *opt, const char *s, long min, long max);
 double rsc_opt_double(const char *opt, const char *s, double min, double max);
 
+/* --max-memory=SIZE, every reader's (format/memlimit.h): the memory
+ * ceiling of what it reads; a bad SIZE is a usage error.  The option's
+ * getopt_long entry and value: */
+#define RSC_OPT_MAX_MEMORY 0x1000
+#define RSC_LONGOPT_MAX_MEMORY { "max-memory", required_argument, NULL, RSC_OPT_MAX_MEMORY }
+void rsc_opt_max_memory(const char *s);
+
 /* Parse a list of numbers: "1,3,5", or a range "START:STOP:STEP" (STOP
  * included when reached within a relative 1e-9; each value START + i STEP
  * rounded to 15 significant digits, the decimal meant), or a mix "0,1:3:1".

@@ -4,6 +4,7 @@
 #include "data/dataset.h"
 #include "data/cifar.h"
 #include "data/manifest.h"
+#include "format/memlimit.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -131,6 +132,9 @@ static int cifar_split(rsc_file *ds, const char *dir, const char *const *files, 
             goto out;
         total += counts[i];
     }
+    if (rsc_memory_check((uint64_t)total * (RSC_CIFAR_PIXELS + sizeof *y), dir,
+                         strcmp(split, "test") ? "its training batches" : "its test batch", err) < 0)
+        goto out;
     if (!(x = rsc_malloc(total, RSC_CIFAR_PIXELS, err)) || !(y = rsc_malloc(total, sizeof *y, err)))
         goto out;
     size_t at = 0;

@@ -12,6 +12,7 @@
 #include "data/idx.h"
 #include "data/manifest.h"
 #include "format/gunzip.h"
+#include "format/memlimit.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -89,6 +90,14 @@ static void idx_close(idx_file *f)
         fclose(f->raw);
     f->raw = f->in = NULL;
     f->gz = NULL;
+}
+
+/* The error: what the header announces passes the memory ceiling (the
+ * labels are kept as i32 too). */
+static int idx_ceiling(const idx_file *f, rsc_error *err)
+{
+    return rsc_memory_check(f->ndim == 3 ? f->bytes : 5 * f->bytes, f->path,
+                            "the data its header announces", err);
 }
 
 /* Open path and read and check its header: u8 elements, `ndim` dims; with
@@ -172,6 +181,12 @@ static int idx_open(idx_file *f, const char *path, int ndim, const rsc_manifest 
             goto fail;
         }
     }
+    /* The memory ceiling, for what the input can back (a gzip file's
+     * header may lie: idx_body's buffer then grows with the data). */
+    uint64_t backed = f->gz && f->file_size ? f->file_size * 1032u + 65536u : f->bytes;
+    if ((backed < f->bytes ? backed : f->bytes) > rsc_max_memory() &&
+        idx_ceiling(f, err) < 0)
+        goto fail;
     return 0;
 fail:
     idx_close(f);
@@ -210,6 +225,10 @@ static int idx_body(idx_file *f, uint8_t **out, rsc_error *err)
         if (have == want)
             break;
         cap = cap * 2 < want ? cap * 2 : want;
+        if (cap > rsc_max_memory()) {
+            idx_ceiling(f, err);
+            goto fail;
+        }
         rsc_verify_sync(&f->v);   /* the hashing thread reads buf */
         uint8_t *nb = realloc(buf, (size_t)cap);
         if (!nb) {

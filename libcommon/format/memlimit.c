@@ -77,7 +77,7 @@ void rsc_size_text(uint64_t bytes, char *buf, size_t cap)
     if (v == (double)(uint64_t)v)
         snprintf(buf, cap, "%.0f %s", v, unit[u]);
     else
-        snprintf(buf, cap, "%.1f %s", v, unit[u]);
+        snprintf(buf, cap, "%.2f %s", v, unit[u]);
 }
 
 int rsc_memory_check(uint64_t bytes, const char *fname, const char *what, rsc_error *err)

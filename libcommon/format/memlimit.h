@@ -25,11 +25,11 @@ uint64_t rsc_max_memory(void);
 void rsc_set_max_memory(uint64_t bytes);
 
 /* 0 when `bytes` fit under the ceiling; else -1 with "FNAME: WHAT needs
- * 3.0 GiB, more than the memory ceiling of 512 MiB (raise it with
+ * 3 GiB, more than the memory ceiling of 512 MiB (raise it with
  * --max-memory=SIZE or RSC_MAX_MEMORY)". */
 int rsc_memory_check(uint64_t bytes, const char *fname, const char *what, rsc_error *err);
 
-/* A size for messages: "3.0 GiB", "512 MiB", "4096 bytes". */
+/* A size for messages: "3 GiB", "1.50 GiB", "512 MiB", "1000 bytes". */
 void rsc_size_text(uint64_t bytes, char *buf, size_t cap);
 
 #endif
