@@ -12,7 +12,11 @@
 B=$top_builddir/tests
 F=$top_srcdir/tests/fixtures/idx
 LIMIT=700000   # KiB of address space: a gigabyte does not fit
-(ulimit -v $LIMIT; exec rsc-score --version) >/dev/null 2>&1 || skip "rsc-score cannot start under ulimit -v $LIMIT"
+# A sanitizer build cannot start under an address-space limit: the runs
+# then go without one (the scores and messages are still checked).
+ulim() { ulimit -v "$1"; }
+(ulimit -v $LIMIT; exec rsc-score --version) >/dev/null 2>&1 ||
+    { echo "note: no ulimit -v (rsc-score cannot start under $LIMIT KiB)" >&2; ulim() { :; }; }
 
 # gzip of N MiB of zeros, one member each
 zeros() {
@@ -21,7 +25,7 @@ zeros() {
     while [ $i -lt "$1" ]; do cat z1.gz; i=$((i + 1)); done
 }
 # lim CMD...: CMD under the address-space limit, promptly
-lim() { (ulimit -v $LIMIT; exec timeout -k 5 120 "$@"); }
+lim() { (ulim $LIMIT; exec timeout -k 5 120 "$@"); }
 
 # --- an IDX folder: the test files are the fixtures, the training files bombs
 mkdir good bomb
@@ -61,11 +65,11 @@ expect_error 1 "badcrc.rsct: tensor 'train.y': crc mismatch" rsc-score --data ba
 
 # --- rsc-info streams: a deflated half gigabyte read under 150 MB
 "$B/rsct-bomb" toy.rsct big.rsct x=536870912
-(ulimit -v 150000; exec timeout -k 5 120 rsc-info big.rsct) >info.txt 2>err.txt ||
+(ulim 150000; exec timeout -k 5 120 rsc-info big.rsct) >info.txt 2>err.txt ||
     { cat err.txt >&2; fail "rsc-info on a deflated half gigabyte under ulimit -v 150000"; }
 grep -q '^  x  *u8  *536870912  *536870912 .* yes  *ok$' info.txt || { cat info.txt >&2; fail "rsc-info's table"; }
 "$B/rsct-bomb" --corrupt toy.rsct bigbad.rsct x=536870912
-(ulimit -v 150000; exec timeout -k 5 120 rsc-info - <bigbad.rsct) >/dev/null 2>err.txt && fail "a bad crc passed"
+(ulim 150000; exec timeout -k 5 120 rsc-info - <bigbad.rsct) >/dev/null 2>err.txt && fail "a bad crc passed"
 grep -q "^rsc-info: stdin: tensor 'x': crc mismatch$" err.txt || { cat err.txt >&2; fail "rsc-info's crc message"; }
 # --- the memory ceiling (--max-memory, RSC_MAX_MEMORY): what a file
 # declares is refused before it is read, with one line naming the file,
@@ -78,7 +82,7 @@ expect_error 1 "$need" env RSC_MAX_MEMORY=512M rsc-train -e 1 -q -j 1 --device c
 expect_error 1 "$need" rsc-inject --max-memory=0.5G --data bomb.rsct --pattern none -o x.rsct
 # over a pipe the buffer grows with the data: refused once past the ceiling
 expect_error 1 "stdin: reading up to tensor 'train.x' needs 976.56 MiB, $ceil\$" \
-    sh -c 'ulimit -v '$LIMIT'; exec rsc-train --max-memory=512M -e 1 -q -j 1 --device cpu - -o x.rsct <bomb.rsct'
+    lim sh -c 'exec rsc-train --max-memory=512M -e 1 -q -j 1 --device cpu - -o x.rsct <bomb.rsct'
 # an invalid bomb (its crc is wrong) is refused before it is inflated:
 # the message is the ceiling's, not the crc's
 "$B/rsct-bomb" --corrupt toy.rsct badbomb.rsct train.x=16000000x1x8x8

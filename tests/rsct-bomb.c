@@ -29,7 +29,7 @@ static void die(const char *msg)
 
 static void put(FILE *o, const void *p, size_t n)
 {
-    if (fwrite(p, 1, n, o) != n)
+    if (n && fwrite(p, 1, n, o) != n)
         die("write error");
 }
 
