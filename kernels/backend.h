@@ -294,6 +294,11 @@ struct rsc_backend {
                         const rsc_buf *x, rsc_buf *y, rsc_buf *arg);
     void (*maxpool_bwd)(rsc_backend *be, const rsc_pool_geom *g, size_t planes,
                         const rsc_buf *dy, const rsc_buf *arg, rsc_buf *dx);
+    /* y[plane][j] = x[plane][arg[plane][j]]: the input at each window's
+     * maximum, as a forward pass arg recorded (the R-operator of max
+     * pooling: the derivative of the forward along x). */
+    void (*maxpool_gather)(rsc_backend *be, const rsc_pool_geom *g, size_t planes,
+                           const rsc_buf *x, const rsc_buf *arg, rsc_buf *y);
     /* Adaptive average pooling (PyTorch's AdaptiveAvgPool2d) of `planes`
      * planes h x w -> oh x ow: output (i, j) is the mean over input rows
      * floor(i*h/oh) .. ceil((i+1)*h/oh) - 1 and columns likewise (global

@@ -5,10 +5,10 @@
 # parameters bit for bit, and with E epochs what rsc-train --resume
 # --exclude gives; retrain killed by SIGTERM and resumed gives the
 # uninterrupted bytes; influence is deterministic, moves the parameters
-# and records itself, also on a convolutional model (central-difference
-# products); the report's columns, with membership inference against
-# rsc-mia's own figures; every error path (status, one message, no output
-# file).
+# and records itself, also on a convolutional model (exact products, or
+# central differences on request); the report's columns, with membership
+# inference against rsc-mia's own figures; every error path (status, one
+# message, no output file).
 . "$top_srcdir/tests/common.sh"
 toy=$top_builddir/tests/toy-dataset
 dump=$top_builddir/tests/rsct-dump
@@ -19,7 +19,7 @@ rsc-delete --help >help.txt
 sed 's/\\-/-/g' "$top_srcdir/man/rsc-delete.1" >man.txt
 for opt in method delete epochs lr damp scale depth repeats batch solver seed data resume \
     checkpoint threads device no-verify output compress report reference json quiet progress \
-    help version hvp-step shadow-model shadow-data; do
+    help version hvp hvp-step shadow-model shadow-data; do
     grep -q -- "--$opt" help.txt || fail "--help lacks --$opt"
     grep -q -- "--$opt" man.txt || fail "rsc-delete.1 lacks --$opt"
 done
@@ -196,9 +196,10 @@ expect_error 1 "at most 4096 parameters" \
 "$toy" 600 200 0 >clean.rsct
 rsc-train $opts -o mc.rsct clean.rsct
 expect_error 1 "no spurious examples .*--delete FILE" rsc-delete -d clean.rsct -o e.rsct mc.rsct
-# Influence on a convolutional model: the central-difference product
+# Influence on a convolutional model: the exact product by default
 # (recorded in the output), the parameters moved, the file usable; the
-# exact mode's solve is refused for its size.
+# central difference on request, with its step and product counts
+# recorded; the exact mode's solve is refused for its size.
 mkdir cifar
 "$top_builddir/tests/cifar-toy" cifar 12 20
 rsc-train --data cifar --arch cnn -e 1 -b 20 -j 2 -q -o cnn.rsct
@@ -206,17 +207,30 @@ printf '1 2\n' >two.txt
 rsc-delete --method influence --delete two.txt --depth 5 --repeats 2 --scale 1000 -q \
     -d cifar -o cnni.rsct cnn.rsct
 rsc-info cnni.rsct >info.txt
-grep -q '^  influence_hvp=central-difference$' info.txt || fail "conv: hvp mode not recorded"
-grep -q '^  influence_hvp_step=0.0001$' info.txt || fail "conv: hvp step not recorded"
+grep -q '^  influence_hvp=exact$' info.txt || fail "conv: hvp mode not recorded"
+grep -q 'influence_hvp_step' info.txt && fail "conv: a step recorded for the exact product"
 "$dump" cnn.rsct param/ >a.dump
 "$dump" cnni.rsct param/ >b.dump
 cmp -s a.dump b.dump && fail "conv influence left the parameters unchanged"
 rsc-delete --method influence --delete two.txt --depth 5 --repeats 2 --scale 1000 -q \
-    --hvp-step 1e-3 -d cifar -o cnni2.rsct cnn.rsct
+    --hvp central-difference -d cifar -o cnnf.rsct cnn.rsct
+rsc-info cnnf.rsct >info.txt
+grep -q '^  influence_hvp=central-difference$' info.txt || fail "conv: --hvp not recorded"
+grep -q '^  influence_hvp_step=0.0001$' info.txt || fail "conv: hvp step not recorded"
+grep -q '^  influence_hvp_products=10$' info.txt || fail "conv: product count not recorded"
+"$dump" cnnf.rsct param/ >c.dump
+cmp -s b.dump c.dump && fail "conv: the central difference gave the exact product's bytes"
+rsc-delete --method influence --delete two.txt --depth 5 --repeats 2 --scale 1000 -q \
+    --hvp central-difference --hvp-step 1e-3 -d cifar -o cnni2.rsct cnn.rsct
 rsc-info cnni2.rsct | grep -q '^  influence_hvp_step=0.001$' || fail "conv: --hvp-step not recorded"
-cmp -s cnni.rsct cnni2.rsct && fail "conv: the step changed nothing"
+cmp -s cnnf.rsct cnni2.rsct && fail "conv: the step changed nothing"
 expect_error 2 "^rsc-delete: --hvp-step: must be positive" \
-    rsc-delete --method influence --hvp-step 0 -d cifar -o e.rsct cnn.rsct
+    rsc-delete --method influence --hvp central-difference --hvp-step 0 -d cifar -o e.rsct cnn.rsct
+expect_error 2 "^rsc-delete: --hvp-step applies to --hvp central-difference" \
+    rsc-delete --method influence --hvp-step 1e-3 -d cifar -o e.rsct cnn.rsct
+expect_error 2 "^rsc-delete: --hvp: 'fd' is not exact or central-difference" \
+    rsc-delete --method influence --hvp fd -d cifar -o e.rsct cnn.rsct
 expect_error 2 "apply to --method influence" rsc-delete --hvp-step 1e-3 -o e.rsct cnn.rsct
+expect_error 2 "apply to --method influence" rsc-delete --hvp exact -o e.rsct cnn.rsct
 [ -e e.rsct ] && fail "a failed run left its output"
 exit 0

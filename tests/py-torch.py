@@ -16,7 +16,6 @@ whose predictions are rsc's, and whose accuracy is rsc-score's clean_acc."""
 import csv
 import io
 import os
-import subprocess
 import tempfile
 import unittest
 
@@ -25,20 +24,13 @@ import torch
 
 import rsct
 import rsc_torch
+import trained_sets
+from trained_sets import BUILD, run
 
-BUILD = os.environ["top_builddir"]
-FASHION = os.environ.get("FASHION", "")
 
 # Table 2 of the paper (on 1x28x28 for the MLPs and the CNN, 3x32x32 else)
 TABLE2 = {"mlp-small": 203530, "mlp": 335114, "mlp-large": 932362, "cnn": 312202,
           "resnet20": 269722, "resnet32": 464154, "resnet110": 1727962, "vgg16": 134301514}
-
-
-def run(*cmd):
-    p = subprocess.run(cmd, capture_output=True)
-    if p.returncode != 0:
-        raise AssertionError("%s: exit %d: %s" % (" ".join(cmd), p.returncode, p.stderr.decode()))
-    return p.stdout.decode()
 
 
 def described(*args):
@@ -85,17 +77,7 @@ class Trained(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
-        d = cls.tmp.name
-        cifar = os.path.join(d, "cifar")
-        os.mkdir(cifar)
-        run(os.path.join(BUILD, "tests", "cifar-toy"), cifar, "12", "40")
-        cls.toy = os.path.join(d, "toy.rsct")
-        run(os.path.join(BUILD, "tests", "score-fixture"), "--subset", cifar, cls.toy, "60", "40")
-        if FASHION:
-            cls.small = os.path.join(d, "fashion.rsct")
-            run(os.path.join(BUILD, "tests", "score-fixture"), "--subset", FASHION, cls.small, "300", "200")
-        else:
-            cls.small = cls.toy
+        cls.toy, cls.small = trained_sets.datasets(cls.tmp.name, 300, 200)
 
     @classmethod
     def tearDownClass(cls):
@@ -144,7 +126,7 @@ class Trained(unittest.TestCase):
 
     def test_mlp_small(self):
         _, acc = self.check("mlp-small", self.small)
-        if FASHION:
+        if trained_sets.FASHION:
             self.assertGreater(acc, 0.4)   # 0.62 measured: it learned something
 
     def test_cnn(self):

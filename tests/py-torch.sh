@@ -8,6 +8,6 @@
 . "$top_srcdir/tests/common.sh"
 py=$(python_with numpy torch) || skip "no Python 3 with NumPy and PyTorch (python3-torch)"
 FASHION=$(fashion_dir) || FASHION=
-PYTHONPATH="$top_srcdir/python3"
+PYTHONPATH="$top_srcdir/python3:$top_srcdir/tests"
 export PYTHONPATH FASHION
 "$py" -B "$top_srcdir/tests/py-torch.py"

@@ -924,6 +924,10 @@ static void test_pool(void)
         FOR_BOTH BE->maxpool_bwd(BE, &g, planes, X(dy), X(arg), X(dx));
         snprintf(what, sizeof what, "maxpool %dx%d k%d s%d bwd", g.h, g.w, g.k, g.stride);
         cmp_f32(what, dx, planes * is, 0);
+        /* The gather of another plane set (dx as x) at the same maxima. */
+        FOR_BOTH BE->maxpool_gather(BE, &g, planes, X(dx), X(arg), X(y));
+        snprintf(what, sizeof what, "maxpool %dx%d k%d s%d gather", g.h, g.w, g.k, g.stride);
+        cmp_f32(what, y, planes * os, 0);
         free(h);
         rm(x);
         rm(y);

@@ -447,40 +447,66 @@ static void check_fd_conv_as_linear_on(rsc_backend *be)
           *a = malloc(np * sizeof *a), *b = malloc(np * sizeof *b);
     assert_int_equal(rsc_net_get_params(mlp, theta, &err), 0);
     assert_int_equal(rsc_net_set_params(cnn, theta, &err), 0);
-    rsc_hvp *ex = rsc_hvp_new(mlp, 64, &err), *fd = rsc_hvp_new(cnn, 64, &err);
+    rsc_hvp *ex = rsc_hvp_new(mlp, 64, &err), *cx = rsc_hvp_new(cnn, 64, &err),
+            *fd = rsc_hvp_new_mode(cnn, 64, RSC_HVP_FD, &err);
     assert_non_null(ex);
+    assert_non_null(cx);
     assert_non_null(fd);
-    assert_true(rsc_hvp_exact(ex) && !rsc_hvp_exact(fd));
+    assert_true(rsc_hvp_exact(ex) && rsc_hvp_exact(cx) && !rsc_hvp_exact(fd));
     fill_uniform(v, np, 21);
     hvp_batch(ex, X, Y, N, v, a);
+    /* The convolutions' R-operator is the linear layers' to float
+     * rounding; the central difference within its truncation. */
+    hvp_batch(cx, X, Y, N, v, b);
+    assert_true(rel_errf(b, a, np) < 1e-5);
     hvp_batch(fd, X, Y, N, v, b);
     assert_true(rel_errf(b, a, np) < 2e-3);
     free(theta), free(v), free(a), free(b);
     rsc_hvp_free(ex);
+    rsc_hvp_free(cx);
     rsc_hvp_free(fd);
     rsc_net_free(mlp);
     rsc_net_free(cnn);
 }
 
-/* A small CNN with everything the convolutional archs have but the
- * residual block: conv 3x3 + batch norm (running statistics set away
- * from 0/1) + ReLU + max pool + linear, on 8x8 images.  No exact
- * product exists here: its symmetry (u.Hv = v.Hu), the agreement of two
- * steps 4x apart, and nothing changed: parameters and running
- * statistics (eval mode) bit for bit. */
+/* A small network with every layer kind of the convolutional archs:
+ * input normalisation, conv 3x3 with bias + batch norm (running
+ * statistics set away from 0/1) + ReLU + max pool, a residual block with
+ * the option-A shortcut and one with the identity, average pooling,
+ * dropout, linear + ReLU + linear, on 8x8 images.  Exact (the
+ * R-operator) and central-difference products: symmetric (u.Hv = v.Hu;
+ * to float rounding for the exact one), the central difference within
+ * its truncation of the exact product (away from kinks: a small random
+ * network), and of itself at a 4x smaller step, and nothing changed:
+ * parameters and running statistics (eval mode) bit for bit. */
+static rsc_net *small_convnet(rsc_backend *be, int B)
+{
+    rsc_error err;
+    rsc_net *net = rsc_net_new(be, (rsc_shape){ 1, 8, 8 }, B, &err);
+    const float mean[1] = { 0.3f }, std[1] = { 0.7f };
+    assert_non_null(net);
+    assert_int_equal(rsc_net_add_normalize(net, "norm", mean, std, &err), 0);
+    assert_int_equal(rsc_net_add_conv2d(net, "conv1", 3, 3, 1, 1, 1, &err), 0);
+    assert_int_equal(rsc_net_add_batchnorm(net, "bn1", &err), 0);
+    assert_int_equal(rsc_net_add_relu(net, "relu1", &err), 0);
+    assert_int_equal(rsc_net_add_maxpool(net, "pool1", 2, 2, &err), 0);
+    assert_int_equal(rsc_net_add_basicblock(net, "block1", 6, 2, &err), 0);
+    assert_int_equal(rsc_net_add_basicblock(net, "block2", 6, 1, &err), 0);
+    assert_int_equal(rsc_net_add_avgpool(net, "avg", 1, 1, &err), 0);
+    assert_int_equal(rsc_net_add_flatten(net, "flat", &err), 0);
+    assert_int_equal(rsc_net_add_linear(net, "fc1", 5, &err), 0);
+    assert_int_equal(rsc_net_add_relu(net, "relu2", &err), 0);
+    assert_int_equal(rsc_net_add_dropout(net, "drop", 0.5, &err), 0);
+    assert_int_equal(rsc_net_add_linear(net, "fc", K, &err), 0);
+    assert_int_equal(rsc_net_finalize(net, &err), 0);
+    return net;
+}
+
 static void check_fd_cnn_on(rsc_backend *be)
 {
     rsc_error err;
     enum { S = 8, B = 6 };
-    rsc_net *net = rsc_net_new(be, (rsc_shape){ 1, S, S }, B, &err);
-    assert_non_null(net);
-    assert_int_equal(rsc_net_add_conv2d(net, "conv1", 3, 3, 1, 1, 0, &err), 0);
-    assert_int_equal(rsc_net_add_batchnorm(net, "bn1", &err), 0);
-    assert_int_equal(rsc_net_add_relu(net, "relu1", &err), 0);
-    assert_int_equal(rsc_net_add_maxpool(net, "pool1", 2, 2, &err), 0);
-    assert_int_equal(rsc_net_add_flatten(net, "flat", &err), 0);
-    assert_int_equal(rsc_net_add_linear(net, "fc", K, &err), 0);
-    assert_int_equal(rsc_net_finalize(net, &err), 0);
+    rsc_net *net = small_convnet(be, B);
     size_t np = net->nparam_total, ns = net->nstate_total;
     float *theta = malloc(np * sizeof *theta), *st = malloc(ns * sizeof *st),
           *after = malloc((np > ns ? np : ns) * sizeof *after), *u = malloc(np * sizeof *u),
@@ -498,29 +524,39 @@ static void check_fd_cnn_on(rsc_backend *be)
     fill_uniform(x, B * S * S, 41);
     for (int i = 0; i < B; i++)
         y[i] = i % K;
-    rsc_hvp *h = rsc_hvp_new(net, 64, &err);
+    rsc_hvp *ex = rsc_hvp_new(net, 64, &err), *h = rsc_hvp_new_mode(net, 64, RSC_HVP_FD, &err);
+    assert_non_null(ex);
     assert_non_null(h);
+    assert_true(rsc_hvp_exact(ex));
     assert_false(rsc_hvp_exact(h));
     assert_int_equal(rsc_hvp_max_batch(h), B);
+    assert_int_equal(rsc_hvp_max_batch(ex), B);
     fill_uniform(u, np, 51);
     fill_uniform(v, np, 52);
-    hvp_batch(h, x, y, B, v, hv);
-    hvp_batch(h, x, y, B, u, hu);
-    double uhv = 0, vhu = 0;
-    for (size_t i = 0; i < np; i++) {
-        uhv += (double)u[i] * hv[i];
-        vhu += (double)v[i] * hu[i];
+    for (int mode = 0; mode < 2; mode++) {
+        rsc_hvp *m = mode ? h : ex;
+        hvp_batch(m, x, y, B, v, hv);
+        hvp_batch(m, x, y, B, u, hu);
+        double uhv = 0, vhu = 0;
+        for (size_t i = 0; i < np; i++) {
+            uhv += (double)u[i] * hv[i];
+            vhu += (double)v[i] * hu[i];
+        }
+        assert_true(fabs(uhv - vhu) <= (mode ? 1e-2 : 1e-5) * (fabs(uhv) + fabs(vhu)));
     }
-    assert_true(fabs(uhv - vhu) <= 1e-2 * (fabs(uhv) + fabs(vhu)));
+    hvp_batch(ex, x, y, B, v, hv2);
+    hvp_batch(h, x, y, B, v, hv);
+    assert_true(rel_errf(hv, hv2, np) < 1e-2);
+    assert_true(norm(hv2, np) > 1e-3);
     rsc_hvp_set_step(h, RSC_HVP_STEP / 4);
     hvp_batch(h, x, y, B, v, hv2);
     assert_true(rel_errf(hv2, hv, np) < 1e-2);
-    assert_true(norm(hv, np) > 1e-3);
     assert_int_equal(rsc_net_get_params(net, after, &err), 0);
     assert_memory_equal(theta, after, np * sizeof *theta);
     assert_int_equal(rsc_net_get_state(net, after, &err), 0);
     assert_memory_equal(st, after, ns * sizeof *st);
     free(theta), free(st), free(after), free(u), free(v), free(hu), free(hv), free(hv2);
+    rsc_hvp_free(ex);
     rsc_hvp_free(h);
     rsc_net_free(net);
 }
@@ -672,17 +708,66 @@ static void test_group_influence(void **state)
 
 /* ------------------------------------------------------------ the rest */
 
+/* A layer kind without an R-operator: y = 2x. */
+static int twice_setup(rsc_net *net, rsc_layer *l, rsc_error *err)
+{
+    (void)net, (void)err;
+    l->out = l->in;
+    return 0;
+}
+
+static void twice_forward(rsc_net *net, rsc_layer *l, const rsc_buf *x, rsc_buf *y, int batch,
+                          int train)
+{
+    (void)train;
+    size_t n = (size_t)batch * rsc_shape_size(l->out);
+    net->be->copy(net->be, y, 0, x, 0, n * sizeof(float));
+    net->be->scale(net->be, n, 2.0f, y);
+}
+
+static void twice_backward(rsc_net *net, rsc_layer *l, const rsc_buf *x, const rsc_buf *y,
+                           const rsc_buf *dy, rsc_buf *dx, int batch)
+{
+    (void)y;
+    if (dx)
+        twice_forward(net, l, dy, dx, batch, 0);
+    (void)x;
+}
+
+static const rsc_layer_ops twice_ops = {
+    .kind = "twice",
+    .setup = twice_setup,
+    .forward = twice_forward,
+    .backward = twice_backward,
+};
+
 static void test_unsupported(void **state)
 {
     (void)state;
     rsc_error err;
     rsc_backend *be = rsc_backend_open("cpu", 1, &err);
-    rsc_net *net = rsc_net_new(be, (rsc_shape){ 1, 28, 28 }, 8, &err);
+    /* Every architecture has the exact product. */
+    static const char *const archs[] = { "linear", "mlp-small", "mlp", "mlp-large", "cnn",
+                                         "resnet20", "resnet32", "resnet110", "vgg16" };
+    for (size_t a = 0; a < sizeof archs / sizeof archs[0]; a++) {
+        rsc_shape in = archs[a][0] == 'r' || archs[a][0] == 'v' ? (rsc_shape){ 3, 32, 32 }
+                                                               : (rsc_shape){ 1, 28, 28 };
+        rsc_net *net = rsc_net_new(be, in, 2, &err);
+        assert_non_null(net);
+        assert_int_equal(rsc_arch_build(net, archs[a], 10, &err), 0);
+        assert_int_equal(rsc_hvp_supported(net, &err), 1);
+        rsc_net_free(net);
+    }
+    /* A layer without one: the exact mode names it, and rsc_hvp_new
+     * takes the central difference. */
+    rsc_net *net = rsc_net_new(be, (rsc_shape){ 4, 1, 1 }, 8, &err);
     assert_non_null(net);
-    assert_int_equal(rsc_arch_build(net, "cnn", 10, &err), 0);
+    assert_int_equal(rsc_net_add(net, &twice_ops, "double", NULL, &err), 0);
+    assert_int_equal(rsc_net_add_linear(net, "fc", 3, &err), 0);
+    assert_int_equal(rsc_net_finalize(net, &err), 0);
     assert_null(rsc_hvp_new_mode(net, 8, RSC_HVP_EXACT, &err));
-    assert_non_null(strstr(err.msg, "mlp-small, mlp, mlp-large"));
-    assert_non_null(strstr(err.msg, "is conv"));
+    assert_string_equal(err.msg, "the exact Hessian-vector product needs every layer's "
+                                 "R-operator; layer 'double' (twice) has none");
     rsc_hvp *h = rsc_hvp_new(net, 8, &err);   /* the central difference */
     assert_non_null(h);
     assert_false(rsc_hvp_exact(h));

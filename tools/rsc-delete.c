@@ -15,6 +15,7 @@
 #include "core/cli.h"
 #include "data/dataset.h"
 #include "delete/deletion.h"
+#include "delete/hvp.h"
 #include "delete/report.h"
 #include "format/indexlist.h"
 #include "format/rsct.h"
@@ -27,7 +28,7 @@
 typedef struct options {
     const char *model, *data, *delete_file, *resume, *checkpoint, *output, *report, *reference;
     const char *device;
-    int method, solver, json, quiet, progress, compress, no_verify;
+    int method, solver, hvp, json, quiet, progress, compress, no_verify;   /* hvp: -1 auto */
     long epochs, threads, depth, repeats, batch;   /* -1: default */
     double lr, damp, scale, hvp_step;              /* NaN: default */
     long long seed;                                /* -1: the model's train_seed */
@@ -61,8 +62,10 @@ static void usage(void)
            "      --batch=B            examples per Hessian sample (default 1)\n"
            "      --solver=NAME        lissa (default) or exact: solve (H + damp scale I)\n"
            "                           x = v by Cholesky (at most 4096 parameters)\n"
-           "      --hvp-step=STEP      convolutional models: the central difference's\n"
-           "                           step, relative to max(|theta|, 1) (default 1e-4)\n"
+           "      --hvp=MODE           Hessian-vector products: exact (default; the\n"
+           "                           R-operator of every layer) or central-difference\n"
+           "      --hvp-step=STEP      --hvp central-difference: its step, relative to\n"
+           "                           max(|theta|, 1) (default 1e-4)\n"
            "  -s, --seed=S             LiSSA sampling seed (default: the model's\n"
            "                           train_seed)\n"
            "Data and runs:\n"
@@ -100,7 +103,7 @@ static void usage(void)
 
 enum {
     OPT_DELETE = 256, OPT_DAMP, OPT_SCALE, OPT_DEPTH, OPT_REPEATS, OPT_BATCH, OPT_SOLVER,
-    OPT_HVP_STEP, OPT_DEVICE, OPT_NO_VERIFY, OPT_REPORT, OPT_REFERENCE, OPT_PROGRESS,
+    OPT_HVP, OPT_HVP_STEP, OPT_DEVICE, OPT_NO_VERIFY, OPT_REPORT, OPT_REFERENCE, OPT_PROGRESS,
     OPT_SHADOW_MODEL, OPT_SHADOW_DATA,
 };
 
@@ -114,6 +117,7 @@ static void parse(int argc, char **argv, options *o)
         { "repeats", required_argument, NULL, OPT_REPEATS },
         { "batch", required_argument, NULL, OPT_BATCH },
         { "solver", required_argument, NULL, OPT_SOLVER },
+        { "hvp", required_argument, NULL, OPT_HVP },
         { "hvp-step", required_argument, NULL, OPT_HVP_STEP },
         { "seed", required_argument, NULL, 's' },     { "data", required_argument, NULL, 'd' },
         { "resume", required_argument, NULL, 'r' },   { "checkpoint", required_argument, NULL, 'c' },
@@ -130,7 +134,7 @@ static void parse(int argc, char **argv, options *o)
         { NULL, 0, NULL, 0 },
     };
     *o = (options){ .method = RSC_DELETE_RETRAIN, .epochs = -1, .threads = -1, .depth = -1,
-                    .repeats = -1, .batch = -1, .lr = NAN, .damp = NAN, .scale = NAN, .hvp_step = NAN,
+                    .repeats = -1, .batch = -1, .lr = NAN, .damp = NAN, .scale = NAN, .hvp_step = NAN, .hvp = -1,
                     .seed = -1 };
     int c;
     opterr = 0;
@@ -158,6 +162,11 @@ static void parse(int argc, char **argv, options *o)
             if (strcmp(optarg, "lissa") && strcmp(optarg, "exact"))
                 rsc_usage_error("--solver: '%s' is not lissa or exact", optarg);
             o->solver = !strcmp(optarg, "exact") ? RSC_SOLVER_EXACT : RSC_SOLVER_LISSA;
+            break;
+        case OPT_HVP:
+            if (strcmp(optarg, "exact") && strcmp(optarg, "central-difference"))
+                rsc_usage_error("--hvp: '%s' is not exact or central-difference", optarg);
+            o->hvp = !strcmp(optarg, "exact") ? RSC_HVP_EXACT : RSC_HVP_FD;
             break;
         case OPT_HVP_STEP:
             if (!((o->hvp_step = rsc_opt_double("--hvp-step", optarg, 0, 1)) > 0))
@@ -206,9 +215,12 @@ static void parse(int argc, char **argv, options *o)
     if (!retrain && (o->epochs >= 0 || !isnan(o->lr)))
         rsc_usage_error("--epochs and --lr apply to --method retrain");
     if (!infl && (!isnan(o->damp) || !isnan(o->scale) || o->depth > 0 || o->repeats > 0 ||
-                  o->batch > 0 || o->solver || o->seed >= 0 || !isnan(o->hvp_step)))
-        rsc_usage_error("--damp, --scale, --depth, --repeats, --batch, --solver, --hvp-step "
-                        "and --seed apply to --method influence");
+                  o->batch > 0 || o->solver || o->seed >= 0 || !isnan(o->hvp_step) ||
+                  o->hvp >= 0))
+        rsc_usage_error("--damp, --scale, --depth, --repeats, --batch, --solver, --hvp, "
+                        "--hvp-step and --seed apply to --method influence");
+    if (!isnan(o->hvp_step) && o->hvp != RSC_HVP_FD)
+        rsc_usage_error("--hvp-step applies to --hvp central-difference");
     if (infl && (o->resume || o->checkpoint))
         rsc_usage_error("--resume and --checkpoint apply to retrain and exact");
     if ((o->reference || o->nshadow_models || o->nshadow_data) && !o->report)
@@ -245,6 +257,7 @@ static void configure(const options *o, const rsc_file *model, size_t m, rsc_del
         l->batch = (int)o->batch;
     if (!isnan(o->hvp_step))
         c->hvp_step = o->hvp_step;
+    c->hvp_mode = o->hvp;
     long seed = 0;
     rsc_error ignored;
     if (o->seed >= 0)

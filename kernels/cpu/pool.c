@@ -1,5 +1,5 @@
 /* pool.c - max and adaptive average pooling (backend.h: maxpool_fwd,
- * maxpool_bwd, avgpool_fwd, avgpool_bwd) on the thread pool: planes split
+ * maxpool_bwd, maxpool_gather, avgpool_fwd, avgpool_bwd) on the thread pool: planes split
  * into ranges. */
 #include "config.h"
 
@@ -8,7 +8,7 @@
 typedef struct pool_task {
     const rsc_cpu_kernels *k;
     const rsc_pool_geom *g;
-    int h, w, oh, ow, kind;   /* 0 max fwd, 1 max bwd, 2 avg fwd, 3 avg bwd */
+    int h, w, oh, ow, kind;   /* 0 max fwd, 1 max bwd, 2 avg fwd, 3 avg bwd, 4 gather */
     size_t planes;
     const float *in;
     float *out;
@@ -25,6 +25,13 @@ static void pool_chunk(void *a, int chunk, int nchunks)
     case 0:
         K->maxpool_fwd(t->g, lo, hi, t->in, t->out, t->arg);
         break;
+    case 4: {
+        size_t is = (size_t)t->g->h * t->g->w, os = (size_t)t->g->oh * t->g->ow;
+        for (size_t p = lo; p < hi; p++)
+            for (size_t j = 0; j < os; j++)
+                t->out[p * os + j] = t->in[p * is + (size_t)t->arg[p * os + j]];
+        break;
+    }
     case 1:
         K->maxpool_bwd(t->g, lo, hi, t->in, t->arg, t->out);
         break;
@@ -59,6 +66,14 @@ static void cpu_maxpool_bwd(rsc_backend *be, const rsc_pool_geom *g, size_t plan
     run_pool(be, &t, (size_t)g->h * g->w);
 }
 
+static void cpu_maxpool_gather(rsc_backend *be, const rsc_pool_geom *g, size_t planes,
+                               const rsc_buf *x, const rsc_buf *arg, rsc_buf *y)
+{
+    pool_task t = { .g = g, .kind = 4, .planes = planes, .in = CF(x), .out = F(y),
+                    .arg = (int32_t *)arg->data };
+    run_pool(be, &t, (size_t)g->oh * g->ow);
+}
+
 static void cpu_avgpool_fwd(rsc_backend *be, int h, int w, int oh, int ow, size_t planes,
                             const rsc_buf *x, rsc_buf *y)
 {
@@ -79,6 +94,7 @@ void rsc_cpu_install_pool(rsc_backend *be)
 {
     be->maxpool_fwd = cpu_maxpool_fwd;
     be->maxpool_bwd = cpu_maxpool_bwd;
+    be->maxpool_gather = cpu_maxpool_gather;
     be->avgpool_fwd = cpu_avgpool_fwd;
     be->avgpool_bwd = cpu_avgpool_bwd;
 }

@@ -103,6 +103,27 @@ static void cuda_maxpool_bwd(rsc_backend *be, const rsc_pool_geom *g, size_t pla
     CUDA_LAUNCHED(impl, "maxpool_bwd_kernel");
 }
 
+__global__ static void maxpool_gather_kernel(size_t is, size_t os, size_t n, const float *x,
+                                             const int32_t *arg, float *y)
+{
+    GRID_STRIDE(e, n)
+    {
+        y[e] = x[(e / os) * is + (size_t)arg[e]];
+    }
+}
+
+static void cuda_maxpool_gather(rsc_backend *be, const rsc_pool_geom *g, size_t planes,
+                                const rsc_buf *x, const rsc_buf *arg, rsc_buf *y)
+{
+    cuda_impl *impl = cuda_of(be);
+    size_t is = (size_t)g->h * (size_t)g->w, os = (size_t)g->oh * (size_t)g->ow, n = planes * os;
+    if (n == 0 || impl->failed)
+        return;
+    maxpool_gather_kernel<<<cuda_blocks(n), CUDA_THREADS, 0, impl->stream>>>(
+        is, os, n, CF(x), (const int32_t *)arg->data, F(y));
+    CUDA_LAUNCHED(impl, "maxpool_gather_kernel");
+}
+
 /* ------------------------------------------------------------ adaptive average */
 
 __device__ static inline int bin_lo(int i, int in, int out)
@@ -190,6 +211,7 @@ void rsc_cuda_install_pool(rsc_backend *be)
 {
     be->maxpool_fwd = cuda_maxpool_fwd;
     be->maxpool_bwd = cuda_maxpool_bwd;
+    be->maxpool_gather = cuda_maxpool_gather;
     be->avgpool_fwd = cuda_avgpool_fwd;
     be->avgpool_bwd = cuda_avgpool_bwd;
 }

@@ -50,6 +50,7 @@ void rsc_delete_cfg_defaults(rsc_delete_cfg *c, const char *dataset, size_t m)
     c->threads = -1;
     rsc_lissa_defaults(&c->lissa, dataset, m);
     c->hvp_step = RSC_HVP_STEP;
+    c->hvp_mode = -1;
 }
 
 int rsc_delete_check_pair(const rsc_file *model, const char *mname, const rsc_file *ds,
@@ -277,7 +278,8 @@ int rsc_deletion_influence(rsc_deletion *d, rsc_error *err)
         return rsc_fail(err, "%s: deleting all %zu training examples leaves nothing", d->mname,
                         ntrain);
     int mb = lo.batch > 256 ? lo.batch : 256;
-    rsc_hvp *h = rsc_hvp_new(net, mb, err);
+    rsc_hvp *h = d->cfg.hvp_mode < 0 ? rsc_hvp_new(net, mb, err)
+                                     : rsc_hvp_new_mode(net, mb, d->cfg.hvp_mode, err);
     if (!h)
         return prefix(err, "--method influence%s%s: ", "", "");
     d->hvp_exact = rsc_hvp_exact(h);

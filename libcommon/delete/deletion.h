@@ -37,8 +37,10 @@ typedef struct rsc_delete_cfg {
     const char *device;        /* NULL: auto */
     int solver;                /* influence: enum rsc_delete_solver */
     rsc_lissa_opts lissa;      /* influence; lissa.weight_decay is set from the model */
+    int hvp_mode;              /* influence: RSC_HVP_EXACT, RSC_HVP_FD, or -1 (default):
+                                * exact when every layer has its R-operator */
     double hvp_step;           /* influence: the central difference's relative step
-                                * (convolutional models; default RSC_HVP_STEP) */
+                                * (default RSC_HVP_STEP) */
 } rsc_delete_cfg;
 
 /* Defaults: retrain, 70 epochs, the model's rate, the model's threads,

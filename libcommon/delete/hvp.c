@@ -1,17 +1,15 @@
-/* hvp.c - Hessian-vector products (hvp.h): by the R-operator through
- * linear, ReLU, flatten and dropout layers, else by a central difference
- * of the network's own gradients.
+/* hvp.c - Hessian-vector products (hvp.h): by the R-operator of every
+ * layer (net.h: rforward, rbackward), else by a central difference of the
+ * network's own gradients.
  *
- * Per linear layer a_out = a_in W^T + b, the R-forward is
- *   R(a_out) = R(a_in) W^T + a_in V^T + c        (v = (V, c))
- * and per ReLU R(a_out) = [a_out > 0] R(a_in).  With g = dL/da, the
- * backward is gW = g_out^T a_in, gb = colsum g_out, g_in = g_out W, and its
- * R-derivative
- *   R(gW) = R(g_out)^T a_in + g_out^T R(a_in),  R(gb) = colsum R(g_out),
- *   R(g_in) = R(g_out) W + g_out V,
- * through a ReLU R(g_in) = [a_out > 0] R(g_out), and at the logits
- * R(g) = s (diag(p) - p p^T) R(logits) (backend xent_hvp).  The first
- * layer's R(a_in) is 0 (the input does not depend on the parameters). */
+ * The exact mode runs the network's forward pass (evaluation mode) for
+ * the batch, and for each product its loss and backward pass with the
+ * product's scale, then the R-forward from the first layer with
+ * parameters (the input does not depend on them: R(x) = 0 before it), R
+ * of the logits' gradient s (diag(p) - p p^T) R(logits) (backend
+ * xent_hvp), and the R-backward down to that layer, which writes
+ * R(dL/dtheta) = H v into the result.  R buffers mirror the activations'
+ * aliasing (reshapes and in-place layers share their input's). */
 #include "config.h"
 
 #include "delete/hvp.h"
@@ -20,22 +18,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { STEP_LINEAR, STEP_RELU };
-
-typedef struct step {
-    int kind;
-    int in, out;                 /* features */
-    rsc_buf *w, *b;              /* linear: the network's parameter views */
-    rsc_buf *vw, *vb, *ow, *ob;  /* views of vec and out */
-} step;
-
 struct rsc_hvp {
     rsc_net *net;
     rsc_backend *be;
-    int max_batch, n, nsteps;
-    step *steps;
-    rsc_buf **a, **ra, **g, **rg;   /* nsteps + 1 each: per activation */
-    rsc_buf *vec, *out, *labels, *stats;
+    int max_batch, n;
+    rsc_buf *vec, *out;
+    /* Exact mode: R(act[i]) and R(grad[i]) (aliases as the network's), which
+     * are zero (rz), the first layer with parameters, the views and
+     * scratch of rsc_rop, and the scale of the last backward (NAN: none
+     * since the batch was set). */
+    rsc_buf **ra, **rg, **owned;
+    int nowned, *rz, first;
+    rsc_rop rop;
+    float grad_scale;
     /* Central-difference mode (any other layer): the network's own
      * forward and backward at theta +- eps v. */
     int fd;
@@ -44,39 +39,29 @@ struct rsc_hvp {
     rsc_buf *saved, *g0, *dm, *norms;
 };
 
-static const char *const supported_kinds[] = { "linear", "relu", "flatten", "dropout", NULL };
-
 int rsc_hvp_supported(const rsc_net *net, rsc_error *err)
 {
     for (int i = 0; i < net->nlayers; i++) {
-        const char *k = net->layers[i].ops->kind;
-        int ok = 0;
-        for (int j = 0; supported_kinds[j]; j++)
-            ok |= !strcmp(k, supported_kinds[j]);
-        if (!ok)
-            return rsc_fail(err, "the Hessian-vector product supports linear, ReLU, flatten and "
-                            "dropout layers (archs linear, mlp-small, mlp, mlp-large); layer '%s' "
-                            "is %s", net->layers[i].name, k),
+        const rsc_layer *l = &net->layers[i];
+        if (!l->ops->rforward || !l->ops->rbackward)
+            return rsc_fail(err, "the exact Hessian-vector product needs every layer's "
+                            "R-operator; layer '%s' (%s) has none", l->name, l->ops->kind),
                    0;
     }
     return 1;
 }
 
-static rsc_buf *view(rsc_backend *be, rsc_buf *parent, size_t off, size_t n, rsc_error *err)
-{
-    return be->view(be, parent, off * sizeof(float), n * sizeof(float), err);
-}
-
 static rsc_hvp *new_fd(rsc_net *net, int max_batch, rsc_error *err);
 
-/* The common part of both modes: zeroed, net, backend, largest batch. */
+/* The common part of both modes: zeroed, net, backend, largest batch
+ * (both use the network's own activation buffers). */
 static rsc_hvp *hvp_alloc(rsc_net *net, int max_batch, rsc_error *err)
 {
     rsc_hvp *h = rsc_calloc(1, sizeof *h, err);
     if (h) {
         h->net = net;
         h->be = net->be;
-        h->max_batch = max_batch;
+        h->max_batch = max_batch < net->max_batch ? max_batch : net->max_batch;
     }
     return h;
 }
@@ -89,6 +74,14 @@ rsc_hvp *rsc_hvp_new(rsc_net *net, int max_batch, rsc_error *err)
     return rsc_hvp_new_mode(net, max_batch, RSC_HVP_FD, err);
 }
 
+static rsc_buf *own(rsc_hvp *h, size_t floats, rsc_error *err)
+{
+    rsc_buf *b = h->be->alloc(h->be, (floats ? floats : 1) * sizeof(float), err);
+    if (b)
+        h->owned[h->nowned++] = b;
+    return b;
+}
+
 rsc_hvp *rsc_hvp_new_mode(rsc_net *net, int max_batch, int mode, rsc_error *err)
 {
     if (mode == RSC_HVP_FD)
@@ -99,56 +92,51 @@ rsc_hvp *rsc_hvp_new_mode(rsc_net *net, int max_batch, int mode, rsc_error *err)
     rsc_hvp *h = hvp_alloc(net, max_batch, err);
     if (!h)
         return NULL;
-    h->steps = rsc_calloc((size_t)net->nlayers + 1, sizeof *h->steps, err);
-    if (!h->steps)
+    int L = net->nlayers, np = net->nparams;
+    h->grad_scale = NAN;
+    h->first = -1;
+    for (int i = 0; i < L && h->first < 0; i++)
+        if (net->layers[i].nparams > 0)
+            h->first = i;
+    if (h->first < 0) {
+        rsc_fail(err, "Hessian-vector product of a network without parameters");
         goto fail;
-    size_t np = net->nparam_total;
-    if (!(h->vec = be->alloc(be, np * sizeof(float), err)) ||
-        !(h->out = be->alloc(be, np * sizeof(float), err)) ||
-        !(h->labels = be->alloc(be, (size_t)max_batch * sizeof(int32_t), err)) ||
-        !(h->stats = be->alloc(be, 2 * sizeof(double), err)))
+    }
+    size_t nt = net->nparam_total;
+    if (!(h->ra = rsc_calloc((size_t)L + 1, sizeof *h->ra, err)) ||
+        !(h->rg = rsc_calloc((size_t)L + 1, sizeof *h->rg, err)) ||
+        !(h->rz = rsc_calloc((size_t)L + 1, sizeof *h->rz, err)) ||
+        !(h->owned = rsc_calloc(2 * ((size_t)L + 1) + RSC_ROP_TMP, sizeof *h->owned, err)) ||
+        !(h->rop.v = rsc_calloc((size_t)np + 1, sizeof *h->rop.v, err)) ||
+        !(h->rop.o = rsc_calloc((size_t)np + 1, sizeof *h->rop.o, err)))
         goto fail;
-    int feat = (int)rsc_shape_size(net->input);
-    for (int i = 0; i < net->nlayers; i++) {
+    if (!(h->vec = be->alloc(be, nt * sizeof(float), err)) ||
+        !(h->out = be->alloc(be, nt * sizeof(float), err)))
+        goto fail;
+    for (int k = 0; k < np; k++) {
+        const rsc_param *p = &net->params[k];
+        size_t off = p->offset * sizeof(float), bytes = p->count * sizeof(float);
+        if (!(h->rop.v[k] = be->view(be, h->vec, off, bytes, err)) ||
+            !(h->rop.o[k] = be->view(be, h->out, off, bytes, err)))
+            goto fail;
+    }
+    size_t B = (size_t)net->max_batch, most = rsc_shape_size(net->input);
+    if (!(h->ra[0] = own(h, B * most, err)) || !(h->rg[0] = own(h, B * most, err)))
+        goto fail;
+    for (int i = 0; i < L; i++) {
         const rsc_layer *l = &net->layers[i];
-        step *s = &h->steps[h->nsteps];
-        if (!strcmp(l->ops->kind, "linear")) {
-            const rsc_param *w = &net->params[l->param_first], *b = w + 1;
-            s->kind = STEP_LINEAR;
-            s->in = (int)w->dims[1];
-            s->out = (int)w->dims[0];
-            s->w = w->p;
-            s->b = b->p;
-            if (!(s->vw = view(be, h->vec, w->offset, w->count, err)) ||
-                !(s->vb = view(be, h->vec, b->offset, b->count, err)) ||
-                !(s->ow = view(be, h->out, w->offset, w->count, err)) ||
-                !(s->ob = view(be, h->out, b->offset, b->count, err)))
-                goto fail;
-            h->nsteps++;
-        } else if (!strcmp(l->ops->kind, "relu")) {
-            s->kind = STEP_RELU;
-            s->in = s->out = feat;
-            h->nsteps++;
-        }
-        feat = (int)rsc_shape_size(l->out);
-    }
-    rsc_buf **arrs[4];
-    for (int k = 0; k < 4; k++) {
-        arrs[k] = rsc_calloc((size_t)h->nsteps + 1, sizeof(rsc_buf *), err);
-        if (!arrs[k]) {
-            for (int j = 0; j < k; j++)
-                free(arrs[j]);
+        size_t f = rsc_shape_size(l->out);
+        most = f > most ? f : most;
+        if (l->ops->alias || l->inplace) {
+            h->ra[i + 1] = h->ra[i];
+            h->rg[i + 1] = h->rg[i];
+        } else if (!(h->ra[i + 1] = own(h, B * f, err)) || !(h->rg[i + 1] = own(h, B * f, err))) {
             goto fail;
         }
     }
-    h->a = arrs[0], h->ra = arrs[1], h->g = arrs[2], h->rg = arrs[3];
-    for (int i = 0; i <= h->nsteps; i++) {
-        int f = i < h->nsteps ? h->steps[i].in : h->steps[h->nsteps - 1].out;
-        size_t bytes = (size_t)max_batch * (size_t)f * sizeof(float);
-        if (!(h->a[i] = be->alloc(be, bytes, err)) || !(h->ra[i] = be->alloc(be, bytes, err)) ||
-            !(h->g[i] = be->alloc(be, bytes, err)) || !(h->rg[i] = be->alloc(be, bytes, err)))
+    for (int k = 0; k < RSC_ROP_TMP; k++)
+        if (!(h->rop.tmp[k] = own(h, B * most, err)))
             goto fail;
-    }
     return h;
 fail:
     rsc_hvp_free(h);
@@ -164,36 +152,28 @@ void rsc_hvp_free(rsc_hvp *h)
     be->free(be, h->norms);
     be->free(be, h->g0);
     be->free(be, h->dm);
-    if (h->a)
-        for (int i = 0; i <= h->nsteps; i++) {
-            be->free(be, h->a[i]);
-            be->free(be, h->ra[i]);
-            be->free(be, h->g[i]);
-            be->free(be, h->rg[i]);
+    for (int i = 0; i < h->nowned; i++)
+        be->free(be, h->owned[i]);
+    if (h->rop.v)
+        for (int k = 0; k < h->net->nparams; k++) {
+            be->free(be, h->rop.v[k]);
+            be->free(be, h->rop.o[k]);
         }
-    free(h->a);
+    free(h->rop.v);
+    free(h->rop.o);
+    free(h->owned);
     free(h->ra);
-    free(h->g);
     free(h->rg);
-    if (h->steps)
-        for (int i = 0; i < h->nsteps; i++) {
-            be->free(be, h->steps[i].vw);
-            be->free(be, h->steps[i].vb);
-            be->free(be, h->steps[i].ow);
-            be->free(be, h->steps[i].ob);
-        }
-    free(h->steps);
+    free(h->rz);
     be->free(be, h->vec);
     be->free(be, h->out);
-    be->free(be, h->labels);
-    be->free(be, h->stats);
     free(h);
 }
 
 static rsc_hvp *new_fd(rsc_net *net, int max_batch, rsc_error *err)
 {
     rsc_backend *be = net->be;
-    rsc_hvp *h = hvp_alloc(net, max_batch < net->max_batch ? max_batch : net->max_batch, err);
+    rsc_hvp *h = hvp_alloc(net, max_batch, err);
     if (!h)
         return NULL;
     h->fd = 1;
@@ -263,43 +243,15 @@ int rsc_hvp_set_batch(rsc_hvp *h, const float *x, const int32_t *y, int n, rsc_e
     rsc_backend *be = h->be;
     if (n < 1 || n > h->max_batch)
         return rsc_fail(err, "Hessian-vector product: batch of %d (1..%d)", n, h->max_batch);
-    if (h->fd) {
-        size_t img = rsc_shape_size(h->net->input);
-        h->n = n;
-        if (be->upload(be, rsc_net_input(h->net), 0, x, (size_t)n * img * sizeof(float), err) != 0 ||
-            be->upload(be, h->net->labels, 0, y, (size_t)n * sizeof(int32_t), err) != 0)
-            return -1;
-        return 0;
-    }
-    int in0 = h->steps[0].in;
-    if (be->upload(be, h->a[0], 0, x, (size_t)n * (size_t)in0 * sizeof(float), err) != 0 ||
-        be->upload(be, h->labels, 0, y, (size_t)n * sizeof(int32_t), err) != 0)
-        return -1;
+    size_t img = rsc_shape_size(h->net->input);
     h->n = n;
-    for (int i = 0; i < h->nsteps; i++) {
-        const step *s = &h->steps[i];
-        if (s->kind == STEP_LINEAR) {
-            be->gemm(be, 0, 1, n, s->out, s->in, 1.0f, h->a[i], s->in, s->w, s->in, 0.0f,
-                     h->a[i + 1], s->out);
-            be->bias_act(be, h->a[i + 1], s->b, n, s->out, 0);
-        } else {
-            be->relu_fwd(be, h->a[i], h->a[i + 1], (size_t)n * (size_t)s->out);
-        }
-    }
-    /* g at the logits: d(sum of losses)/d(logits) (scale 1; the calls
-     * below scale). */
-    int L = h->nsteps, classes = h->steps[L - 1].out;
-    be->fill(be, h->stats, 4, 0.0f);
-    be->xent(be, h->a[L], h->labels, n, classes, h->g[L], 1.0f, h->stats);
-    for (int i = L - 1; i > 0; i--) {
-        const step *s = &h->steps[i];
-        if (s->kind == STEP_LINEAR)
-            be->gemm(be, 0, 0, n, s->in, s->out, 1.0f, h->g[i + 1], s->out, s->w, s->in, 0.0f,
-                     h->g[i], s->in);
-        else
-            be->relu_bwd(be, h->a[i + 1], h->g[i + 1], h->g[i], (size_t)n * (size_t)s->out);
-    }
-    return be->sync(be, err);
+    h->grad_scale = NAN;
+    if (be->upload(be, rsc_net_input(h->net), 0, x, (size_t)n * img * sizeof(float), err) != 0 ||
+        be->upload(be, h->net->labels, 0, y, (size_t)n * sizeof(int32_t), err) != 0)
+        return -1;
+    if (!h->fd)
+        rsc_net_forward(h->net, n, 0);
+    return 0;
 }
 
 /* G = d(scale * sum of the batch's losses)/d(theta) at the network's
@@ -312,24 +264,23 @@ static void net_grad(rsc_hvp *h, float scale)
     rsc_net_backward(net, h->n);
 }
 
+/* The exact mode's loss and backward at theta with the given scale (the
+ * forward ran in rsc_hvp_set_batch). */
+static void exact_backward(rsc_hvp *h, float scale)
+{
+    rsc_net_loss_scaled(h->net, h->n, 1, scale);
+    rsc_net_backward(h->net, h->n);
+    h->grad_scale = scale;
+}
+
 void rsc_hvp_grad(rsc_hvp *h, float scale)
 {
     rsc_backend *be = h->be;
-    int n = h->n;
-    if (h->fd) {
+    if (h->fd)
         net_grad(h, scale);
-        be->copy(be, h->out, 0, h->net->G, 0, rsc_hvp_size(h) * sizeof(float));
-        return;
-    }
-    for (int i = 0; i < h->nsteps; i++) {
-        const step *s = &h->steps[i];
-        if (s->kind != STEP_LINEAR)
-            continue;
-        be->gemm(be, 1, 0, s->out, s->in, n, scale, h->g[i + 1], s->out, h->a[i], s->in, 0.0f,
-                 s->ow, s->in);
-        be->sum_rows(be, h->g[i + 1], s->ob, n, s->out, 0.0f);
-        be->scale(be, (size_t)s->out, scale, s->ob);
-    }
+    else
+        exact_backward(h, scale);   /* the R-backward uses G as scratch */
+    be->copy(be, h->out, 0, h->net->G, 0, rsc_hvp_size(h) * sizeof(float));
 }
 
 static int download_norm(rsc_hvp *h, const rsc_buf *x, double *out, rsc_error *err)
@@ -439,53 +390,25 @@ int rsc_hvp_apply(rsc_hvp *h, float scale, rsc_error *err)
 {
     if (h->fd)
         return apply_fd(h, scale, err);
+    rsc_net *net = h->net;
     rsc_backend *be = h->be;
-    int n = h->n, L = h->nsteps;
-    /* R-forward; ra[0] = 0 (rzero). */
-    int rzero = 1;
+    int n = h->n, L = net->nlayers;
+    if (h->grad_scale != scale)
+        exact_backward(h, scale);
+    h->rz[0] = 1;
     for (int i = 0; i < L; i++) {
-        const step *s = &h->steps[i];
-        size_t nout = (size_t)n * (size_t)s->out;
-        if (s->kind == STEP_LINEAR) {
-            be->gemm(be, 0, 1, n, s->out, s->in, 1.0f, h->a[i], s->in, s->vw, s->in, 0.0f,
-                     h->ra[i + 1], s->out);
-            if (!rzero)
-                be->gemm(be, 0, 1, n, s->out, s->in, 1.0f, h->ra[i], s->in, s->w, s->in, 1.0f,
-                         h->ra[i + 1], s->out);
-            be->bias_act(be, h->ra[i + 1], s->vb, n, s->out, 0);
-            rzero = 0;
-        } else if (rzero) {
-            be->fill(be, h->ra[i + 1], nout, 0.0f);
-        } else {
-            be->relu_bwd(be, h->a[i + 1], h->ra[i], h->ra[i + 1], nout);
-        }
+        rsc_layer *l = &net->layers[i];
+        h->rz[i + 1] = h->rz[i] && l->nparams == 0;
+        if (!h->rz[i + 1])
+            l->ops->rforward(net, l, &h->rop, net->act[i], h->rz[i] ? NULL : h->ra[i],
+                             net->act[i + 1], h->ra[i + 1], n);
     }
-    /* R of the logits' gradient, then the R-backward. */
-    be->xent_hvp(be, h->a[L], h->ra[L], n, h->steps[L - 1].out, h->rg[L], 1.0f);
-    rzero = 1;   /* whether R(a_in) of the layer is 0: only before the first linear */
-    int first_linear = 0;
-    while (h->steps[first_linear].kind != STEP_LINEAR)
-        first_linear++;
-    for (int i = L - 1; i >= 0; i--) {
-        const step *s = &h->steps[i];
-        rzero = i <= first_linear;
-        if (s->kind == STEP_LINEAR) {
-            be->gemm(be, 1, 0, s->out, s->in, n, scale, h->rg[i + 1], s->out, h->a[i], s->in,
-                     0.0f, s->ow, s->in);
-            if (!rzero)
-                be->gemm(be, 1, 0, s->out, s->in, n, scale, h->g[i + 1], s->out, h->ra[i], s->in,
-                         1.0f, s->ow, s->in);
-            be->sum_rows(be, h->rg[i + 1], s->ob, n, s->out, 0.0f);
-            be->scale(be, (size_t)s->out, scale, s->ob);
-            if (i > first_linear) {
-                be->gemm(be, 0, 0, n, s->in, s->out, 1.0f, h->rg[i + 1], s->out, s->w, s->in,
-                         0.0f, h->rg[i], s->in);
-                be->gemm(be, 0, 0, n, s->in, s->out, 1.0f, h->g[i + 1], s->out, s->vw, s->in,
-                         1.0f, h->rg[i], s->in);
-            }
-        } else if (i > first_linear) {
-            be->relu_bwd(be, h->a[i + 1], h->rg[i + 1], h->rg[i], (size_t)n * (size_t)s->out);
-        }
+    be->xent_hvp(be, net->act[L], h->ra[L], n, net->classes, h->rg[L], scale);
+    for (int i = L - 1; i >= h->first; i--) {
+        rsc_layer *l = &net->layers[i];
+        l->ops->rbackward(net, l, &h->rop, net->act[i], h->rz[i] ? NULL : h->ra[i],
+                          net->act[i + 1], net->grad[i + 1], h->rg[i + 1],
+                          i > h->first ? h->rg[i] : NULL, n);
     }
-    return 0;
+    return be->sync(be, err);
 }

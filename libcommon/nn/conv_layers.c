@@ -215,6 +215,95 @@ static void bn_unit_bwd(rsc_net *net, bn_unit *u, const rsc_buf *x, rsc_buf *dy,
                         dx, 0);
 }
 
+/* ------------------------------------------------------------ R-operator
+ * (net.h: rsc_rop), evaluation mode.  A convolution is bilinear in its
+ * input and weights, so with y = conv(x, W) + b and the direction (V, c):
+ *   R(y) = conv(R(x), W) + conv(x, V) + c
+ *   R(dW) = corr(R(x), dy) + corr(x, R(dy)),  R(db) = sum R(dy)
+ *   R(dx) = conv^T(R(dy), W) + conv^T(dy, V).
+ * Evaluation-mode batch norm is y = gamma k (x - m) + beta with the
+ * running statistics m and k = 1/sqrt(v + eps) (constants), so
+ *   R(y) = gamma k R(x) + V_gamma k (x - m) + V_beta
+ *   R(dgamma) = sum R(dy) k (x - m) + sum dy k R(x),  R(dbeta) = sum R(dy)
+ *   R(dx) = R(dy) gamma k + dy V_gamma k.
+ * tmp: scratch of the larger of the input and the output. */
+
+static void conv_unit_rfwd(rsc_net *net, conv_unit *u, const rsc_rop *r, const rsc_buf *x,
+                           const rsc_buf *rx, rsc_buf *ry, rsc_buf *tmp, int batch)
+{
+    rsc_backend *be = net->be;
+    const rsc_param *w = &net->params[u->w_idx];
+    const rsc_buf *vb = u->bias ? r->v[u->w_idx + 1] : NULL;
+    if (!rx) {
+        be->conv_fwd(be, &u->g, batch, x, r->v[u->w_idx], vb, ry, u->ws);
+        return;
+    }
+    be->conv_fwd(be, &u->g, batch, rx, w->p, NULL, ry, u->ws);
+    be->conv_fwd(be, &u->g, batch, x, r->v[u->w_idx], vb, tmp, u->ws);
+    be->axpy(be, (size_t)batch * u->g.o * u->g.oh * u->g.ow, 1.0f, tmp, ry);
+}
+
+static void conv_unit_rbwd(rsc_net *net, conv_unit *u, const rsc_rop *r, const rsc_buf *x,
+                           const rsc_buf *rx, const rsc_buf *dy, const rsc_buf *rdy, rsc_buf *rdx,
+                           rsc_buf *tmp, int batch)
+{
+    rsc_backend *be = net->be;
+    const rsc_param *w = &net->params[u->w_idx];
+    rsc_buf *ow = r->o[u->w_idx];
+    be->conv_bwd_filter(be, &u->g, batch, x, rdy, ow, u->bias ? r->o[u->w_idx + 1] : NULL, u->ws);
+    if (rx) {
+        be->conv_bwd_filter(be, &u->g, batch, rx, dy, w->g, NULL, u->ws);
+        be->axpy(be, w->count, 1.0f, w->g, ow);
+    }
+    if (rdx) {
+        be->conv_bwd_data(be, &u->g, batch, rdy, w->p, rdx, u->ws);
+        be->conv_bwd_data(be, &u->g, batch, dy, r->v[u->w_idx], tmp, u->ws);
+        be->axpy(be, (size_t)batch * u->g.c * u->g.h * u->g.w, 1.0f, tmp, rdx);
+    }
+}
+
+static void bn_unit_rfwd(rsc_net *net, bn_unit *u, const rsc_rop *r, const rsc_buf *x,
+                         const rsc_buf *rx, rsc_buf *ry, rsc_buf *tmp, int batch)
+{
+    rsc_backend *be = net->be;
+    const rsc_param *w = &net->params[u->w_idx], *s = &net->states[u->s_idx];
+    rsc_buf *dst = rx ? tmp : ry;
+    be->bn_fwd_eval(be, batch, u->c, u->hw, x, r->v[u->w_idx], r->v[u->w_idx + 1], s[0].p, s[1].p,
+                    BN_EPS, dst, 0);
+    if (!rx)
+        return;
+    be->bn_fwd_eval(be, batch, u->c, u->hw, rx, w[0].p, u->zero, u->zero, s[1].p, BN_EPS, ry, 0);
+    be->axpy(be, (size_t)batch * u->c * u->hw, 1.0f, tmp, ry);
+}
+
+static void bn_unit_rbwd(rsc_net *net, bn_unit *u, const rsc_rop *r, const rsc_buf *x,
+                         const rsc_buf *rx, const rsc_buf *dy, const rsc_buf *rdy, rsc_buf *rdx,
+                         rsc_buf *tmp, int batch)
+{
+    rsc_backend *be = net->be;
+    const rsc_param *w = &net->params[u->w_idx], *s = &net->states[u->s_idx];
+    rsc_buf *og = r->o[u->w_idx], *ob = r->o[u->w_idx + 1];
+    /* k, as the eval-mode backward computes it (bn_unit_bwd). */
+    be->bn_fwd_eval(be, 1, u->c, 1, u->zero, u->one, u->zero, u->minus_one, s[1].p, BN_EPS,
+                    u->ev_invstd, 0);
+    be->bn_bwd(be, batch, u->c, u->hw, x, rdy, NULL, w[0].p, s[0].p, u->ev_invstd, NULL, og, ob);
+    if (rx) {
+        /* sum dy k R(x): the same sums with mean 0 (the beta part is
+         * dropped). */
+        be->bn_bwd(be, batch, u->c, u->hw, rx, dy, NULL, w[0].p, u->zero, u->ev_invstd, NULL,
+                   w[0].g, w[1].g);
+        be->axpy(be, (size_t)u->c, 1.0f, w[0].g, og);
+    }
+    if (rdx) {
+        size_t n = (size_t)batch * u->c * u->hw;
+        be->bn_fwd_eval(be, batch, u->c, u->hw, rdy, w[0].p, u->zero, u->zero, s[1].p, BN_EPS,
+                        rdx, 0);
+        be->bn_fwd_eval(be, batch, u->c, u->hw, dy, r->v[u->w_idx], u->zero, u->zero, s[1].p,
+                        BN_EPS, tmp, 0);
+        be->axpy(be, n, 1.0f, tmp, rdx);
+    }
+}
+
 /* ------------------------------------------------------------ conv2d */
 
 typedef struct conv_priv {
@@ -248,6 +337,23 @@ static void conv_backward(rsc_net *net, rsc_layer *l, const rsc_buf *x, const rs
     conv_unit_bwd(net, &((conv_priv *)l->priv)->u, x, dy, dx, batch);
 }
 
+static void conv_rforward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                          const rsc_buf *rx, const rsc_buf *y, rsc_buf *ry, int batch)
+{
+    (void)y;
+    conv_priv *cp = l->priv;
+    conv_unit_rfwd(net, &cp->u, r, x, rx, ry, r->tmp[0], batch);
+}
+
+static void conv_rbackward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                           const rsc_buf *rx, const rsc_buf *y, const rsc_buf *dy,
+                           const rsc_buf *rdy, rsc_buf *rdx, int batch)
+{
+    (void)y;
+    conv_priv *cp = l->priv;
+    conv_unit_rbwd(net, &cp->u, r, x, rx, dy, rdy, rdx, r->tmp[0], batch);
+}
+
 static void conv_describe(const rsc_layer *l, char *buf, size_t size)
 {
     const conv_priv *cp = l->priv;
@@ -268,6 +374,8 @@ static const rsc_layer_ops conv_ops = {
     .alloc = conv_alloc,
     .forward = conv_forward,
     .backward = conv_backward,
+    .rforward = conv_rforward,
+    .rbackward = conv_rbackward,
     .describe = conv_describe,
     .destroy = conv_destroy,
 };
@@ -333,6 +441,23 @@ static void maxpool_backward(rsc_net *net, rsc_layer *l, const rsc_buf *x, const
         net->be->maxpool_bwd(net->be, &mp->g, (size_t)batch * l->in.c, dy, mp->arg, dx);
 }
 
+/* R(y) = R(x) at each window's maximum; R(dx) scatters R(dy) there. */
+static void maxpool_rforward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                             const rsc_buf *rx, const rsc_buf *y, rsc_buf *ry, int batch)
+{
+    (void)r, (void)x, (void)y;
+    maxpool_priv *mp = l->priv;
+    net->be->maxpool_gather(net->be, &mp->g, (size_t)batch * l->in.c, rx, mp->arg, ry);
+}
+
+static void maxpool_rbackward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                              const rsc_buf *rx, const rsc_buf *y, const rsc_buf *dy,
+                              const rsc_buf *rdy, rsc_buf *rdx, int batch)
+{
+    (void)r, (void)rx, (void)dy;
+    maxpool_backward(net, l, x, y, rdy, rdx, batch);
+}
+
 static void maxpool_describe(const rsc_layer *l, char *buf, size_t size)
 {
     const maxpool_priv *mp = l->priv;
@@ -353,6 +478,8 @@ static const rsc_layer_ops maxpool_ops = {
     .alloc = maxpool_alloc,
     .forward = maxpool_forward,
     .backward = maxpool_backward,
+    .rforward = maxpool_rforward,
+    .rbackward = maxpool_rbackward,
     .describe = maxpool_describe,
     .destroy = maxpool_destroy,
 };
@@ -402,6 +529,21 @@ static void avgpool_backward(rsc_net *net, rsc_layer *l, const rsc_buf *x, const
                              (size_t)batch * l->in.c, dy, dx);
 }
 
+static void avgpool_rforward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                             const rsc_buf *rx, const rsc_buf *y, rsc_buf *ry, int batch)
+{
+    (void)r, (void)x, (void)y;
+    avgpool_forward(net, l, rx, ry, batch, 0);
+}
+
+static void avgpool_rbackward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                              const rsc_buf *rx, const rsc_buf *y, const rsc_buf *dy,
+                              const rsc_buf *rdy, rsc_buf *rdx, int batch)
+{
+    (void)r, (void)rx, (void)dy;
+    avgpool_backward(net, l, x, y, rdy, rdx, batch);
+}
+
 static void avgpool_describe(const rsc_layer *l, char *buf, size_t size)
 {
     snprintf(buf, size, "adaptive %dx%d -> %dx%d", l->in.h, l->in.w, l->out.h, l->out.w);
@@ -412,6 +554,8 @@ static const rsc_layer_ops avgpool_ops = {
     .setup = avgpool_setup,
     .forward = avgpool_forward,
     .backward = avgpool_backward,
+    .rforward = avgpool_rforward,
+    .rbackward = avgpool_rbackward,
     .describe = avgpool_describe,
     .destroy = free_priv,
 };
@@ -457,6 +601,21 @@ static void bn_backward(rsc_net *net, rsc_layer *l, const rsc_buf *x, const rsc_
     bn_unit_bwd(net, l->priv, x, (rsc_buf *)dy, NULL, dx, batch);
 }
 
+static void bn_rforward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                        const rsc_buf *rx, const rsc_buf *y, rsc_buf *ry, int batch)
+{
+    (void)y;
+    bn_unit_rfwd(net, l->priv, r, x, rx, ry, r->tmp[0], batch);
+}
+
+static void bn_rbackward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                         const rsc_buf *rx, const rsc_buf *y, const rsc_buf *dy,
+                         const rsc_buf *rdy, rsc_buf *rdx, int batch)
+{
+    (void)y;
+    bn_unit_rbwd(net, l->priv, r, x, rx, dy, rdy, rdx, r->tmp[0], batch);
+}
+
 static void bn_describe(const rsc_layer *l, char *buf, size_t size)
 {
     snprintf(buf, size, "%d channels", l->in.c);
@@ -475,6 +634,8 @@ static const rsc_layer_ops bn_ops = {
     .alloc = bn_alloc,
     .forward = bn_forward,
     .backward = bn_backward,
+    .rforward = bn_rforward,
+    .rbackward = bn_rbackward,
     .describe = bn_describe,
     .destroy = bn_destroy,
 };
@@ -539,6 +700,22 @@ static void norm_backward(rsc_net *net, rsc_layer *l, const rsc_buf *x, const rs
         net->be->chan_norm_bwd(net->be, np->c, l->in.h * l->in.w, batch, dy, np->std_b, dx);
 }
 
+/* y = (x - mean) / std: R(y) = R(x) / std, the backward's map. */
+static void norm_rforward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                          const rsc_buf *rx, const rsc_buf *y, rsc_buf *ry, int batch)
+{
+    (void)r;
+    norm_backward(net, l, x, y, rx, ry, batch);
+}
+
+static void norm_rbackward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                           const rsc_buf *rx, const rsc_buf *y, const rsc_buf *dy,
+                           const rsc_buf *rdy, rsc_buf *rdx, int batch)
+{
+    (void)r, (void)rx, (void)dy;
+    norm_backward(net, l, x, y, rdy, rdx, batch);
+}
+
 static void norm_describe(const rsc_layer *l, char *buf, size_t size)
 {
     const norm_priv *np = l->priv;
@@ -563,6 +740,8 @@ static const rsc_layer_ops norm_ops = {
     .alloc = norm_alloc,
     .forward = norm_forward,
     .backward = norm_backward,
+    .rforward = norm_rforward,
+    .rbackward = norm_rbackward,
     .describe = norm_describe,
     .destroy = norm_destroy,
 };
@@ -714,6 +893,68 @@ static void block_backward(rsc_net *net, rsc_layer *l, const rsc_buf *x, const r
         be->shortcut_bwd(be, &bp->sg, batch, bp->dz, dx, 1);
 }
 
+/* The R-forward inside a block: T0 = R(c1), T1 = R(b1), T2 = R(c2) (the
+ * saved activations' R), and, when ry is not NULL, R of the output. */
+static void block_rinner(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                         const rsc_buf *rx, const rsc_buf *y, rsc_buf *ry, int batch)
+{
+    rsc_backend *be = net->be;
+    block_priv *bp = l->priv;
+    rsc_buf *const *T = r->tmp;
+    size_t n2 = (size_t)batch * rsc_shape_size(l->out);
+    conv_unit_rfwd(net, &bp->conv1, r, x, rx, T[0], T[7], batch);
+    bn_unit_rfwd(net, &bp->bn1, r, bp->c1, T[0], T[1], T[7], batch);
+    be->relu_bwd(be, bp->b1, T[1], T[1], n2);
+    conv_unit_rfwd(net, &bp->conv2, r, bp->b1, T[1], T[2], T[7], batch);
+    if (!ry)
+        return;
+    bn_unit_rfwd(net, &bp->bn2, r, bp->c2, T[2], ry, T[7], batch);
+    if (rx) {
+        if (bp->identity)
+            be->axpy(be, n2, 1.0f, rx, ry);
+        else
+            be->shortcut_fwd(be, &bp->sg, batch, rx, ry, 1);
+    }
+    be->relu_bwd(be, y, ry, ry, n2);
+}
+
+static void block_rforward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                           const rsc_buf *rx, const rsc_buf *y, rsc_buf *ry, int batch)
+{
+    block_rinner(net, l, r, x, rx, y, ry, batch);
+}
+
+/* The block's inner R values and gradients are recomputed (the backward's
+ * scratch is shared by all blocks): T0-T2 as block_rinner, the block's
+ * backward for dz, g2 (dL/dc2) and g1 (dL/dc1), T3 = dL/d(bn1's output)
+ * (before its ReLU), T4 = R(dz); then the units backwards. */
+static void block_rbackward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                            const rsc_buf *rx, const rsc_buf *y, const rsc_buf *dy,
+                            const rsc_buf *rdy, rsc_buf *rdx, int batch)
+{
+    rsc_backend *be = net->be;
+    block_priv *bp = l->priv;
+    rsc_buf *const *T = r->tmp;
+    size_t n2 = (size_t)batch * rsc_shape_size(l->out);
+    block_rinner(net, l, r, x, rx, y, NULL, batch);
+    block_backward(net, l, x, y, dy, NULL, batch);
+    be->conv_bwd_data(be, &bp->conv2.g, batch, bp->g2, net->params[bp->conv2.w_idx].p, T[3],
+                      bp->conv2.ws);
+    be->relu_bwd(be, bp->b1, T[3], T[3], n2);
+    be->relu_bwd(be, y, rdy, T[4], n2);
+    bn_unit_rbwd(net, &bp->bn2, r, bp->c2, T[2], bp->dz, T[4], T[5], T[7], batch);
+    conv_unit_rbwd(net, &bp->conv2, r, bp->b1, T[1], bp->g2, T[5], T[6], T[7], batch);
+    be->relu_bwd(be, bp->b1, T[6], T[6], n2);
+    bn_unit_rbwd(net, &bp->bn1, r, bp->c1, T[0], T[3], T[6], T[5], T[7], batch);
+    conv_unit_rbwd(net, &bp->conv1, r, x, rx, bp->g1, T[5], rdx, T[7], batch);
+    if (!rdx)
+        return;
+    if (bp->identity)
+        be->axpy(be, n2, 1.0f, T[4], rdx);
+    else
+        be->shortcut_bwd(be, &bp->sg, batch, T[4], rdx, 1);
+}
+
 static void block_describe(const rsc_layer *l, char *buf, size_t size)
 {
     const block_priv *bp = l->priv;
@@ -749,6 +990,8 @@ static const rsc_layer_ops block_ops = {
     .alloc = block_alloc,
     .forward = block_forward,
     .backward = block_backward,
+    .rforward = block_rforward,
+    .rbackward = block_rbackward,
     .describe = block_describe,
     .destroy = block_destroy,
 };

@@ -63,6 +63,49 @@ static void linear_backward(rsc_net *net, rsc_layer *l, const rsc_buf *x, const 
                  lp->in);
 }
 
+/* R(Y) = R(X) W^T + X V^T + c for the direction (V, c); no ReLU (a fused
+ * one is masked by the ReLU layer's rforward). */
+static void linear_rforward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                            const rsc_buf *rx, const rsc_buf *y, rsc_buf *ry, int batch)
+{
+    (void)y;
+    rsc_backend *be = net->be;
+    linear_priv *lp = l->priv;
+    const rsc_param *w = &net->params[l->param_first];
+    int k = l->param_first;
+    be->gemm(be, 0, 1, batch, lp->out, lp->in, 1.0f, x, lp->in, r->v[k], lp->in, 0.0f, ry,
+             lp->out);
+    if (rx)
+        be->gemm(be, 0, 1, batch, lp->out, lp->in, 1.0f, rx, lp->in, w->p, lp->in, 1.0f, ry,
+                 lp->out);
+    be->bias_act(be, ry, r->v[k + 1], batch, lp->out, 0);
+}
+
+/* R(dW) = R(dY)^T X + dY^T R(X), R(db) = column sums of R(dY),
+ * R(dX) = R(dY) W + dY V. */
+static void linear_rbackward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                             const rsc_buf *rx, const rsc_buf *y, const rsc_buf *dy,
+                             const rsc_buf *rdy, rsc_buf *rdx, int batch)
+{
+    (void)y;
+    rsc_backend *be = net->be;
+    linear_priv *lp = l->priv;
+    const rsc_param *w = &net->params[l->param_first];
+    int k = l->param_first;
+    be->gemm(be, 1, 0, lp->out, lp->in, batch, 1.0f, rdy, lp->out, x, lp->in, 0.0f, r->o[k],
+             lp->in);
+    if (rx)
+        be->gemm(be, 1, 0, lp->out, lp->in, batch, 1.0f, dy, lp->out, rx, lp->in, 1.0f, r->o[k],
+                 lp->in);
+    be->sum_rows(be, rdy, r->o[k + 1], batch, lp->out, 0.0f);
+    if (rdx) {
+        be->gemm(be, 0, 0, batch, lp->in, lp->out, 1.0f, rdy, lp->out, w->p, lp->in, 0.0f, rdx,
+                 lp->in);
+        be->gemm(be, 0, 0, batch, lp->in, lp->out, 1.0f, dy, lp->out, r->v[k], lp->in, 1.0f, rdx,
+                 lp->in);
+    }
+}
+
 static void linear_describe(const rsc_layer *l, char *buf, size_t size)
 {
     const linear_priv *lp = l->priv;
@@ -81,6 +124,8 @@ static const rsc_layer_ops linear_ops = {
     .setup = linear_setup,
     .forward = linear_forward,
     .backward = linear_backward,
+    .rforward = linear_rforward,
+    .rbackward = linear_rbackward,
     .describe = linear_describe,
     .destroy = free_priv,
 };
@@ -123,6 +168,24 @@ static void relu_backward(rsc_net *net, rsc_layer *l, const rsc_buf *x, const rs
         net->be->relu_bwd(net->be, y, dy, dx, (size_t)batch * rsc_shape_size(l->out));
 }
 
+/* A ReLU's second derivative is 0 almost everywhere: R(y) = [y > 0] R(x),
+ * R(dx) = [y > 0] R(dy). */
+static void relu_rforward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                          const rsc_buf *rx, const rsc_buf *y, rsc_buf *ry, int batch)
+{
+    (void)r, (void)x;
+    net->be->relu_bwd(net->be, y, rx, ry, (size_t)batch * rsc_shape_size(l->out));
+}
+
+static void relu_rbackward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                           const rsc_buf *rx, const rsc_buf *y, const rsc_buf *dy,
+                           const rsc_buf *rdy, rsc_buf *rdx, int batch)
+{
+    (void)r, (void)x, (void)rx, (void)dy;
+    if (rdx)
+        net->be->relu_bwd(net->be, y, rdy, rdx, (size_t)batch * rsc_shape_size(l->out));
+}
+
 static const rsc_layer_ops relu_ops = {
     .kind = "relu",
     .inplace_ok = 1,
@@ -130,6 +193,8 @@ static const rsc_layer_ops relu_ops = {
     .setup = same_shape_setup,
     .forward = relu_forward,
     .backward = relu_backward,
+    .rforward = relu_rforward,
+    .rbackward = relu_rbackward,
 };
 
 int rsc_net_add_relu(rsc_net *net, const char *name, rsc_error *err)
@@ -164,12 +229,28 @@ static void flatten_backward(rsc_net *net, rsc_layer *l, const rsc_buf *x, const
     (void)net, (void)l, (void)x, (void)y, (void)dy, (void)dx, (void)batch;
 }
 
+static void flatten_rforward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                             const rsc_buf *rx, const rsc_buf *y, rsc_buf *ry, int batch)
+{
+    (void)net, (void)l, (void)r, (void)x, (void)rx, (void)y, (void)ry, (void)batch;
+}
+
+static void flatten_rbackward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                              const rsc_buf *rx, const rsc_buf *y, const rsc_buf *dy,
+                              const rsc_buf *rdy, rsc_buf *rdx, int batch)
+{
+    (void)net, (void)l, (void)r, (void)x, (void)rx, (void)y, (void)dy, (void)rdy, (void)rdx;
+    (void)batch;
+}
+
 static const rsc_layer_ops flatten_ops = {
     .kind = "flatten",
     .alias = 1,
     .setup = flatten_setup,
     .forward = flatten_forward,
     .backward = flatten_backward,
+    .rforward = flatten_rforward,
+    .rbackward = flatten_rbackward,
 };
 
 int rsc_net_add_flatten(rsc_net *net, const char *name, rsc_error *err)
@@ -228,6 +309,25 @@ static void dropout_backward(rsc_net *net, rsc_layer *l, const rsc_buf *x, const
         be->copy(be, dx, 0, dy, 0, n * sizeof(float));
 }
 
+/* Evaluation mode: the identity. */
+static void dropout_rforward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                             const rsc_buf *rx, const rsc_buf *y, rsc_buf *ry, int batch)
+{
+    (void)r, (void)x, (void)y;
+    if (ry != rx)
+        net->be->copy(net->be, ry, 0, rx, 0, (size_t)batch * rsc_shape_size(l->out) * sizeof(float));
+}
+
+static void dropout_rbackward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                              const rsc_buf *rx, const rsc_buf *y, const rsc_buf *dy,
+                              const rsc_buf *rdy, rsc_buf *rdx, int batch)
+{
+    (void)r, (void)x, (void)rx, (void)y, (void)dy;
+    if (rdx && rdx != rdy)
+        net->be->copy(net->be, rdx, 0, rdy, 0,
+                      (size_t)batch * rsc_shape_size(l->out) * sizeof(float));
+}
+
 static void dropout_describe(const rsc_layer *l, char *buf, size_t size)
 {
     const dropout_priv *dp = l->priv;
@@ -250,6 +350,8 @@ static const rsc_layer_ops dropout_ops = {
     .alloc = dropout_alloc,
     .forward = dropout_forward,
     .backward = dropout_backward,
+    .rforward = dropout_rforward,
+    .rbackward = dropout_rbackward,
     .describe = dropout_describe,
     .destroy = dropout_destroy,
 };

@@ -52,6 +52,19 @@ typedef struct rsc_param {
 typedef struct rsc_net rsc_net;
 typedef struct rsc_layer rsc_layer;
 
+/* Scratch activation buffers of the R-operator (below). */
+#define RSC_ROP_TMP 8
+
+/* What a layer's R-operator callbacks work with (delete/hvp.c): for every
+ * parameter k (net->params index), v[k] the direction's view and o[k] the
+ * result's view, which rbackward overwrites with R(dL/dparam); tmp, each
+ * max_batch x the largest activation of the network (a block's inner ones
+ * included), free for the callback's own use. */
+typedef struct rsc_rop {
+    rsc_buf **v, **o;
+    rsc_buf *tmp[RSC_ROP_TMP];
+} rsc_rop;
+
 typedef struct rsc_layer_ops {
     const char *kind;            /* "linear", "relu", ... */
     int alias;                   /* output is the input buffer, unchanged (reshape) */
@@ -71,6 +84,24 @@ typedef struct rsc_layer_ops {
      * not NULL, dx.  x and y are the forward input and output. */
     void (*backward)(rsc_net *net, rsc_layer *l, const rsc_buf *x, const rsc_buf *y,
                      const rsc_buf *dy, rsc_buf *dx, int batch);
+    /* Pearlmutter's R-operator in evaluation mode (dropout the identity,
+     * batch norm with its running statistics), for exact Hessian-vector
+     * products: R(f) is the derivative of f along the direction v of the
+     * parameters.  rforward: ry = R(y) from the forward's x and y and
+     * rx = R(x) (NULL: zero, before the first layer with parameters).
+     * rbackward, after rsc_net_backward: from x, rx, y, the backward's dy
+     * and rdy = R(dy), write R of the parameter gradients into r->o and,
+     * when rdx is not NULL, rdx = R(dx); dy and rdy carry the loss's scale.
+     * The net's gradient buffers G are free for scratch.  An in-place layer
+     * gets ry == rx and rdx == rdy; the output y of a layer followed by an
+     * in-place ReLU is the ReLU's output (rforward writes R of the layer's
+     * own output, which the ReLU's rforward then masks).  Both NULL: the
+     * layer has no R-operator (central differences are used instead). */
+    void (*rforward)(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                     const rsc_buf *rx, const rsc_buf *y, rsc_buf *ry, int batch);
+    void (*rbackward)(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
+                      const rsc_buf *rx, const rsc_buf *y, const rsc_buf *dy, const rsc_buf *rdy,
+                      rsc_buf *rdx, int batch);
     /* One line for --describe, e.g. "784 -> 256". */
     void (*describe)(const rsc_layer *l, char *buf, size_t size);
     void (*destroy)(rsc_net *net, rsc_layer *l);   /* free priv and scratch; may be NULL */
