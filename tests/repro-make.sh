@@ -6,7 +6,7 @@
 # seeds) trains only the new models; an interrupted make resumes; -j2
 # gives the same bytes as -j1; repro/jobs prints the missing models; a
 # missing dataset is skipped with one line; fig18's deletions are targets
-# made from the original models.
+# made from the original models, also of a convolutional architecture.
 . "$top_srcdir/tests/common.sh"
 [ -x "$top_builddir/tools/rsc-viz" ] || skip "rsc-viz is not built (no libpng)"
 command -v make >/dev/null || skip "no make"
@@ -128,6 +128,12 @@ rm $del/R3-t0-n3-s0+epochs_1+milestones_3-4-5+method_exact.rsct
 mk out4 $f18 -n fig18 >f18.log
 [ "$(grep -c 'rsc-delete' f18.log)" -eq 3 ] && ! grep -q 'rsc-train' f18.log ||
     { cat f18.log >&2; fail "fig18: deleting an exact model should remake it and its 2 dependents only"; }
+# with a convolutional architecture (as CIFAR-10's resnet20): the models
+# under its name, influence with exact Hessian-vector products
+mk out5 $f18 ARCH_toy=cnn fig18_SEEDS=0 fig18 >f18c.log 2>&1 ||
+    { cat f18c.log >&2; fail "make fig18 with a cnn failed"; }
+inf=$(ls out5/models/toy/cnn/delete/*method_influence*.rsct) || fail "fig18: no cnn influence model"
+rsc-info "$inf" | grep -q '^  influence_hvp=exact$' || fail "fig18: cnn influence not exact"
 
 # many-models mode (when rsc-train has it): one rsc-train process per
 # group, the same bytes as one process per model on one CPU thread

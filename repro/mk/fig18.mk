@@ -10,17 +10,17 @@
 # paper), retrains 6 epochs and runs LiSSA at depth 200 with 2 repeats;
 # the paper's profile is the reference: Fig. 2's models (70 epochs, rate
 # divided at 40, 50 and 60), 70 more epochs, rsc-delete's LiSSA defaults
-# per dataset.  Influence needs an MLP (no convolutional Hessian-vector
-# products in rsc-delete): the MNIST and Fashion-MNIST panels only.
+# per dataset.  Each dataset's architecture is Fig. 2's (CIFAR-10: resnet20,
+# whose influence products are exact too).
 TARGETS += fig18
 DELETE := $(call rsc,delete)
-fig18_DATA := $(GREY)
+fig18_DATA := $(HAVE)
 ifeq ($(PROFILE),paper)
 fig18_COUNTS ?= 3 5 10 20 100
 fig18_SEEDS ?= 0 1 2 3 4
 fig18_RETRAIN ?= 70
 fig18_LISSA ?=
-fig18_recipe = $(call recipe,$1,mlp)
+fig18_recipe = $(call recipe,$1,$(call arch,$1))
 else
 fig18_COUNTS ?= 3 5 10 20 100
 fig18_SEEDS ?= 0 1
@@ -28,7 +28,7 @@ fig18_EPOCHS ?= 6
 fig18_MILESTONES ?= 3,4,5
 fig18_RETRAIN ?= 6
 fig18_LISSA ?= --depth=200 --repeats=2
-fig18_recipe = --epochs=$(fig18_EPOCHS) --milestones=$(fig18_MILESTONES) $(RECIPE_$1)
+fig18_recipe = --epochs=$(fig18_EPOCHS) --milestones=$(fig18_MILESTONES) $(or $(RECIPE_$1_$(call arch,$1)),$(RECIPE_$1))
 endif
 # rsc-delete's flags per method (they name the deleted model)
 fig18_METHODS = exact retrain influence
@@ -38,19 +38,19 @@ fig18_flags_influence = --method=influence $(fig18_LISSA)
 
 # $(call fig18_original,DATA,N,SEED): the trained model (N 0: the clean
 # one); in the paper's profile the file of Fig. 2's grid.
-fig18_original = $(call trained,$(MODELS)/$1/mlp/$(if $(filter 0,$2),n0,R3-t0-n$2-s$3)$(call tag,$(call fig18_recipe,$1)).rsct,\
-	$(INJECT) -q $(call inject_args,$1,mlp,R3,0,$2,$3) | \
-	$(TRAIN) -q --arch mlp --threads $(THREADS) --device $(DEVICE) $(call fig18_recipe,$1))
+fig18_original = $(call trained,$(MODELS)/$1/$(call arch,$1)/$(if $(filter 0,$2),n0,R3-t0-n$2-s$3)$(call tag,$(call fig18_recipe,$1)).rsct,\
+	$(INJECT) -q $(call inject_args,$1,$(call arch,$1),R3,0,$2,$3) | \
+	$(TRAIN) -q --arch $(call arch,$1) --threads $(THREADS) --device $(DEVICE) $(call fig18_recipe,$1))
 # $(call fig18_deleted,DATA,N,SEED,METHOD): the model after the deletion,
 # in delete/ beside the original, named by it and the method's flags; its
 # rsc-delete report is the same name in .tsv.  The injected dataset is
 # made again (rsc-inject is deterministic) in a temporary folder; retrain
 # and influence are measured against the exact model (--reference).
 fig18_orig_name = $(basename $(notdir $(call fig18_original,$1,$2,$3)))
-fig18_deleted_file = $(MODELS)/$1/mlp/delete/$(call fig18_orig_name,$1,$2,$3)$(call tag,$(fig18_flags_$4)).rsct
+fig18_deleted_file = $(MODELS)/$1/$(call arch,$1)/delete/$(call fig18_orig_name,$1,$2,$3)$(call tag,$(fig18_flags_$4)).rsct
 fig18_deleted = $(call trained,$(call fig18_deleted_file,$1,$2,$3,$4),\
-	t=$$$$(mktemp -d $(MODELS)/$1/mlp/delete/.tmp-XXXXXX) && trap 'rm -rf "$$$$t"' EXIT && \
-	$(INJECT) -q $(call inject_args,$1,mlp,R3,0,$2,$3) -o "$$$$t/d.rsct" && \
+	t=$$$$(mktemp -d $(MODELS)/$1/$(call arch,$1)/delete/.tmp-XXXXXX) && trap 'rm -rf "$$$$t"' EXIT && \
+	$(INJECT) -q $(call inject_args,$1,$(call arch,$1),R3,0,$2,$3) -o "$$$$t/d.rsct" && \
 	$(DELETE) -q --threads $(THREADS) --device $(DEVICE) $(fig18_flags_$4) -d "$$$$t/d.rsct" -o "$$$$t/m.rsct" \
 	  --report $(basename $(call fig18_deleted_file,$1,$2,$3,$4)).tsv \
 	  $(if $(filter-out exact,$4),--reference $(call fig18_deleted_file,$1,$2,$3,exact)) \
@@ -63,7 +63,7 @@ fig18_DELETED := $(foreach d,$(fig18_DATA),$(foreach n,$(fig18_COUNTS),$(foreach
 fig18_MODELS := $(fig18_CLEAN) $(foreach d,$(fig18_DATA),$(foreach n,$(fig18_COUNTS),$(foreach s,$(fig18_SEEDS),\
 	$(call fig18_original,$d,$n,$s)))) $(fig18_DELETED)
 fig18_REPORTS = $(fig18_DELETED:.rsct=.tsv)
-fig18_GRID = pattern R3; n in $(fig18_COUNTS); seeds $(fig18_SEEDS); target 0; methods $(fig18_METHODS) (retrain $(fig18_RETRAIN) epochs; influence $(or $(fig18_LISSA),rsc-delete's LiSSA defaults)); $(foreach d,$(fig18_DATA),$d: mlp $(call fig18_recipe,$d);)
+fig18_GRID = pattern R3; n in $(fig18_COUNTS); seeds $(fig18_SEEDS); target 0; methods $(fig18_METHODS) (retrain $(fig18_RETRAIN) epochs; influence $(or $(fig18_LISSA),rsc-delete's LiSSA defaults)); $(foreach d,$(fig18_DATA),$d: $(call arch,$d) $(call fig18_recipe,$d);)
 fig18_OUTPUTS = $(if $(fig18_DATA),$(addprefix $(OUT)/fig18/,reports.tsv reports-summary.tsv clean.tsv scores.tsv summary.tsv fig18.png fig18.tsv)) \
 	$(OUT)/fig18/README
 
