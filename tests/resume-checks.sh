@@ -61,17 +61,25 @@ kill -TERM $pid
 st=0; wait $pid || st=$?
 [ $st -eq 143 ] || { cat prog.txt; fail "stopped run exited $st"; }
 if rsc-info mid.rsct | grep -q '^  batches_done=0$'; then
-    echo "note: stopped at an epoch's end; mid-epoch checks skipped" >&2
-else
+    # Stopped at an epoch's end (the toy epoch is short): the same
+    # checkpoint moved 100 batches into its next epoch is a mid-epoch one.
+    echo "note: stopped at an epoch's end; batches_done set to 100" >&2
+    mv mid.rsct end.rsct
+    "$set_" end.rsct mid.rsct batches_done=100
+fi
+rsc-info mid.rsct | grep -q '^  batches_done=0$' && fail "no mid-epoch checkpoint"
+{
     expect_error 2 "--batch-size 64: mid.rsct stopped in the middle of an epoch of batches of 32" \
         rsc-train $opts -b 64 -e 3 --resume mid.rsct big.rsct
     expect_error 1 "--limit 6000: the checkpoint stopped in the middle of an epoch over --limit 15000 examples" \
         rsc-train $opts -e 3 --limit 6000 --resume mid.rsct big.rsct
-    rsc-train $opts -e 2 --limit 15000 --resume mid.rsct big.rsct -o ok.rsct   # the same: fine
-    rsc-info ok.rsct | grep -q '^  epochs_done=2$' || fail "the mid-epoch resume did not finish"
+    # the same --limit: fine (the epoch in progress is the next one)
+    next=$(($(rsc-info mid.rsct | sed -n 's/^  epochs_done=//p') + 1))
+    rsc-train $opts -e $next --limit 15000 --resume mid.rsct big.rsct -o ok.rsct
+    rsc-info ok.rsct | grep -q "^  epochs_done=$next\$" || fail "the mid-epoch resume did not finish"
     "$top_builddir/tests/rsct-dump" ok.rsct history/train_acc | awk '!/^#/ && ($1 + 0 > 1 || $1 + 0 < 0) { exit 1 }' ||
         fail "training accuracy out of [0, 1]"
-fi
+}
 
 # --exclude FILE: a line of any length, numbers never split; FILE:LINE.
 awk 'BEGIN { s = ""; for (i = 0; i < 4093; i++) s = s " "; print s "12345"; print "7 # c"; print "" }' >ex.txt
@@ -86,10 +94,21 @@ expect_error 1 "ex3.txt:2: 'x4' is not an example index" rsc-train $opts -e 1 --
 printf '1\n99999999999999999999\n' >ex4.txt
 expect_error 1 "ex4.txt:2: '99999999999999999999' is not an example index" rsc-train $opts -e 1 --exclude ex4.txt toy.rsct
 
-# The checkpoint's location is checked before the first epoch.
+# The checkpoint's location is checked before the first epoch: a folder
+# without write permission, or (as root, who has every permission) one
+# on a read-only bind mount in a private mount namespace.
 mkdir ro; chmod 555 ro
 if ! touch ro/x 2>/dev/null; then
     expect_error 1 "ro/ck.rsct: cannot create output" rsc-train $opts -e 50 --checkpoint ro/ck.rsct big.rsct -o m.rsct
+elif unshare -m true 2>/dev/null; then
+    st=0
+    unshare -m sh -c 'mount --bind ro ro && mount -o remount,ro,bind ro &&
+        exec rsc-train "$@"' sh $opts -e 50 --checkpoint ro/ck.rsct big.rsct -o m.rsct 2>err.txt || st=$?
+    [ $st -eq 1 ] && grep -q "ro/ck.rsct: cannot create output" err.txt ||
+        { cat err.txt >&2; fail "read-only --checkpoint location: exit $st"; }
+    [ -e m.rsct ] && fail "read-only --checkpoint location: the model was written"
+else
+    echo "note: root without unshare: read-only --checkpoint location not tried" >&2
 fi
 mkdir ckdir
 expect_error 1 "ckdir: is a directory" rsc-train $opts -e 50 --checkpoint ckdir big.rsct -o m.rsct
