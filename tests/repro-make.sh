@@ -6,7 +6,8 @@
 # seeds) trains only the new models; an interrupted make resumes; -j2
 # gives the same bytes as -j1; repro/jobs prints the missing models; a
 # missing dataset is skipped with one line; fig18's deletions are targets
-# made from the original models, also of a convolutional architecture.
+# made from the original models, also of a convolutional architecture;
+# lira's target and shadows are file targets, its report and chart made.
 . "$top_srcdir/tests/common.sh"
 [ -x "$top_builddir/tools/rsc-viz" ] || skip "rsc-viz is not built (no libpng)"
 command -v make >/dev/null || skip "no make"
@@ -134,6 +135,27 @@ mk out5 $f18 ARCH_toy=cnn fig18_SEEDS=0 fig18 >f18c.log 2>&1 ||
     { cat f18c.log >&2; fail "make fig18 with a cnn failed"; }
 inf=$(ls out5/models/toy/cnn/delete/*method_influence*.rsct) || fail "fig18: no cnn influence model"
 rsc-info "$inf" | grep -q '^  influence_hvp=exact$' || fail "fig18: cnn influence not exact"
+
+# lira: the target and its shadows each a file target (repro/jobs lists
+# them), the two attacks' rows with the spurious TPR at 1 % FPR, the chart;
+# no temporary folder left, and a rerun does nothing
+lr="lira_POOL=0 lira_SHADOWS=2 lira_COUNTS=1 lira_SEEDS=1 lira_EPOCHS=1"
+"$top_srcdir/repro/jobs" OUT="$T/out6" $lr lira | grep -c 'rsc-train' | grep -qx 3 ||
+    fail "repro/jobs lira: expected 3 trainings"
+mk out6 $lr -j2 lira >lira.log 2>&1 || { cat lira.log >&2; fail "make lira failed"; }
+for f in lira.png lira.tsv mia.tsv summary.tsv README; do
+    [ -s "out6/lira/$f" ] || fail "lira/$f missing"
+done
+ls -a out6/models/toy/mlp | grep -q '^\.lira' && fail "lira left a temporary folder"
+[ "$(ls out6/models/toy/mlp | grep -c '^lira-R3-t0-n1-s1-k[012]+pool_0+epochs_1\.rsct$')" -eq 3 ] ||
+    fail "lira: expected the target and 2 shadows"
+head -1 out6/lira/mia.tsv | grep -q '	tpr_at_0.1pct_spurious	.*	tpr_at_1pct_spurious$' ||
+    fail "lira: mia.tsv lacks tpr_at_1pct_spurious"
+[ "$(cut -f1 out6/lira/mia.tsv | grep -c 'k0+')" -eq 2 ] || fail "lira: expected 2 rows of model 0"
+grep -q '	lira-offline	' out6/lira/summary.tsv || fail "lira: no lira-offline summary"
+grep -q 'tpr_at_1pct_spurious' out6/lira/lira.tsv || fail "lira: tpr_at_1pct_spurious not plotted"
+mk out6 $lr -n lira >lira.log
+grep -q 'rsc-inject\|rsc-train\|rsc-mia\|rsc-viz\|\.part' lira.log && { cat lira.log >&2; fail "lira: a rerun does work"; }
 
 # many-models mode (when rsc-train has it): one rsc-train process per
 # group, the same bytes as one process per model on one CPU thread
