@@ -1,6 +1,7 @@
 /* error.c - one-line error messages carried back to the caller. */
 #include "base/error.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +42,14 @@ void rsc_error_clear(rsc_error *err)
 {
     if (err)
         err->msg[0] = '\0';
+}
+
+int rsc_fail_stream(rsc_error *err, FILE *fp, const char *fname)
+{
+    if (!ferror(fp))
+        return 0;
+    return rsc_fail(err, "%s: write error: %s", fname,
+                    errno ? strerror(errno) : "the stream reports a failed write");
 }
 
 int rsc_error_set(const rsc_error *err)

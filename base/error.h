@@ -9,6 +9,7 @@
 #define RSC_ERROR_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define RSC_ERROR_MAX 1024
 
@@ -24,6 +25,11 @@ int rsc_fail(rsc_error *err, const char *fmt, ...)
 /* Prefix the message already in err with "prefix: " (e.g. a file name). */
 int rsc_fail_prefix(rsc_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* 0 when the stream fp (written as fname) has no error; else -1 with
+ * "FNAME: write error: CAUSE", the cause from errno as the failed write
+ * left it (every caller checks right after its writes). */
+int rsc_fail_stream(rsc_error *err, FILE *fp, const char *fname);
 
 /* Clear err (so that rsc_error_set() tells whether anything failed). */
 void rsc_error_clear(rsc_error *err);

@@ -303,9 +303,7 @@ static int check(rsc_rows *w, rsc_error *err)
 {
     if (w->bad)
         return rsc_fail(err, "%s: a row with more cells than the %zu columns", w->fname, w->ncols);
-    if (ferror(w->fp))
-        return rsc_fail(err, "%s: write error", w->fname);
-    return 0;
+    return rsc_fail_stream(err, w->fp, w->fname);
 }
 
 int rsc_rows_end(rsc_rows *w, rsc_error *err)

@@ -114,9 +114,7 @@ int rsc_png_write_dpi(FILE *fp, const char *fname, const rsc_image *img, const c
         png_write_row(png, rsc_image_at(img, 0, y));
     png_write_end(png, info);
     png_destroy_write_struct(&png, &info);
-    if (ferror(fp))
-        return rsc_fail(err, "%s: write error", fname);
-    return 0;
+    return rsc_fail_stream(err, fp, fname);
 }
 
 int rsc_png_save(const char *path, const rsc_image *img, const char *software, rsc_error *err)

@@ -352,7 +352,5 @@ int rsc_canvas_svg_write(FILE *fp, const char *fname, const rsc_canvas *cv,
     if (clipped)
         fputs("</g>\n", fp);
     fputs("</g>\n</svg>\n", fp);
-    if (ferror(fp))
-        return rsc_fail(err, "%s: write error", fname);
-    return 0;
+    return rsc_fail_stream(err, fp, fname);
 }
