@@ -222,7 +222,7 @@ static void test_rows_errors(void **state)
         rsc_rows_int(w, 1);
         rsc_rows_int(w, 2);
         assert_int_equal(rsc_rows_end(w, &err), -1);
-        assert_string_equal(err.msg, "full.tsv: write error");
+        assert_string_equal(err.msg, "full.tsv: write error: No space left on device");
         rsc_rows_free(w);
         fclose(fp);
     }
