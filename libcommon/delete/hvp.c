@@ -265,11 +265,14 @@ static void net_grad(rsc_hvp *h, float scale)
 }
 
 /* The exact mode's loss and backward at theta with the given scale (the
- * forward ran in rsc_hvp_set_batch). */
-static void exact_backward(rsc_hvp *h, float scale)
+ * forward ran in rsc_hvp_set_batch); the weight gradients only when
+ * params (the R-backward needs the activations' gradients alone). */
+static void exact_backward(rsc_hvp *h, float scale, int params)
 {
+    h->net->no_param_grads = !params;
     rsc_net_loss_scaled(h->net, h->n, 1, scale);
     rsc_net_backward(h->net, h->n);
+    h->net->no_param_grads = 0;
     h->grad_scale = scale;
 }
 
@@ -279,7 +282,7 @@ void rsc_hvp_grad(rsc_hvp *h, float scale)
     if (h->fd)
         net_grad(h, scale);
     else
-        exact_backward(h, scale);   /* the R-backward uses G as scratch */
+        exact_backward(h, scale, 1);   /* the R-backward uses G as scratch */
     be->copy(be, h->out, 0, h->net->G, 0, rsc_hvp_size(h) * sizeof(float));
 }
 
@@ -394,7 +397,7 @@ int rsc_hvp_apply(rsc_hvp *h, float scale, rsc_error *err)
     rsc_backend *be = h->be;
     int n = h->n, L = net->nlayers;
     if (h->grad_scale != scale)
-        exact_backward(h, scale);
+        exact_backward(h, scale, 0);
     h->rz[0] = 1;
     for (int i = 0; i < L; i++) {
         rsc_layer *l = &net->layers[i];

@@ -105,6 +105,11 @@ static void conv_unit_bwd(rsc_net *net, conv_unit *u, const rsc_buf *x, const rs
 {
     const rsc_param *w = &net->params[u->w_idx];
     rsc_backend *be = net->be;
+    if (net->no_param_grads) {
+        if (dx)
+            be->conv_bwd_data(be, &u->g, batch, dy, w->p, dx, u->ws);
+        return;
+    }
     if (dx && be->conv_bwd) {
         be->conv_bwd(be, &u->g, batch, x, dy, w->p, w->g, u->bias ? w[1].g : NULL, dx, u->ws);
         return;
@@ -937,7 +942,10 @@ static void block_rbackward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const 
     rsc_buf *const *T = r->tmp;
     size_t n2 = (size_t)batch * rsc_shape_size(l->out);
     block_rinner(net, l, r, x, rx, y, NULL, batch);
+    int no_params = net->no_param_grads;
+    net->no_param_grads = 1;
     block_backward(net, l, x, y, dy, NULL, batch);
+    net->no_param_grads = no_params;
     be->conv_bwd_data(be, &bp->conv2.g, batch, bp->g2, net->params[bp->conv2.w_idx].p, T[3],
                       bp->conv2.ws);
     be->relu_bwd(be, bp->b1, T[3], T[3], n2);

@@ -56,8 +56,11 @@ static void linear_backward(rsc_net *net, rsc_layer *l, const rsc_buf *x, const 
     linear_priv *lp = l->priv;
     const rsc_param *w = &net->params[l->param_first], *b = w + 1;
     /* dW = dY^T X, db = column sums of dY, dX = dY W. */
-    be->gemm(be, 1, 0, lp->out, lp->in, batch, 1.0f, dy, lp->out, x, lp->in, 0.0f, w->g, lp->in);
-    be->sum_rows(be, dy, b->g, batch, lp->out, 0.0f);
+    if (!net->no_param_grads) {
+        be->gemm(be, 1, 0, lp->out, lp->in, batch, 1.0f, dy, lp->out, x, lp->in, 0.0f, w->g,
+                 lp->in);
+        be->sum_rows(be, dy, b->g, batch, lp->out, 0.0f);
+    }
     if (dx)
         be->gemm(be, 0, 0, batch, lp->in, lp->out, 1.0f, dy, lp->out, w->p, lp->in, 0.0f, dx,
                  lp->in);

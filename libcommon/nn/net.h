@@ -137,6 +137,9 @@ struct rsc_net {
     rsc_buf *stats;              /* two doubles: loss sum, correct count */
     rsc_rng *dropout_rng;        /* dropout seeds in training mode; NULL = seed 0 */
     int input_grad;              /* compute grad[0] in backward */
+    int no_param_grads;          /* backward: activation gradients only, G left as
+                                  * it was (linear and convolution layers skip
+                                  * their weight gradients; delete/hvp.c) */
     int finalized;
     /* Non-trained state saved with the parameters (batch norm running
      * statistics, PyTorch's "buffers"): declared like parameters, with
