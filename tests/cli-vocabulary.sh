@@ -87,6 +87,9 @@ check() {
         $label -j 0 --help > /dev/null 2>&1 || fail "$label: -j 0 (all cores) refused"
         $label --threads=0 --help > /dev/null 2>&1 || fail "$label: --threads=0 refused"
     fi
+    # every letter of every program, for the check across programs below
+    # (a letter's first long name: "-s, --seed=S, --train-seed=S" is one)
+    awk -v l="$label" '$1 != "-" && !seen[$1]++ { print $1, $2, l }' opts >> letters
 }
 
 checked=0
@@ -104,6 +107,14 @@ for prog in "$top_builddir"/tools/rsc-*; do
     checked=$((checked + 1))
 done
 [ "$checked" -ge 6 ] || fail "only $checked programs and commands checked"
+# Across programs a letter stands for one long option, common or not
+# (rsc-train's -a, -c, -e, -l are --arch, --checkpoint, --epochs, --lr
+# wherever a letter is given).
+sort -u letters | awk '{ if ($1 in long && long[$1] != $2) {
+        printf "-%s is --%s in %s and --%s in %s\n", $1, long[$1], who[$1], $2, $3 " " $4; bad = 1 }
+    long[$1] = $2; who[$1] = $3 " " $4 } END { exit bad }' > clash.txt ||
+    { cat clash.txt >&2; fail "a letter with two meanings across programs"; }
+[ "$(cut -d' ' -f1 letters | sort -u | wc -l)" -ge 15 ] || fail "too few letters collected"
 
 # ---- deprecated spellings: still work, with one warning line
 # deprecated EXPECTED_FILE CMD...: CMD's stdout equals EXPECTED_FILE's and
@@ -132,7 +143,15 @@ if have rsc-score; then
     # -j and -s changed meaning (they were --json and --sensitivity): an old
     # command line is refused with the new spelling named
     expect_error 2 "the old -j is -J, --json" rsc-score -j m.rsct
-    expect_error 2 "the old -s is --sensitivity" rsc-score -s -k 4 m.rsct
+    expect_error 2 "the old -s is --sensitivity" rsc-score -s --examples 4 m.rsct
+    # -a, -e and -k: rsc-train's --arch and --epochs, rsc-viz chart's --kind
+    deprecated new.out rsc-score -a "$F/score-runs.tsv"
+fi
+if have rsc-theory; then
+    rsc-theory --gamma 0.1 --lambda 1 > new.out
+    deprecated new.out rsc-theory --gamma 0.1 -l 1
+    rsc-theory --lambda 1 --critical > new.out
+    deprecated new.out rsc-theory --lambda 1 -c
 fi
 if have rsc-viz; then
     rsc-theory --gamma 0:0.5:0.25 --lambda 0,1 --noise-var 0,0.1 > grid.tsv

@@ -45,7 +45,7 @@ lim rsc-score --data bomb -p S1 -t 0 -j 1 --device cpu m.rsct >got.tsv 2>err.txt
 cmp ref.tsv got.tsv || fail "scores beside the IDX bomb differ"
 # --sensitivity --split train does need the training files: refused, not killed
 set +e
-lim rsc-score --data bomb --sensitivity --split train -k 1 -j 1 --device cpu m.rsct >/dev/null 2>err.txt
+lim rsc-score --data bomb --sensitivity --split train --examples 1 -j 1 --device cpu m.rsct >/dev/null 2>err.txt
 st=$?
 set -e
 [ $st -eq 1 ] || { cat err.txt >&2; fail "--split train beside a bomb: exit $st, expected 1"; }

@@ -74,7 +74,7 @@ want epsilon 0
 expect_status 0 rsc-score --data "$T/tiny.rsct" --epsilon -1e-9 "$T/linear.rsct"
 want spurious_score 1
 eps=$(awk -v b="$PD_B" 'BEGIN { printf "%.9f", b - 1e-6 }')
-expect_status 0 rsc-score --data "$T/tiny.rsct" -e "$eps" "$T/linear.rsct"
+expect_status 0 rsc-score --data "$T/tiny.rsct" --epsilon "$eps" "$T/linear.rsct"
 want spurious_score 0.6666666666666666
 
 # Target 2 from the command line: e2 and e4 are now the target examples;
@@ -183,13 +183,13 @@ P0=$(awk 'BEGIN { a = exp(4)/(exp(4)+2); printf "%.12f", (3*a + exp(4)/(exp(3)+e
 want fraction 0 1; near mean_prob "$P0" 1; want n 6 1
 want fraction 1 2; near mean_prob 0.333333333 2
 # default fractions 0, 0.02, ..., 1: 51 rows, nested occlusion, same seed same rows
-expect_status 0 rsc-score --sensitivity -k 4 --seed 5 --data "$T/tiny.rsct" "$T/linear.rsct"
+expect_status 0 rsc-score --sensitivity --examples 4 --seed 5 --data "$T/tiny.rsct" "$T/linear.rsct"
 [ "$(wc -l < "$T/out")" -eq 52 ] || fail "default fractions: expected 51 rows"
 want fraction 0.02 2; want fraction 1 51
 cp "$T/out" "$T/sens1"
-expect_status 0 rsc-score --sensitivity -k 4 --seed 5 --data "$T/tiny.rsct" "$T/linear.rsct"
+expect_status 0 rsc-score --sensitivity --examples 4 --seed 5 --data "$T/tiny.rsct" "$T/linear.rsct"
 cmp -s "$T/out" "$T/sens1" || fail "sensitivity is not deterministic"
-expect_error 1 "examples 7: .* has only 6 train examples" rsc-score --sensitivity -k 7 --data "$T/tiny.rsct" "$T/linear.rsct"
+expect_error 1 "examples 7: .* has only 6 train examples" rsc-score --sensitivity --examples 7 --data "$T/tiny.rsct" "$T/linear.rsct"
 
 # Runtime errors: shape, classes, target, missing files, dataset lookup.
 expect_error 1 "wide.rsct: the model takes 1x5x5 images, those of .*tiny.rsct are 1x4x4" \
@@ -219,7 +219,7 @@ expect_error 2 "fractions" rsc-score --sensitivity --fractions 0,1.5 --data "$T/
 expect_error 2 "batch-size" rsc-score -b 0 "$T/linear.rsct"
 expect_error 2 "given 2 times" rsc-score - -
 expect_error 2 "cannot both come from standard input" rsc-score --data - "$T/linear.rsct" -
-expect_error 2 "cannot both come from standard input" rsc-score -a --norms - < "$F/score-runs.tsv"
+expect_error 2 "cannot both come from standard input" rsc-score --aggregate --norms - < "$F/score-runs.tsv"
 expect_error 2 "do not apply" rsc-score --sensitivity --target 1 "$T/linear.rsct"
 expect_error 2 "unrecognized option" rsc-score --bogus
 expect_error 2 "requires an argument" rsc-score --data

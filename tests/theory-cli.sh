@@ -70,14 +70,14 @@ rsc-theory --critical --gamma-ref 0.25 | awk -F'\t' 'NR == 2 && $7 != "0.25" { e
 [ "$(rsc-theory --preset fig13 --lambda 5 | wc -l)" -eq 205 ] || fail "override rows"
 
 # --simulate: columns, determinism, seeds
-rsc-theory -g 0.2 -l 0.5 --simulate 400 --dim 4 --trials 3 --test-size 300 --seed 5 > s1.tsv
-rsc-theory -g 0.2 -l 0.5 --simulate 400 --dim 4 --trials 3 --test-size 300 --seed 5 > s2.tsv
-rsc-theory -g 0.2 -l 0.5 --simulate 400 --dim 4 --trials 3 --test-size 300 --seed 6 > s3.tsv
+rsc-theory -g 0.2 --lambda 0.5 --simulate 400 --dim 4 --trials 3 --test-size 300 --seed 5 > s1.tsv
+rsc-theory -g 0.2 --lambda 0.5 --simulate 400 --dim 4 --trials 3 --test-size 300 --seed 5 > s2.tsv
+rsc-theory -g 0.2 --lambda 0.5 --simulate 400 --dim 4 --trials 3 --test-size 300 --seed 6 > s3.tsv
 [ "$(head -1 s1.tsv)" = "$hdr	sim_a	sim_a_se	sim_b	sim_b_se	sim_beta0	sim_beta0_se	sim_clean_acc	sim_clean_acc_se	sim_spurious_acc	sim_spurious_acc_se	sim_pd	sim_pd_se" ] ||
     fail "simulate header: $(head -1 s1.tsv)"
 cmp -s s1.tsv s2.tsv || fail "same seed, different output"
 cmp -s s1.tsv s3.tsv && fail "different seeds, same output"
-cut -f1-13 s1.tsv > c1; rsc-theory -g 0.2 -l 0.5 > c2
+cut -f1-13 s1.tsv > c1; rsc-theory -g 0.2 --lambda 0.5 > c2
 cmp -s c1 c2 || fail "closed-form columns change with --simulate"
 rsc-theory -g 0.2 --simulate 50 --trials 1 --dim 2 --test-size 10 | awk -F'\t' 'NR == 2 && $15 != "nan" { exit 1 }' ||
     fail "one trial: SE should be nan"

@@ -74,11 +74,11 @@ static void usage(void)
          "                           (default: the model's `seed` key, else 0)\n"
          "  -t, --target=T           target class (default: the model's `target` key,\n"
          "                           else the dataset's)\n"
-         "  -e, --epsilon=E          spurious score threshold: count an example when\n"
+         "      --epsilon=E          spurious score threshold: count an example when\n"
          "                           f_t(Phi(x)) - f_t(x) > E (default 1/classes)\n"
          "\n"
          "Modes:\n"
-         "  -a, --aggregate          read rsc-score rows (TSV files or stdin) and print,\n"
+         "      --aggregate          read rsc-score rows (TSV files or stdin) and print,\n"
          "                           per group of rows equal in every column except\n"
          "                           model and the seeds, <metric>_mean, <metric>_se\n"
          "                           (standard error, n-1 variance) and n\n"
@@ -92,7 +92,7 @@ static void usage(void)
          "      --sensitivity        occlusion curve (Fig. 10): mean probability of the\n"
          "                           true label with a growing share of each example's\n"
          "                           non-zero pixels set to zero\n"
-         "  -k, --examples=K         with --sensitivity: examples (default 500)\n"
+         "      --examples=K         with --sensitivity: examples (default 500)\n"
          "  -s, --seed=S             with --sensitivity: seed of the example and pixel\n"
          "                           choices (NumPy RandomState; default 0)\n"
          "      --fractions=LIST     with --sensitivity: shares of pixels zeroed\n"
@@ -121,7 +121,7 @@ static void usage(void)
 
 enum {
     OPT_PATTERN_SEED = 256, OPT_NORMS, OPT_METRICS, OPT_SENSITIVITY, OPT_FRACTIONS, OPT_SPLIT,
-    OPT_DEVICE, OPT_PROGRESS, OPT_NO_VERIFY,
+    OPT_DEVICE, OPT_PROGRESS, OPT_NO_VERIFY, OPT_EPSILON, OPT_AGGREGATE, OPT_EXAMPLES,
 };
 
 /* -s and -j meant --sensitivity and --json before 0.2 (rsc(7), COMMON
@@ -140,12 +140,12 @@ static void parse_options(int argc, char **argv, struct options *o)
         { "pattern", required_argument, NULL, 'p' },
         { "pattern-seed", required_argument, NULL, OPT_PATTERN_SEED },
         { "target", required_argument, NULL, 't' },
-        { "epsilon", required_argument, NULL, 'e' },
-        { "aggregate", no_argument, NULL, 'a' },
+        { "epsilon", required_argument, NULL, OPT_EPSILON },
+        { "aggregate", no_argument, NULL, OPT_AGGREGATE },
         { "metrics", required_argument, NULL, OPT_METRICS },
         { "norms", required_argument, NULL, OPT_NORMS },
         { "sensitivity", no_argument, NULL, OPT_SENSITIVITY },
-        { "examples", required_argument, NULL, 'k' },
+        { "examples", required_argument, NULL, OPT_EXAMPLES },
         { "seed", required_argument, NULL, 's' },
         { "fractions", required_argument, NULL, OPT_FRACTIONS },
         { "split", required_argument, NULL, OPT_SPLIT },
@@ -172,12 +172,15 @@ static void parse_options(int argc, char **argv, struct options *o)
         case 'p': o->pattern = optarg; break;
         case OPT_PATTERN_SEED: o->pattern_seed = rsc_opt_long("--pattern-seed", optarg, 0, UINT32_MAX); break;
         case 't': o->target = rsc_opt_long("--target", optarg, 0, 65535); break;
-        case 'e': o->epsilon = rsc_opt_double("--epsilon", optarg, -1, 1); break;
-        case 'a': o->aggregate = 1; break;
+        case 'e': rsc_deprecated("-e (epsilon)", "--epsilon"); /* fall through */
+        case OPT_EPSILON: o->epsilon = rsc_opt_double("--epsilon", optarg, -1, 1); break;
+        case 'a': rsc_deprecated("-a (aggregate)", "--aggregate"); /* fall through */
+        case OPT_AGGREGATE: o->aggregate = 1; break;
         case OPT_METRICS: o->metrics = optarg; break;
         case OPT_NORMS: o->norms = optarg; break;
         case OPT_SENSITIVITY: o->sensitivity = 1; break;
-        case 'k': o->examples = rsc_opt_long("--examples", optarg, 1, 100000000); examples_set = 1; break;
+        case 'k': rsc_deprecated("-k (examples)", "--examples"); /* fall through */
+        case OPT_EXAMPLES: o->examples = rsc_opt_long("--examples", optarg, 1, 100000000); examples_set = 1; break;
         case 's':
             renamed(c, "seed", optarg, "--sensitivity");
             o->seed = rsc_opt_long("--seed", optarg, 0, UINT32_MAX);

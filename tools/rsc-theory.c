@@ -72,7 +72,7 @@ static void usage(void)
          "Each parameter takes a value, a list '0,1,10' or a range START:STOP:STEP:\n"
          "  -g, --gamma=LIST       fraction of positives with the spurious feature, in [0,1]\n"
          "                           (default 0:0.5:0.01)\n"
-         "  -l, --lambda=LIST      l2 regularisation of the weights, >= 0 (default 0)\n"
+         "      --lambda=LIST      l2 regularisation of the weights, >= 0 (default 0)\n"
          "      --inv-norm2=LIST   ||x_inv||^2, > 0 (default 1)\n"
          "      --sp-norm2=LIST    ||x_sp||^2, > 0 (default 5)\n"
          "      --var-inv=LIST     sigma_inv^2, >= 0 (default 0.5)\n"
@@ -84,7 +84,7 @@ static void usage(void)
          "                           explicit parameter options override it\n"
          "\n"
          "Phase transition:\n"
-         "  -c, --critical         per combination (gamma excluded): the critical gamma of\n"
+         "      --critical         per combination (gamma excluded): the critical gamma of\n"
          "                           footnote 10 and the width of the rise of PD\n"
          "      --gamma-ref=G      PD reference point for the width (default 0.5)\n"
          "\n"
@@ -118,10 +118,10 @@ static const preset *find_preset(const char *name)
 static void parse_options(int argc, char **argv, options *o)
 {
     enum { O_INV = 256, O_SP, O_VINV, O_VSP, O_NOISE, O_NOISE_TRAIN, O_GREF, O_SIM, O_DIM,
-           O_TRIALS, O_TEST, O_PROGRESS, O_PRESET };
+           O_TRIALS, O_TEST, O_PROGRESS, O_PRESET, O_LAMBDA, O_CRITICAL };
     static const struct option longopts[] = {
         {"gamma", required_argument, NULL, 'g'},
-        {"lambda", required_argument, NULL, 'l'},
+        {"lambda", required_argument, NULL, O_LAMBDA},
         {"inv-norm2", required_argument, NULL, O_INV},
         {"sp-norm2", required_argument, NULL, O_SP},
         {"var-inv", required_argument, NULL, O_VINV},
@@ -129,7 +129,7 @@ static void parse_options(int argc, char **argv, options *o)
         {"noise-var", required_argument, NULL, O_NOISE},
         {"noise-train-only", no_argument, NULL, O_NOISE_TRAIN},
         {"preset", required_argument, NULL, O_PRESET},
-        {"critical", no_argument, NULL, 'c'},
+        {"critical", no_argument, NULL, O_CRITICAL},
         {"gamma-ref", required_argument, NULL, O_GREF},
         {"simulate", required_argument, NULL, O_SIM},
         {"dim", required_argument, NULL, O_DIM},
@@ -153,7 +153,8 @@ static void parse_options(int argc, char **argv, options *o)
     while ((c = getopt_long(argc, argv, ":g:l:p:cs:JqhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'g': o->arg[P_GAMMA] = optarg; break;
-        case 'l': o->arg[P_LAMBDA] = optarg; break;
+        case 'l': rsc_deprecated("-l (lambda)", "--lambda"); /* fall through */
+        case O_LAMBDA: o->arg[P_LAMBDA] = optarg; break;
         case O_INV: o->arg[P_INV] = optarg; break;
         case O_SP: o->arg[P_SP] = optarg; break;
         case O_VINV: o->arg[P_VINV] = optarg; break;
@@ -162,7 +163,8 @@ static void parse_options(int argc, char **argv, options *o)
         case O_NOISE_TRAIN: o->noise_train_only = 1; break;
         case 'p': rsc_deprecated("-p (preset)", "--preset"); /* fall through */
         case O_PRESET: o->preset = find_preset(optarg); break;
-        case 'c': o->critical = 1; break;
+        case 'c': rsc_deprecated("-c (critical)", "--critical"); /* fall through */
+        case O_CRITICAL: o->critical = 1; break;
         case O_GREF:
             o->gamma_ref = rsc_opt_double("--gamma-ref", optarg, 0, 1);
             if (!(o->gamma_ref > 0))
