@@ -128,7 +128,7 @@ int main(int argc, char **argv)
     rsc_file_free(out);
     rsc_hvp_free(h);
     rsc_net_free(net);
-    be->close(be);
+    rsc_backend_close(be);
     rsc_file_free(ds);
     free(x);
     free(yall);
