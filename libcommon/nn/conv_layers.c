@@ -923,12 +923,6 @@ static void block_rinner(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc
     be->relu_bwd(be, y, ry, ry, n2);
 }
 
-static void block_rforward(rsc_net *net, rsc_layer *l, const rsc_rop *r, const rsc_buf *x,
-                           const rsc_buf *rx, const rsc_buf *y, rsc_buf *ry, int batch)
-{
-    block_rinner(net, l, r, x, rx, y, ry, batch);
-}
-
 /* The block's inner R values and gradients are recomputed (the backward's
  * scratch is shared by all blocks): T0-T2 as block_rinner, the block's
  * backward for dz, g2 (dL/dc2) and g1 (dL/dc1), T3 = dL/d(bn1's output)
@@ -998,7 +992,7 @@ static const rsc_layer_ops block_ops = {
     .alloc = block_alloc,
     .forward = block_forward,
     .backward = block_backward,
-    .rforward = block_rforward,
+    .rforward = block_rinner,
     .rbackward = block_rbackward,
     .describe = block_describe,
     .destroy = block_destroy,
